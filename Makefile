@@ -1,0 +1,30 @@
+# The two commands of a fresh clone: `make plan` and `make test`. Each creates .venv and
+# installs what it needs the first time (and again whenever a requirements file changes).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STACK ?= dev
+REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
+
+.PHONY: plan test lint
+
+$(STAMP): $(REQUIREMENTS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+## Offline plan of a stack under mocked AWS: `make plan` (dev) or `make plan STACK=prod`.
+plan: $(STAMP)
+	$(BIN)/python -m tools.plan $(STACK)
+
+## The whole test suite.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Lint and type-check the program, components, policy pack and tools against the SDK's types.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pyright

@@ -1,0 +1,148 @@
+"""Stack settings: bad config is refused before anything is registered, naming key and value."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import yaml
+
+from components.config import (
+    KNOWN_KEYS,
+    NetworkSettings,
+    SettingsError,
+    parse_settings,
+    subnet_layout,
+)
+from tools.offline import PROJECT_ROOT, ProgramFailed, config_string, run_program
+
+BAD_CONFIGS = [
+    ({"vpcCidr": "10.0.0.0/33"}, "platform:vpcCidr", "10.0.0.0/33"),
+    ({"vpcCidr": "banana"}, "platform:vpcCidr", "banana"),
+    ({"vpcCidr": "8.8.0.0/16"}, "platform:vpcCidr", "8.8.0.0/16"),
+    ({"vpcCidr": "10.0.0.1/16"}, "platform:vpcCidr", "10.0.0.1/16"),
+    ({"vpcCidr": "10.0.0.0/8"}, "platform:vpcCidr", "10.0.0.0/8"),
+    ({"availabilityZoneCount": "1"}, "platform:availabilityZoneCount", "'1'"),
+    ({"availabilityZoneCount": "7"}, "platform:availabilityZoneCount", "'7'"),
+    ({"availabilityZoneCount": "two"}, "platform:availabilityZoneCount", "two"),
+    ({"natStrategy": "two"}, "platform:natStrategy", "two"),
+    ({"adminCidr": "0.0.0.0/0"}, "platform:adminCidr", "0.0.0.0/0"),
+    ({"adminCidr": "::/0"}, "platform:adminCidr", "::/0"),
+    ({"adminCidr": "203.0.113.300/32"}, "platform:adminCidr", "203.0.113.300/32"),
+    ({"flowLogRetentionDays": "0"}, "platform:flowLogRetentionDays", "'0'"),
+    ({"flowLogRetentionDays": "-7"}, "platform:flowLogRetentionDays", "'-7'"),
+    ({"flowLogRetentionDays": "45"}, "platform:flowLogRetentionDays", "'45'"),
+    ({"flowLogTrafficType": "SOME"}, "platform:flowLogTrafficType", "SOME"),
+    ({"enableBastion": "true"}, "platform:enableBastion", "needs adminCidr"),
+    ({"enableBastion": "yes"}, "platform:enableBastion", "yes"),
+    ({"mapPublicIpOnLaunch": "sometimes"}, "platform:mapPublicIpOnLaunch", "sometimes"),
+    ({"publicSubnetPrefixLength": "30"}, "platform:publicSubnetPrefixLength", "'30'"),
+    (
+        {"vpcCidr": "10.0.0.0/24", "availabilityZoneCount": "3"},
+        "platform:publicSubnetPrefixLength",
+        "do not fit in vpcCidr 10.0.0.0/24",
+    ),
+    (
+        {"publicSubnetCidrs": '["10.0.0.0/24", "10.0.0.128/25"]'},
+        "platform:publicSubnetCidrs",
+        "overlaps",
+    ),
+    (
+        {"publicSubnetCidrs": '["10.0.0.0/24", "10.1.0.0/24"]'},
+        "platform:publicSubnetCidrs",
+        "10.1.0.0/24",
+    ),
+    ({"privateSubnetCidrs": '["10.0.16.0/20"]'}, "platform:privateSubnetCidrs", "one block per AZ"),
+    (
+        {
+            "publicSubnetCidrs": '["10.0.0.0/24", "10.0.1.0/24"]',
+            "privateSubnetCidrs": '["10.0.1.0/24", "10.0.32.0/20"]',
+        },
+        "platform:privateSubnetCidrs",
+        "overlaps",
+    ),
+    ({"privateSubnetCidrs": "10.0.16.0/20"}, "platform:privateSubnetCidrs", "list of strings"),
+]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "shown"), BAD_CONFIGS, ids=[c[1] + ":" + str(c[0]) for c in BAD_CONFIGS]
+)
+def test_bad_config_is_refused_naming_key_and_value_before_anything_is_registered(
+    overrides, key, shown
+):
+    with pytest.raises(ProgramFailed) as failure:
+        run_program("dev", config_overrides=overrides)
+    error = failure.value.__cause__
+    assert isinstance(error, SettingsError)
+    assert any(key in problem and shown in problem for problem in error.problems), error.problems
+    assert failure.value.plan.resources == []
+
+
+def test_every_problem_is_reported_at_once():
+    with pytest.raises(SettingsError) as failure:
+        parse_settings(
+            {"vpcCidr": "nope", "natStrategy": "two", "flowLogRetentionDays": "0"},
+            project="platform",
+            stack="dev",
+        )
+    assert [problem.split(" ")[0] for problem in failure.value.problems] == [
+        "platform:vpcCidr",
+        "platform:natStrategy",
+        "platform:flowLogRetentionDays",
+    ]
+
+
+def test_an_unknown_key_is_named():
+    with pytest.raises(SettingsError, match="platform:vpcCIDR"):
+        parse_settings({"vpcCIDR": "10.0.0.0/16"}, project="platform", stack="dev")
+
+
+def test_good_config_gives_a_frozen_typed_settings_object():
+    settings = parse_settings(
+        {
+            "vpcCidr": "10.20.0.0/16",
+            "availabilityZoneCount": "3",
+            "natStrategy": "per-az",
+            "adminCidr": "203.0.113.0/24",
+            "enableBastion": "true",
+        },
+        project="platform",
+        stack="prod",
+    )
+    assert settings.network.availability_zone_count == 3
+    assert settings.network.nat_strategy == "per-az"
+    assert settings.network.admin_cidr == "203.0.113.0/24"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.network.vpc_cidr = "10.9.0.0/16"  # type: ignore[misc]
+
+
+def test_derived_subnets_are_carved_public_first_and_aligned():
+    public, private = subnet_layout(NetworkSettings(availability_zone_count=3))
+    assert public == ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]
+    assert private == ["10.0.16.0/20", "10.0.32.0/20", "10.0.48.0/20"]
+
+
+def test_explicit_subnets_are_used_as_given():
+    settings = parse_settings(
+        {
+            "publicSubnetCidrs": '["10.0.1.0/24", "10.0.2.0/24"]',
+            "privateSubnetCidrs": '["10.0.128.0/20", "10.0.144.0/20"]',
+        },
+        project="platform",
+        stack="dev",
+    )
+    assert subnet_layout(settings.network) == (
+        ["10.0.1.0/24", "10.0.2.0/24"],
+        ["10.0.128.0/20", "10.0.144.0/20"],
+    )
+
+
+def test_pulumi_yaml_declares_every_setting_with_type_description_and_the_code_default():
+    declared = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())["config"]
+    assert set(declared) == set(KNOWN_KEYS)
+    defaults = parse_settings({}, project="platform", stack="dev")
+    for key, spec in declared.items():
+        assert spec.get("type") and spec.get("description"), key
+        as_config = {key: config_string(spec["default"])}
+        assert parse_settings(as_config, project="platform", stack="dev") == defaults, key

@@ -1,0 +1,84 @@
+"""The real program, per stack, and the offline plan command a new user runs first."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.topology import NAT_GATEWAY, Topology
+from tools.offline import PROJECT_ROOT
+
+
+@pytest.mark.parametrize(("stack", "zones", "nat_gateways"), [("dev", 2, 1), ("prod", 3, 3)])
+def test_stack_spreads_over_its_zones_with_its_nat_gateways(stack_plan, stack, zones, nat_gateways):
+    plan = stack_plan(stack)
+    topology = Topology(plan)
+    assert len(topology.subnets("public")) == zones
+    assert len(topology.subnets("private")) == zones
+    assert len(plan.of_type(NAT_GATEWAY)) == nat_gateways
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_private_subnet_of_the_stack_leaves_through_a_nat_gateway(stack_plan, stack):
+    topology = Topology(stack_plan(stack))
+    used = set()
+    for subnet in topology.subnets("private"):
+        route = topology.default_route(subnet)
+        assert route is not None and route.kind == "nat", subnet.name
+        used.add(route.target.urn)
+        if stack == "prod":
+            nat_zone = topology.subnet_of_nat(route.target).inputs["availabilityZone"]
+            assert nat_zone == subnet.inputs["availabilityZone"]
+    assert len(used) == {"dev": 1, "prod": 3}[stack]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_preview_plans_the_same_resources_with_unknown_ids(stack_plan, stack):
+    update, preview = stack_plan(stack), stack_plan(stack, preview=True)
+    assert preview.count_by_type() == update.count_by_type()
+    assert all(resource.id == "" for resource in preview.resources)
+
+
+def test_stack_exports_name_the_network(stack_plan):
+    exports = stack_plan("dev").exports
+    assert exports["availabilityZones"] == ["us-east-1a", "us-east-1b"]
+    assert exports["vpcId"].startswith("vpc-")
+    assert exports["natGatewayCount"] == 1
+
+
+def run_plan(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.plan", *arguments],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_plan_command_prints_the_dev_network_tree_and_counts():
+    result = run_plan("dev")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "platform:network:Network  platform" in lines
+    assert "    aws:ec2/vpc:Vpc  platform-vpc" in lines
+    assert any(line.split() == ["aws:ec2/natGateway:NatGateway", "1"] for line in lines)
+
+
+def test_plan_command_exits_non_zero_naming_the_bad_key(tmp_path):
+    stack_file = tmp_path / "Pulumi.broken.yaml"
+    stack_file.write_text("config:\n  platform:vpcCidr: 10.0.0.0/33\n")
+    result = run_plan("broken", "--stack-file", str(stack_file))
+    assert result.returncode == 2
+    assert "platform:vpcCidr = '10.0.0.0/33'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_plan_command_refuses_an_encrypted_value_it_cannot_read(tmp_path):
+    stack_file = tmp_path / "Pulumi.secret.yaml"
+    stack_file.write_text("config:\n  platform:vpcCidr:\n    secure: AAABAKo=\n")
+    result = run_plan("secret", "--stack-file", str(stack_file))
+    assert result.returncode == 2
+    assert "platform:vpcCidr is encrypted" in result.stderr

@@ -1,0 +1,390 @@
+"""Run the Pulumi program offline, under the SDK's own mocks, and keep every registered resource.
+
+This is what the tests and the offline plan command share. The stack's config comes from
+`Pulumi.yaml` defaults and `Pulumi.<stack>.yaml`, as the CLI would merge them. The mocks answer
+like AWS would: ids and ARNs for new resources (unknown during a preview, as in a real preview),
+and the data-source calls the program makes (availability zones, caller identity, region).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import runpy
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format, struct_pb2
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings, stack
+from pulumi.runtime.sync_await import _sync_await
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+ZONE_LETTERS = "abcdef"
+UNKNOWN = rpc.UNKNOWN
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+class ConfigFileError(ValueError):
+    """A stack file that cannot be read as Pulumi stack config."""
+
+
+class ProgramFailed(Exception):
+    """The program raised; `__cause__` is its error and `plan` what it registered before."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        super().__init__(f"the program failed after registering {len(plan.resources)} resources")
+
+
+@dataclass(frozen=True)
+class PlannedResource:
+    """One resource as the program registered it, with what the engine would know of it."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    inputs: dict[str, Any]
+    # The inputs exactly as sent to the engine: secrets wrapped, unknowns as the unknown marker.
+    properties: struct_pb2.Struct
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    id: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    """Everything a mocked run of the program registered."""
+
+    stack: str
+    preview: bool
+    resources: list[PlannedResource]
+    # Stack outputs as sent to the engine (secret values stay wrapped in the secret marker).
+    exports: dict[str, Any]
+
+    def of_type(self, resource_type: str) -> list[PlannedResource]:
+        return [resource for resource in self.resources if resource.type == resource_type]
+
+    def named(self, name: str) -> PlannedResource:
+        matches = [resource for resource in self.resources if resource.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources are named {name!r}")
+        return matches[0]
+
+    def by_urn(self, urn: str) -> PlannedResource:
+        return next(resource for resource in self.resources if resource.urn == urn)
+
+    def children(self, parent_urn: str) -> list[PlannedResource]:
+        return [resource for resource in self.resources if resource.parent == parent_urn]
+
+    def count_by_type(self) -> Counter[str]:
+        return Counter(resource.type for resource in self.resources)
+
+
+# --- stack config --------------------------------------------------------------------------
+
+
+def read_stack_config(
+    stack_name: str, root: Path = PROJECT_ROOT, stack_file: Path | None = None
+) -> tuple[str, dict[str, str], list[str]]:
+    """(project, config, secret keys) for a stack, with Pulumi.yaml defaults applied."""
+    project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
+    project = project_file["name"]
+    config: dict[str, str] = {}
+    for key, spec in (project_file.get("config") or {}).items():
+        if isinstance(spec, dict) and "default" in spec:
+            config[_qualified(project, key)] = config_string(spec["default"])
+    path = stack_file or root / f"Pulumi.{stack_name}.yaml"
+    if not path.exists():
+        raise ConfigFileError(f"stack file {path} does not exist")
+    try:
+        stack_config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    except yaml.YAMLError as error:
+        raise ConfigFileError(f"{path} is not valid YAML: {error}") from error
+    secret_keys = []
+    for key, value in stack_config.items():
+        qualified = _qualified(project, key)
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            raise ConfigFileError(
+                f"{path}: {qualified} is encrypted and cannot be read offline; "
+                "pass a stand-in value with --secret KEY=VALUE"
+            )
+        config[qualified] = config_string(value)
+    return project, config, secret_keys
+
+
+def _qualified(project: str, key: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
+
+
+def config_string(value: Any) -> str:
+    """Config values reach a program as strings: scalars as text, lists and maps as JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | dict):
+        return json.dumps(value)
+    return str(value)
+
+
+# --- mocks ---------------------------------------------------------------------------------
+
+
+def _short_hash(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+# Prefixes of the ids AWS gives these resources (vpc-0abc..., subnet-0abc...).
+ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/networkAcl:NetworkAcl": "acl",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+}
+
+# Resources the provider names itself when the program does not: type -> name property.
+AUTONAMED = {
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:iam/role:Role": "name",
+    "aws:iam/rolePolicy:RolePolicy": "name",
+}
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers the engine the way AWS and the provider would, deterministically."""
+
+    def __init__(self, region: str = DEFAULT_REGION, preview: bool = False):
+        self.region = region
+        self.preview = preview
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
+        state = dict(args.inputs)
+        name_property = AUTONAMED.get(args.typ)
+        if name_property and not state.get(name_property):
+            state[name_property] = f"{args.name}-{_short_hash(args.typ, args.name, length=7)}"
+        if self.preview:
+            # A preview knows only the inputs: ids, ARNs and other computed values are unknown.
+            return "", state
+        resource_id = self._resource_id(args, state)
+        state.update(self._computed(args.typ, resource_id, state))
+        return resource_id, state
+
+    def _resource_id(self, args: pulumi.runtime.MockResourceArgs, state: dict) -> str:
+        prefix = ID_PREFIXES.get(args.typ)
+        if prefix:
+            return f"{prefix}-0{_short_hash(args.typ, args.name, length=16)}"
+        name_property = AUTONAMED.get(args.typ)
+        if name_property:
+            return str(state[name_property])
+        return f"{args.name}-{_short_hash(args.typ, args.name, length=8)}"
+
+    def _computed(self, resource_type: str, resource_id: str, state: dict) -> dict[str, Any]:
+        compute = COMPUTED_OUTPUTS.get(resource_type)
+        return compute(self, resource_id, state) if compute else {}
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list[tuple[str, str]] | None]:
+        answer = CALLS.get(args.token)
+        if answer is None:
+            raise NotImplementedError(
+                f"the offline mocks do not answer the data source {args.token}"
+            )
+        return answer(self, args.args), []
+
+
+def _ec2_arn(kind: str) -> Callable[[AwsMocks, str, dict], dict[str, Any]]:
+    return lambda mocks, resource_id, state: {"arn": mocks.arn("ec2", f"{kind}/{resource_id}")}
+
+
+COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
+    "aws:ec2/vpc:Vpc": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("ec2", f"vpc/{resource_id}"),
+        "default_security_group_id": f"sg-0{_short_hash(resource_id, 'default')}",
+        "main_route_table_id": f"rtb-0{_short_hash(resource_id, 'main')}",
+        "default_network_acl_id": f"acl-0{_short_hash(resource_id, 'default')}",
+    },
+    "aws:ec2/subnet:Subnet": _ec2_arn("subnet"),
+    "aws:ec2/securityGroup:SecurityGroup": _ec2_arn("security-group"),
+    "aws:ec2/eip:Eip": lambda mocks, resource_id, state: {
+        "allocation_id": resource_id,
+        "public_ip": "198.51.100." + str(int(_short_hash(resource_id, length=2), 16) % 250 + 1),
+    },
+    "aws:cloudwatch/logGroup:LogGroup": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("logs", f"log-group:{state['name']}"),
+    },
+    "aws:iam/role:Role": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("iam", f"role/{state['name']}", regional=False),
+        "unique_id": "AROA" + _short_hash(resource_id, length=17).upper(),
+    },
+}
+
+CALLS: dict[str, Callable[[AwsMocks, dict], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda mocks, args: {
+        "names": [f"{mocks.region}{letter}" for letter in ZONE_LETTERS],
+        "zoneIds": [f"use1-az{index + 1}" for index in range(len(ZONE_LETTERS))],
+        "groupNames": [mocks.region] * len(ZONE_LETTERS),
+        "id": mocks.region,
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda mocks, args: {
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-plan",
+        "userId": "AIDAOFFLINEPLAN",
+        "id": ACCOUNT_ID,
+    },
+    "aws:index/getRegion:getRegion": lambda mocks, args: {
+        "region": mocks.region,
+        "name": mocks.region,
+        "id": mocks.region,
+        "description": "offline region",
+        "endpoint": f"ec2.{mocks.region}.amazonaws.com",
+    },
+    "aws:index/getPartition:getPartition": lambda mocks, args: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+        "id": "aws",
+    },
+}
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, also keeping what the engine would see of each registration."""
+
+    def __init__(self, mocks: AwsMocks):
+        super().__init__(mocks)
+        self.registrations: list[PlannedResource] = []
+        self.stack_outputs = struct_pb2.Struct()
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            state = rpc.deserialize_properties(response.object) if response.object else {}
+            properties = struct_pb2.Struct()
+            properties.CopyFrom(request.object)
+            self.registrations.append(
+                PlannedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    custom=request.custom,
+                    parent=request.parent,
+                    provider=request.provider,
+                    inputs=rpc.deserialize_properties(request.object),
+                    properties=properties,
+                    dependencies=list(request.dependencies),
+                    property_dependencies={
+                        key: list(value.urns) for key, value in request.propertyDependencies.items()
+                    },
+                    id=response.id,
+                    outputs=state,
+                )
+            )
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        if request.urn.endswith(f"::{STACK_TYPE}::" + request.urn.rsplit("::", 1)[-1]):
+            self.stack_outputs.CopyFrom(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+# --- running the program -------------------------------------------------------------------
+
+
+def run_program(
+    stack_name: str,
+    *,
+    preview: bool = False,
+    config_overrides: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
+    stack_file: Path | None = None,
+    program: Callable[[], object] | None = None,
+    root: Path = PROJECT_ROOT,
+) -> Plan:
+    """Run the program (or `program`) for a stack under mocks and return what it registered.
+
+    `config_overrides` and `secrets` take keys with or without the project prefix; secrets are
+    marked secret like `pulumi config set --secret` would.
+    """
+    project, config, secret_keys = read_stack_config(stack_name, root, stack_file)
+    for key, value in (config_overrides or {}).items():
+        config[_qualified(project, key)] = value
+    for key, value in (secrets or {}).items():
+        config[_qualified(project, key)] = value
+        secret_keys.append(_qualified(project, key))
+    region = config.get("aws:region", DEFAULT_REGION)
+    mocks = AwsMocks(region=region, preview=preview)
+    monitor = RecordingMonitor(mocks)
+    _reset_runtime()
+    pulumi.runtime.set_all_config(config, secret_keys)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack_name, preview=preview, monitor=monitor
+    )
+    # set_mocks makes a root stack of its own; run_in_stack makes the one that keeps the exports.
+    settings.ROOT.set(None)
+
+    def run() -> None:
+        if program is not None:
+            program()
+        else:
+            runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+
+    try:
+        _sync_await(stack.run_in_stack(run))
+    except Exception as error:
+        raise ProgramFailed(_plan(stack_name, preview, monitor)) from error
+    return _plan(stack_name, preview, monitor)
+
+
+def _plan(stack_name: str, preview: bool, monitor: RecordingMonitor) -> Plan:
+    exports = json_format.MessageToDict(monitor.stack_outputs)
+    return Plan(stack=stack_name, preview=preview, resources=monitor.registrations, exports=exports)
+
+
+def _reset_runtime() -> None:
+    """Forget the previous run's root stack and pending RPCs."""
+    settings.ROOT.set(None)
+    rpc_manager = getattr(settings.SETTINGS, "rpc_manager", None)
+    if rpc_manager is not None:
+        rpc_manager.clear()
+
+
+def walk_tree(plan: Plan) -> Iterator[tuple[int, PlannedResource]]:
+    """Resources depth-first from the stack's direct children, with their depth."""
+    urns = {resource.urn for resource in plan.resources}
+    roots = [resource for resource in plan.resources if resource.parent not in urns]
+
+    def visit(resource: PlannedResource, depth: int) -> Iterator[tuple[int, PlannedResource]]:
+        yield depth, resource
+        for child in sorted(plan.children(resource.urn), key=_tree_order):
+            yield from visit(child, depth + 1)
+
+    for resource in sorted(roots, key=_tree_order):
+        yield from visit(resource, 0)
+
+
+def _tree_order(resource: PlannedResource) -> tuple[bool, str, str]:
+    # Components first, then resources by name: a stable order for people and diffs.
+    return (resource.custom, resource.name, resource.type)
