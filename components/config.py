@@ -70,11 +70,21 @@ class NetworkSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the program needs from the stack's config, validated."""
+    """Everything the program needs from the stack's config, validated.
+
+    One section per concern, each parsed by its own `_parse_<section>` function; a new setting
+    is added to its section, to `KNOWN_KEYS` (and `SECRET_KEYS` if secret), to `Pulumi.yaml`
+    and to the README's configuration table.
+    """
 
     project: str
     stack: str
     network: NetworkSettings = field(default_factory=NetworkSettings)
+
+
+def as_secret(value: str) -> pulumi.Output[str]:
+    """A validated secret setting, kept a Pulumi secret from here on."""
+    return pulumi.Output.secret(value)
 
 
 def load_settings() -> Settings:
@@ -111,6 +121,14 @@ class _Reader:
 
     def problem(self, key: str, value: object, reason: str) -> None:
         self.problems.append(f"{self.namespace}:{key} = {value!r} {reason}")
+
+    def secret_problem(self, key: str, reason: str) -> None:
+        """A problem with a secret setting: named, but its value never shown."""
+        self.problems.append(f"{self.namespace}:{key} = [secret] {reason}")
+
+    def secret(self, key: str) -> str | None:
+        """The plain value of a secret setting, for validation; wrap it with `as_secret`."""
+        return self.raw.get(key) or None
 
     def string(self, key: str, default: str) -> str:
         return self.raw.get(key, default)
@@ -355,6 +373,9 @@ def _subnet_block(
         return None
     return block
 
+
+# Settings set with `pulumi config set --secret`: validated without showing their value.
+SECRET_KEYS: tuple[str, ...] = ()
 
 KNOWN_KEYS: tuple[str, ...] = (
     "vpcCidr",
