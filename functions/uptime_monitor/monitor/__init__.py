@@ -1,0 +1,1 @@
+"""Uptime monitor: HTTP(S) checks, alert state, DynamoDB history, a Flask status app."""

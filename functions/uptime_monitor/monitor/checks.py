@@ -1,0 +1,269 @@
+"""One HTTP(S) availability check: fetch a URL within a deadline and classify what happened."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+from urllib.parse import urljoin
+
+from monitor.ssrf import IPAddress, ResolutionFailed, SsrfGuard, Target, TargetRefused
+
+Connector = Callable[[tuple[str, int], float], socket.socket]
+Clock = Callable[[], float]
+
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+USER_AGENT = "uptime-monitor/1.0"
+_READ_CHUNK_BYTES = 64 * 1024
+
+
+class Outcome(StrEnum):
+    UP = "up"
+    TIMEOUT = "timeout"
+    DNS_FAILURE = "dns_failure"
+    CONNECTION_REFUSED = "connection_refused"
+    CONNECTION_RESET = "connection_reset"
+    CONNECTION_ERROR = "connection_error"
+    TLS_ERROR = "tls_error"
+    INVALID_RESPONSE = "invalid_response"
+    SERVER_ERROR = "server_error"
+    UNEXPECTED_STATUS = "unexpected_status"
+    KEYWORD_MISSING = "keyword_missing"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class Site:
+    """What to check: a URL, optionally a keyword the body must contain and accepted statuses."""
+
+    url: str
+    keyword: str | None = None
+    expected_statuses: frozenset[int] | None = None
+
+    def accepts_status(self, status: int) -> bool:
+        if self.expected_statuses is not None:
+            return status in self.expected_statuses
+        return 200 <= status < 300
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    url: str
+    outcome: Outcome
+    detail: str
+    # Seconds from the start of the check to the final response's headers (as requests'
+    # `elapsed`, but over all redirect hops); None when no response arrived.
+    latency_seconds: float | None = None
+    status_code: int | None = None
+
+    @property
+    def up(self) -> bool:
+        return self.outcome is Outcome.UP
+
+    @property
+    def latency_ms(self) -> float | None:
+        return None if self.latency_seconds is None else round(self.latency_seconds * 1000, 3)
+
+
+class Checker(Protocol):
+    def check(self, site: Site) -> CheckResult: ...
+
+
+class ClosedMidResponse(http.client.HTTPException):
+    """The server closed the connection before sending the whole body."""
+
+
+class _PinnedConnection(http.client.HTTPConnection):
+    """An HTTP(S) connection to a pre-validated address; Host header and SNI name the host."""
+
+    def __init__(
+        self,
+        target: Target,
+        timeout: float,
+        open_socket: Callable[[tuple[IPAddress, ...], int, float], socket.socket],
+        tls_context: ssl.SSLContext | None,
+    ) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self._connect_timeout = timeout
+        self._target = target
+        self._open_socket = open_socket
+        self._tls_context = tls_context
+        if tls_context is not None:
+            self.default_port = 443
+
+    def connect(self) -> None:
+        sock = self._open_socket(self._target.addresses, self._target.port, self._connect_timeout)
+        if self._tls_context is not None:
+            sock = self._tls_context.wrap_socket(sock, server_hostname=self._target.host)
+        self.sock = sock
+
+
+@dataclass
+class _Deadline:
+    ends_at: float
+    clock: Clock
+
+    def remaining(self) -> float:
+        left = self.ends_at - self.clock()
+        if left <= 0:
+            raise TimeoutError("check deadline exceeded")
+        return left
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    location: str | None
+    latency_seconds: float
+    body: bytes
+
+
+class HttpChecker:
+    """Checks sites over http.client, following redirects; every hop passes the SSRF guard."""
+
+    def __init__(
+        self,
+        guard: SsrfGuard,
+        *,
+        timeout_seconds: float,
+        max_redirects: int = 5,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        tls_context: ssl.SSLContext | None = None,
+        connect: Connector = socket.create_connection,
+        clock: Clock = time.perf_counter,
+    ) -> None:
+        self._guard = guard
+        self._timeout_seconds = timeout_seconds
+        self._max_redirects = max_redirects
+        self._max_body_bytes = max_body_bytes
+        self._tls_context = tls_context or ssl.create_default_context()
+        self._connect = connect
+        self._clock = clock
+
+    def check(self, site: Site) -> CheckResult:
+        started = self._clock()
+        deadline = _Deadline(started + self._timeout_seconds, self._clock)
+        url = site.url
+        for _hop in range(self._max_redirects + 1):
+            try:
+                target = self._guard.validate(url)
+                response = self._fetch(target, deadline, started)
+            except TargetRefused as error:
+                return CheckResult(site.url, Outcome.BLOCKED, str(error))
+            except ResolutionFailed as error:
+                return CheckResult(site.url, Outcome.DNS_FAILURE, str(error))
+            except (OSError, http.client.HTTPException) as error:
+                return CheckResult(site.url, *classify_error(error, url))
+            if response.status in REDIRECT_STATUSES and response.location:
+                url = urljoin(url, response.location)
+                continue
+            return classify_response(site, response.status, response.body, response.latency_seconds)
+        return CheckResult(
+            site.url,
+            Outcome.TOO_MANY_REDIRECTS,
+            f"more than {self._max_redirects} redirects, last to {url!r}",
+        )
+
+    def _fetch(self, target: Target, deadline: _Deadline, started: float) -> _Response:
+        tls_context = self._tls_context if target.scheme == "https" else None
+        connection = _PinnedConnection(
+            target, deadline.remaining(), self._open_pinned_socket, tls_context
+        )
+        try:
+            connection.request(
+                "GET",
+                target.path,
+                headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"},
+            )
+            _set_socket_timeout(connection, deadline.remaining())
+            response = connection.getresponse()
+            latency = self._clock() - started
+            location = response.getheader("Location")
+            if response.status in REDIRECT_STATUSES and location:
+                return _Response(response.status, location, latency, b"")
+            body = self._read_body(connection, response, deadline)
+            return _Response(response.status, location, latency, body)
+        finally:
+            connection.close()
+
+    def _open_pinned_socket(
+        self, addresses: tuple[IPAddress, ...], port: int, timeout: float
+    ) -> socket.socket:
+        last_error: OSError = OSError("no address to connect to")
+        for address in addresses:
+            try:
+                return self._connect((str(address), port), timeout)
+            except OSError as error:
+                last_error = error
+        raise last_error
+
+    def _read_body(
+        self,
+        connection: http.client.HTTPConnection,
+        response: http.client.HTTPResponse,
+        deadline: _Deadline,
+    ) -> bytes:
+        chunks: list[bytes] = []
+        received = 0
+        while received < self._max_body_bytes:
+            _set_socket_timeout(connection, deadline.remaining())
+            chunk = response.read(min(_READ_CHUNK_BYTES, self._max_body_bytes - received))
+            if not chunk:
+                # read(amt) reports a premature close as end of body; the length left says so.
+                if response.length:
+                    raise ClosedMidResponse(f"{response.length} body bytes never arrived")
+                break
+            chunks.append(chunk)
+            received += len(chunk)
+        return b"".join(chunks)
+
+
+def _set_socket_timeout(connection: http.client.HTTPConnection, seconds: float) -> None:
+    if connection.sock is not None:
+        connection.sock.settimeout(seconds)
+
+
+def classify_error(error: BaseException, url: str) -> tuple[Outcome, str]:
+    """The down outcome for an exception raised while fetching `url`, and a readable detail."""
+    detail = f"{type(error).__name__} fetching {url!r}: {error}"
+    if isinstance(error, TimeoutError):
+        return Outcome.TIMEOUT, detail
+    if isinstance(error, ssl.SSLError):
+        return Outcome.TLS_ERROR, detail
+    if isinstance(error, ConnectionRefusedError):
+        return Outcome.CONNECTION_REFUSED, detail
+    if isinstance(
+        error,
+        ConnectionResetError
+        | ConnectionAbortedError
+        | BrokenPipeError
+        | http.client.IncompleteRead
+        | ClosedMidResponse,
+    ):
+        return Outcome.CONNECTION_RESET, detail
+    if isinstance(error, http.client.HTTPException):
+        return Outcome.INVALID_RESPONSE, detail
+    return Outcome.CONNECTION_ERROR, detail
+
+
+def classify_response(site: Site, status: int, body: bytes, latency_seconds: float) -> CheckResult:
+    """Up only when the status is accepted and, if a keyword is set, the body contains it."""
+    if not site.accepts_status(status):
+        outcome = Outcome.SERVER_ERROR if 500 <= status < 600 else Outcome.UNEXPECTED_STATUS
+        return CheckResult(site.url, outcome, f"HTTP {status}", latency_seconds, status)
+    if site.keyword is not None and site.keyword.encode("utf-8") not in body:
+        return CheckResult(
+            site.url,
+            Outcome.KEYWORD_MISSING,
+            f"keyword {site.keyword!r} not found in the first {len(body)} bytes",
+            latency_seconds,
+            status,
+        )
+    return CheckResult(site.url, Outcome.UP, f"HTTP {status}", latency_seconds, status)
