@@ -1,0 +1,443 @@
+"""Deterministic Lambda archives, shared by every function of the platform.
+
+The same inputs always give the same bytes: entries sorted by name, every entry dated
+1980-01-01 with mode 0644, no directory entries, one compression level. So an archive's
+SHA-256 (Lambda's `source_code_hash`) changes only when the code does, and `pulumi preview`
+shows no update for a rebuild of unchanged code.
+
+- `write_deterministic_zip` writes such a zip from archive names mapped to files or bytes, and
+  leaves an up-to-date zip untouched, so building is fast when nothing changed.
+- `build_chalice_archive` packages a Chalice app as `chalice package` does: `app.py`,
+  `chalicelib/`, and of Chalice only the runtime the app imports (`chalice/__init__.py` and
+  `chalice/app.py`), never the CLI or its dependencies.
+- `vendor_requirements` installs a requirements file for Lambda's platform into a cache keyed by
+  its content; `build_function_archive` packages a function with those dependencies.
+
+Outputs go under `<project>/.build/`, which git ignores.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import importlib.util
+import io
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias
+
+LAMBDA_PYTHON_VERSION = "3.13"
+LAMBDA_PYTHON_RUNTIME = f"python{LAMBDA_PYTHON_VERSION}"
+
+LAMBDA_ARCHITECTURE_X86_64 = "x86_64"
+LAMBDA_ARCHITECTURE_ARM64 = "arm64"
+LAMBDA_ARCHITECTURES = (LAMBDA_ARCHITECTURE_X86_64, LAMBDA_ARCHITECTURE_ARM64)
+# Lambda's python3.12 and later runtimes run on Amazon Linux 2023 (glibc 2.34), which loads
+# wheels of all these manylinux tags. pip matches `--platform` tags literally, so each is
+# listed; the most compatible comes first and is preferred.
+PIP_PLATFORMS: Mapping[str, tuple[str, ...]] = {
+    LAMBDA_ARCHITECTURE_X86_64: (
+        "manylinux2014_x86_64",
+        "manylinux_2_17_x86_64",
+        "manylinux_2_28_x86_64",
+        "manylinux_2_34_x86_64",
+    ),
+    LAMBDA_ARCHITECTURE_ARM64: (
+        "manylinux2014_aarch64",
+        "manylinux_2_17_aarch64",
+        "manylinux_2_28_aarch64",
+        "manylinux_2_34_aarch64",
+    ),
+}
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+BUILD_DIR = PROJECT_DIR / ".build"
+WHEEL_CACHE_DIR = BUILD_DIR / "wheels"
+
+ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+ZIP_FILE_MODE = 0o644
+ZIP_COMPRESSION_LEVEL = 6
+
+# Change these when the archive or vendoring layout changes, so older outputs are rebuilt.
+_ZIP_LAYOUT_VERSION = f"lambda-zip-1;deflate-{ZIP_COMPRESSION_LEVEL}"
+_VENDOR_LAYOUT_VERSION = "vendor-1"
+
+# What a deployed Chalice app imports of Chalice (see chalice/deploy/packager.py).
+_CHALICE_RUNTIME_MODULES = ("__init__.py", "app.py")
+_EXCLUDED_DIR_NAMES = frozenset({"__pycache__", "tests", "test"})
+_BYTECODE_SUFFIXES = (".pyc", ".pyo")
+# Files pip writes into a `--target` install that the function never reads: RECORD and
+# direct_url.json hold build-machine paths, `bin/` holds scripts with its interpreter's path.
+_INSTALL_ONLY_METADATA = ("RECORD", "INSTALLER", "REQUESTED", "direct_url.json")
+# pip's options that read another file (`-r other.txt`, `-rother.txt`, `--requirement=...`).
+_REQUIREMENT_INCLUDE_OPTIONS = ("-r", "--requirement", "-c", "--constraint")
+
+ArchiveSource: TypeAlias = Path | bytes
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A built Lambda archive."""
+
+    path: Path
+    sha256_hex: str
+    # Lambda's `source_code_hash`: the base64 of the archive's SHA-256.
+    sha256_base64: str
+    zipped_size: int
+    unzipped_size: int
+    names: tuple[str, ...]
+
+
+def write_deterministic_zip(entries: Mapping[str, ArchiveSource], zip_path: Path | str) -> Archive:
+    """Write `entries` (archive name -> file or bytes) as a reproducible zip at `zip_path`.
+
+    An existing zip built from the same contents is left as it is.
+    """
+    zip_path = Path(zip_path)
+    contents = {_checked_archive_name(name): _read(entries[name]) for name in sorted(entries)}
+    inputs_digest = _inputs_digest(contents)
+    zip_digest = _reusable_zip_digest(zip_path, inputs_digest)
+    if zip_digest is None:
+        zip_bytes = _zip_bytes(contents)
+        zip_digest = hashlib.sha256(zip_bytes).hexdigest()
+        _write_atomically(zip_path, zip_bytes)
+        stamp = {"inputs_sha256": inputs_digest, "zip_sha256": zip_digest}
+        _write_atomically(_stamp_path(zip_path), json.dumps(stamp).encode("utf-8"))
+    return Archive(
+        path=zip_path,
+        sha256_hex=zip_digest,
+        sha256_base64=base64.b64encode(bytes.fromhex(zip_digest)).decode("ascii"),
+        zipped_size=zip_path.stat().st_size,
+        unzipped_size=sum(len(data) for data in contents.values()),
+        names=tuple(contents),
+    )
+
+
+def build_chalice_archive(
+    app_dir: Path | str,
+    out_dir: Path | str = BUILD_DIR,
+    *,
+    architecture: str = LAMBDA_ARCHITECTURE_X86_64,
+    python_version: str = LAMBDA_PYTHON_VERSION,
+    wheel_cache_dir: Path | str = WHEEL_CACHE_DIR,
+) -> Archive:
+    """Package a Chalice app into `<out_dir>/<app dir name>.zip`.
+
+    The archive holds `app.py`, `chalicelib/` (without caches, tests or hidden files) and the
+    Chalice runtime. If the app's requirements.txt lists packages, they are vendored for
+    `architecture` and the archive is named `<app>-python<version>-<architecture>.zip`.
+    """
+    platforms = _pip_platforms(architecture)
+    app_dir = Path(app_dir)
+    app_file = app_dir / "app.py"
+    if not app_file.is_file():
+        raise FileNotFoundError(f"no Chalice app: {app_file} does not exist")
+    chalicelib = {
+        f"chalicelib/{name}": path for name, path in _source_files(app_dir / "chalicelib").items()
+    }
+    entries = _merged({"app.py": app_file}, chalicelib, chalice_runtime_files())
+    requirements = app_dir / "requirements.txt"
+    vendored = requirements.is_file() and bool(_requirement_lines(requirements))
+    if vendored:
+        vendored_dir = vendor_requirements(
+            requirements,
+            python_version=python_version,
+            platform=platforms,
+            cache_dir=wheel_cache_dir,
+        )
+        # Like `chalice package`: the runtime shipped above wins over a vendored Chalice.
+        dependencies = {
+            name: path
+            for name, path in _tree_files(vendored_dir).items()
+            if not name.startswith("chalice/")
+        }
+        entries = _merged(entries, dependencies)
+    zip_path = _archive_path(out_dir, app_dir.name, vendored, python_version, architecture)
+    return write_deterministic_zip(entries, zip_path)
+
+
+def build_function_archive(
+    source_dir: Path | str,
+    out_dir: Path | str = BUILD_DIR,
+    *,
+    requirements: Path | str | None = None,
+    architecture: str = LAMBDA_ARCHITECTURE_X86_64,
+    python_version: str = LAMBDA_PYTHON_VERSION,
+    wheel_cache_dir: Path | str = WHEEL_CACHE_DIR,
+) -> Archive:
+    """Package the files of `source_dir` (without caches, tests, hidden files or its
+    requirements.txt), plus the vendored `requirements` if given, at the archive's root.
+
+    Without requirements the archive is `<out_dir>/<source dir name>.zip`; with them it is
+    `<out_dir>/<name>-python<version>-<architecture>.zip`.
+    """
+    platforms = _pip_platforms(architecture)
+    source_dir = Path(source_dir)
+    if not source_dir.is_dir():
+        raise NotADirectoryError(f"function source {source_dir} is not a directory")
+    sources = {
+        name: path for name, path in _source_files(source_dir).items() if name != "requirements.txt"
+    }
+    entries: dict[str, ArchiveSource] = dict(sources)
+    if requirements is not None:
+        vendored_dir = vendor_requirements(
+            requirements,
+            python_version=python_version,
+            platform=platforms,
+            cache_dir=wheel_cache_dir,
+        )
+        entries = _merged(_tree_files(vendored_dir), sources)
+    vendored = requirements is not None
+    zip_path = _archive_path(out_dir, source_dir.name, vendored, python_version, architecture)
+    return write_deterministic_zip(entries, zip_path)
+
+
+def vendor_requirements(
+    requirements_file: Path | str,
+    *,
+    python_version: str = LAMBDA_PYTHON_VERSION,
+    platform: str | Sequence[str] = PIP_PLATFORMS[LAMBDA_ARCHITECTURE_X86_64],
+    cache_dir: Path | str = WHEEL_CACHE_DIR,
+) -> Path:
+    """Install `requirements_file` for Lambda's platform and return the installed tree.
+
+    pip runs with `--only-binary=:all:` for CPython `python_version` on `platform`, once per
+    content of the requirements file, platform and version; later calls return the cached tree.
+    The tree holds no bytecode, no scripts and only the metadata that code reads at run time.
+    """
+    requirements_file = Path(requirements_file)
+    requirements = requirements_file.read_bytes()
+    _refuse_included_files(requirements_file, requirements)
+    platforms = (platform,) if isinstance(platform, str) else tuple(platform)
+    cache_dir = Path(cache_dir)
+    target = cache_dir / _vendor_key(requirements, platforms, python_version)
+    if target.is_dir():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=cache_dir))
+    try:
+        _pip_install(requirements_file, staging, platforms, python_version)
+        _remove_install_noise(staging)
+        _publish(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def chalice_runtime_files() -> dict[str, Path]:
+    """The files of the installed Chalice that a deployed app imports, by archive name."""
+    spec = importlib.util.find_spec("chalice")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("chalice is not installed; install the project's requirements")
+    package_dir = Path(next(iter(spec.submodule_search_locations)))
+    return {f"chalice/{module}": package_dir / module for module in _CHALICE_RUNTIME_MODULES}
+
+
+def _checked_archive_name(name: str) -> str:
+    parts = name.split("/")
+    if "\\" in name or any(part in ("", ".", "..") for part in parts):
+        raise ValueError(
+            f"archive name {name!r} is not a relative POSIX file path: use '/' between "
+            "non-empty parts, without a leading '/', '.' or '..'"
+        )
+    return name
+
+
+def _read(source: ArchiveSource) -> bytes:
+    return source if isinstance(source, bytes) else Path(source).read_bytes()
+
+
+def _inputs_digest(contents: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256(_ZIP_LAYOUT_VERSION.encode("utf-8"))
+    for name, data in contents.items():
+        digest.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _stamp_path(zip_path: Path) -> Path:
+    return zip_path.with_name(zip_path.name + ".inputs.json")
+
+
+def _reusable_zip_digest(zip_path: Path, inputs_digest: str) -> str | None:
+    """The SHA-256 of the zip at `zip_path` if it was built from these inputs and not altered."""
+    try:
+        stamp = json.loads(_stamp_path(zip_path).read_text(encoding="utf-8"))
+        zip_digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()
+    except (OSError, ValueError):
+        return None
+    if stamp.get("inputs_sha256") != inputs_digest or stamp.get("zip_sha256") != zip_digest:
+        return None
+    return zip_digest
+
+
+def _zip_bytes(contents: Mapping[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zipped:
+        for name, data in contents.items():
+            entry = zipfile.ZipInfo(name, date_time=ZIP_DATE_TIME)
+            entry.create_system = 3  # Unix, so external_attr holds the file mode
+            entry.external_attr = (stat.S_IFREG | ZIP_FILE_MODE) << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            zipped.writestr(entry, data, compresslevel=ZIP_COMPRESSION_LEVEL)
+    return buffer.getvalue()
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, ZIP_FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _source_files(root: Path) -> dict[str, Path]:
+    """Files under `root` by POSIX path, without caches, bytecode, tests or hidden files."""
+    return {
+        name: path
+        for name, path in _tree_files(root, skip_dir=_is_excluded_dir).items()
+        if _is_source_file(path.name)
+    }
+
+
+def _is_excluded_dir(name: str) -> bool:
+    return name in _EXCLUDED_DIR_NAMES or name.startswith(".")
+
+
+def _is_source_file(name: str) -> bool:
+    is_test_module = name.endswith(".py") and (
+        name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    )
+    return not (name.startswith(".") or name.endswith(_BYTECODE_SUFFIXES) or is_test_module)
+
+
+def _never(name: str) -> bool:
+    return False
+
+
+def _tree_files(root: Path, skip_dir: Callable[[str], bool] = _never) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for directory, dir_names, file_names in os.walk(root):
+        dir_names[:] = [name for name in dir_names if not skip_dir(name)]
+        for file_name in file_names:
+            path = Path(directory, file_name)
+            files[path.relative_to(root).as_posix()] = path
+    return files
+
+
+def _merged(*parts: Mapping[str, ArchiveSource]) -> dict[str, ArchiveSource]:
+    merged: dict[str, ArchiveSource] = {}
+    for part in parts:
+        for name, source in part.items():
+            if name in merged:
+                raise ValueError(
+                    f"archive name {name!r} would come from both {_origin(merged[name])} "
+                    f"and {_origin(source)}; rename one of them"
+                )
+            merged[name] = source
+    return merged
+
+
+def _origin(source: ArchiveSource) -> str:
+    return f"{len(source)} bytes given in memory" if isinstance(source, bytes) else str(source)
+
+
+def _pip_platforms(architecture: str) -> tuple[str, ...]:
+    if architecture not in PIP_PLATFORMS:
+        raise ValueError(
+            f"unknown Lambda architecture {architecture!r}; use one of: "
+            f"{', '.join(LAMBDA_ARCHITECTURES)}"
+        )
+    return PIP_PLATFORMS[architecture]
+
+
+def _archive_path(
+    out_dir: Path | str, name: str, vendored: bool, python_version: str, architecture: str
+) -> Path:
+    if not vendored:
+        return Path(out_dir) / f"{name}.zip"
+    return Path(out_dir) / f"{name}-python{python_version}-{architecture}.zip"
+
+
+def _requirement_lines(requirements_file: Path) -> list[str]:
+    text = requirements_file.read_text(encoding="utf-8")
+    lines = (line.split(" #")[0].strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
+def _refuse_included_files(requirements_file: Path, requirements: bytes) -> None:
+    # The cache is keyed by this file's content only, so it must not depend on other files.
+    for line in requirements.decode("utf-8").splitlines():
+        if line.strip().startswith(_REQUIREMENT_INCLUDE_OPTIONS):
+            raise ValueError(
+                f"{requirements_file}: {line.strip()!r} refers to another file; list its "
+                "requirements in this file instead"
+            )
+
+
+def _vendor_key(requirements: bytes, platforms: tuple[str, ...], python_version: str) -> str:
+    digest = hashlib.sha256(
+        f"{_VENDOR_LAYOUT_VERSION}\0cp{python_version}\0{','.join(platforms)}\0".encode()
+    )
+    digest.update(requirements)
+    return f"python{python_version}-{digest.hexdigest()[:32]}"
+
+
+def _pip_install(
+    requirements_file: Path, target: Path, platforms: tuple[str, ...], python_version: str
+) -> None:
+    platform_options = [option for tag in platforms for option in ("--platform", tag)]
+    command = [
+        sys.executable, "-m", "pip", "install",
+        "--target", str(target),
+        *platform_options,
+        "--python-version", python_version,
+        "--implementation", "cp",
+        "--only-binary=:all:",
+        "--no-compile",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--quiet",
+        "-r", str(requirements_file),
+    ]  # fmt: skip
+    # The command is built from this module's constants and the caller's paths, never a shell.
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    if completed.returncode != 0:
+        raise RuntimeError(
+            f"pip could not install {requirements_file} for CPython {python_version} on "
+            f"{', '.join(platforms)}:\n{(completed.stderr or completed.stdout).strip()}"
+        )
+
+
+def _remove_install_noise(root: Path) -> None:
+    shutil.rmtree(root / "bin", ignore_errors=True)
+    for cache_dir in sorted(root.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache_dir, ignore_errors=True)
+    for suffix in _BYTECODE_SUFFIXES:
+        for bytecode in root.rglob(f"*{suffix}"):
+            bytecode.unlink()
+    for dist_info in root.glob("*.dist-info"):
+        for name in _INSTALL_ONLY_METADATA:
+            (dist_info / name).unlink(missing_ok=True)
+
+
+def _publish(staging: Path, target: Path) -> None:
+    try:
+        staging.rename(target)
+    except OSError:
+        # Another build published the same requirements first; its tree is identical.
+        if not target.is_dir():
+            raise
