@@ -136,7 +136,7 @@ def build_chalice_archive(
     Chalice runtime. If the app's requirements.txt lists packages, they are vendored for
     `architecture` and the archive is named `<app>-python<version>-<architecture>.zip`.
     """
-    platforms = _pip_platforms(architecture)
+    _check_architecture(architecture)
     app_dir = Path(app_dir)
     app_file = app_dir / "app.py"
     if not app_file.is_file():
@@ -148,19 +148,12 @@ def build_chalice_archive(
     requirements = app_dir / "requirements.txt"
     vendored = requirements.is_file() and bool(_requirement_lines(requirements))
     if vendored:
-        vendored_dir = vendor_requirements(
-            requirements,
-            python_version=python_version,
-            platform=platforms,
-            cache_dir=wheel_cache_dir,
-        )
+        dependencies = _vendored_files(requirements, architecture, python_version, wheel_cache_dir)
         # Like `chalice package`: the runtime shipped above wins over a vendored Chalice.
-        dependencies = {
-            name: path
-            for name, path in _tree_files(vendored_dir).items()
-            if not name.startswith("chalice/")
-        }
-        entries = _merged(entries, dependencies)
+        entries = _merged(
+            entries,
+            {name: path for name, path in dependencies.items() if not name.startswith("chalice/")},
+        )
     zip_path = _archive_path(out_dir, app_dir.name, vendored, python_version, architecture)
     return write_deterministic_zip(entries, zip_path)
 
@@ -180,23 +173,17 @@ def build_function_archive(
     Without requirements the archive is `<out_dir>/<source dir name>.zip`; with them it is
     `<out_dir>/<name>-python<version>-<architecture>.zip`.
     """
-    platforms = _pip_platforms(architecture)
+    _check_architecture(architecture)
     source_dir = Path(source_dir)
     if not source_dir.is_dir():
         raise NotADirectoryError(f"function source {source_dir} is not a directory")
-    sources = {
+    entries: dict[str, ArchiveSource] = {
         name: path for name, path in _source_files(source_dir).items() if name != "requirements.txt"
     }
-    entries: dict[str, ArchiveSource] = dict(sources)
-    if requirements is not None:
-        vendored_dir = vendor_requirements(
-            requirements,
-            python_version=python_version,
-            platform=platforms,
-            cache_dir=wheel_cache_dir,
-        )
-        entries = _merged(_tree_files(vendored_dir), sources)
     vendored = requirements is not None
+    if requirements is not None:
+        dependencies = _vendored_files(requirements, architecture, python_version, wheel_cache_dir)
+        entries = _merged(dependencies, entries)
     zip_path = _archive_path(out_dir, source_dir.name, vendored, python_version, architecture)
     return write_deterministic_zip(entries, zip_path)
 
@@ -355,13 +342,24 @@ def _origin(source: ArchiveSource) -> str:
     return f"{len(source)} bytes given in memory" if isinstance(source, bytes) else str(source)
 
 
-def _pip_platforms(architecture: str) -> tuple[str, ...]:
-    if architecture not in PIP_PLATFORMS:
+def _vendored_files(
+    requirements: Path | str, architecture: str, python_version: str, cache_dir: Path | str
+) -> dict[str, Path]:
+    vendored_dir = vendor_requirements(
+        requirements,
+        python_version=python_version,
+        platform=PIP_PLATFORMS[architecture],
+        cache_dir=cache_dir,
+    )
+    return _tree_files(vendored_dir)
+
+
+def _check_architecture(architecture: str) -> None:
+    if architecture not in LAMBDA_ARCHITECTURES:
         raise ValueError(
             f"unknown Lambda architecture {architecture!r}; use one of: "
             f"{', '.join(LAMBDA_ARCHITECTURES)}"
         )
-    return PIP_PLATFORMS[architecture]
 
 
 def _archive_path(
