@@ -8,12 +8,15 @@ STAMP := $(VENV)/.installed
 STACK ?= dev
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: plan test lint
+.PHONY: install plan test lint
 
 $(STAMP): $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+
+## Only create .venv (what `pulumi preview`/`pulumi up` run the program with; CI uses it).
+install: $(STAMP)
 
 ## Offline plan of a stack under mocked AWS: `make plan` (dev) or `make plan STACK=prod`.
 plan: $(STAMP)
@@ -28,3 +31,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pyright
+	$(BIN)/actionlint
