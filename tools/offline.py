@@ -167,6 +167,13 @@ AUTONAMED = {
     "aws:cloudwatch/logGroup:LogGroup": "name",
     "aws:iam/role:Role": "name",
     "aws:iam/rolePolicy:RolePolicy": "name",
+    "aws:lambda/function:Function": "name",
+}
+
+# Resources whose ids AWS makes up as short random strings (a REST API id: 10 characters).
+RANDOM_ID_LENGTHS = {
+    "aws:apigateway/restApi:RestApi": 10,
+    "aws:apigateway/deployment:Deployment": 6,
 }
 
 
@@ -196,6 +203,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         name_property = AUTONAMED.get(args.typ)
         if name_property:
             return str(state[name_property])
+        if args.typ in RANDOM_ID_LENGTHS:
+            return _short_hash(args.typ, args.name, length=RANDOM_ID_LENGTHS[args.typ])
         return f"{args.name}-{_short_hash(args.typ, args.name, length=8)}"
 
     def _computed(self, resource_type: str, resource_id: str, state: dict) -> dict[str, Any]:
@@ -219,6 +228,16 @@ def _ec2_arn(kind: str) -> Callable[[AwsMocks, str, dict], dict[str, Any]]:
     return lambda mocks, resource_id, state: {"arn": mocks.arn("ec2", f"{kind}/{resource_id}")}
 
 
+def _lambda_function_outputs(mocks: AwsMocks, arn: str) -> dict[str, Any]:
+    return {
+        "arn": arn,
+        "invoke_arn": f"arn:aws:apigateway:{mocks.region}:lambda:path/2015-03-31/functions/"
+        f"{arn}/invocations",
+        "qualified_arn": f"{arn}:$LATEST",
+        "version": "$LATEST",
+    }
+
+
 COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
     "aws:ec2/vpc:Vpc": lambda mocks, resource_id, state: {
         "arn": mocks.arn("ec2", f"vpc/{resource_id}"),
@@ -238,6 +257,21 @@ COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
     "aws:iam/role:Role": lambda mocks, resource_id, state: {
         "arn": mocks.arn("iam", f"role/{state['name']}", regional=False),
         "unique_id": "AROA" + _short_hash(resource_id, length=17).upper(),
+    },
+    "aws:lambda/function:Function": lambda mocks, resource_id, state: _lambda_function_outputs(
+        mocks, mocks.arn("lambda", f"function:{state['name']}")
+    ),
+    "aws:apigateway/restApi:RestApi": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{resource_id}",
+        "execution_arn": mocks.arn("execute-api", resource_id),
+        "root_resource_id": _short_hash(resource_id, "root", length=10),
+    },
+    "aws:apigateway/stage:Stage": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{state['restApi']}"
+        f"/stages/{state['stageName']}",
+        "execution_arn": mocks.arn("execute-api", f"{state['restApi']}/{state['stageName']}"),
+        "invoke_url": f"https://{state['restApi']}.execute-api.{mocks.region}.amazonaws.com/"
+        f"{state['stageName']}",
     },
 }
 
