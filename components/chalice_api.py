@@ -29,7 +29,14 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.config import LOG_RETENTION_DAYS
+from components.config import (
+    LOG_RETENTION_DAYS,
+    MAX_API_THROTTLE_BURST_LIMIT,
+    MAX_API_THROTTLE_RATE_LIMIT,
+    MAX_API_TIMEOUT_SECONDS,
+    MAX_LAMBDA_MEMORY_MB,
+    MIN_LAMBDA_MEMORY_MB,
+)
 from components.openapi import (
     APP_MODULE,
     AUTHORIZATIONS,
@@ -48,10 +55,10 @@ from components.packaging import (
     build_chalice_archive,
 )
 
-MIN_MEMORY_MB = 128
-MAX_MEMORY_MB = 10240
+MIN_MEMORY_MB = MIN_LAMBDA_MEMORY_MB
+MAX_MEMORY_MB = MAX_LAMBDA_MEMORY_MB
 # API Gateway ends a REST integration after 29 seconds, so a longer function timeout is wasted.
-MAX_TIMEOUT_SECONDS = 29
+MAX_TIMEOUT_SECONDS = MAX_API_TIMEOUT_SECONDS
 MAX_FUNCTION_NAME_LENGTH = 64
 FUNCTION_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 STAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
@@ -67,8 +74,8 @@ RESERVED_ENVIRONMENT_KEYS = frozenset(
         "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ",
     }
 )  # fmt: skip
-MAX_THROTTLE_RATE_LIMIT = 10000.0  # API Gateway's default account quota, requests per second
-MAX_THROTTLE_BURST_LIMIT = 5000  # and its default burst
+MAX_THROTTLE_RATE_LIMIT = float(MAX_API_THROTTLE_RATE_LIMIT)
+MAX_THROTTLE_BURST_LIMIT = MAX_API_THROTTLE_BURST_LIMIT
 LAMBDA_SERVICE = "lambda.amazonaws.com"
 API_GATEWAY_SERVICE = "apigateway.amazonaws.com"
 EndpointType = Literal["EDGE", "REGIONAL"]

@@ -24,6 +24,16 @@ NAT_STRATEGIES: tuple[NatStrategy, ...] = ("none", "single", "per-az")
 FlowLogTrafficType = Literal["ALL", "ACCEPT", "REJECT"]
 FLOW_LOG_TRAFFIC_TYPES: tuple[FlowLogTrafficType, ...] = ("ALL", "ACCEPT", "REJECT")
 
+ApiAuthorization = Literal["NONE", "AWS_IAM"]
+API_AUTHORIZATIONS: tuple[ApiAuthorization, ...] = ("NONE", "AWS_IAM")
+MIN_LAMBDA_MEMORY_MB = 128
+MAX_LAMBDA_MEMORY_MB = 10240
+# API Gateway ends a REST API's integration after 29 seconds.
+MAX_API_TIMEOUT_SECONDS = 29
+# API Gateway's default account quotas: 10,000 requests per second, bursts of 5,000.
+MAX_API_THROTTLE_RATE_LIMIT = 10000
+MAX_API_THROTTLE_BURST_LIMIT = 5000
+
 # The values CloudWatch Logs accepts for a log group's retention, in days.
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
@@ -69,6 +79,21 @@ class NetworkSettings:
 
 
 @dataclass(frozen=True)
+class ApiSettings:
+    """The md5 API (`ChaliceApi`). Defaults match `Pulumi.yaml`: IAM-signed requests only."""
+
+    # AWS_IAM: callers sign requests (SigV4) and need execute-api:Invoke; NONE: public.
+    authorization: ApiAuthorization = "AWS_IAM"
+    # Requests per second, and burst, for every method of the stage.
+    throttle_rate_limit: int = 10
+    throttle_burst_limit: int = 20
+    log_retention_days: int = 90
+    memory_mb: int = 128
+    # At most 29: API Gateway ends a REST integration after 29 seconds.
+    timeout_seconds: int = 10
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the program needs from the stack's config, validated.
 
@@ -80,6 +105,7 @@ class Settings:
     project: str
     stack: str
     network: NetworkSettings = field(default_factory=NetworkSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
 
 def as_secret(value: str) -> pulumi.Output[str]:
@@ -98,6 +124,7 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
     """Validate raw config strings (keys without the project prefix) into `Settings`."""
     reader = _Reader(raw, namespace=project)
     network = _parse_network(reader)
+    api = _parse_api(reader)
     unknown = sorted(set(raw) - set(KNOWN_KEYS))
     for key in unknown:
         reader.problem(
@@ -105,7 +132,7 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
         )
     if reader.problems:
         raise SettingsError(reader.problems)
-    return Settings(project=project, stack=stack, network=cast(NetworkSettings, network))
+    return Settings(project=project, stack=stack, network=cast(NetworkSettings, network), api=api)
 
 
 T = TypeVar("T")
@@ -234,6 +261,32 @@ def _parse_network(reader: _Reader) -> NetworkSettings | None:
     if vpc is not None and len(reader.problems) == problems_before:
         _check_subnet_layout(reader, vpc, settings)
     return settings
+
+
+def _parse_api(reader: _Reader) -> ApiSettings:
+    defaults = ApiSettings()
+    return ApiSettings(
+        authorization=reader.choice("apiAuthorization", defaults.authorization, API_AUTHORIZATIONS),
+        throttle_rate_limit=reader.integer(
+            "apiThrottleRateLimit",
+            defaults.throttle_rate_limit,
+            _in_range(1, MAX_API_THROTTLE_RATE_LIMIT),
+        ),
+        throttle_burst_limit=reader.integer(
+            "apiThrottleBurstLimit",
+            defaults.throttle_burst_limit,
+            _in_range(1, MAX_API_THROTTLE_BURST_LIMIT),
+        ),
+        log_retention_days=reader.integer(
+            "apiLogRetentionDays", defaults.log_retention_days, _log_retention
+        ),
+        memory_mb=reader.integer(
+            "apiMemoryMb", defaults.memory_mb, _in_range(MIN_LAMBDA_MEMORY_MB, MAX_LAMBDA_MEMORY_MB)
+        ),
+        timeout_seconds=reader.integer(
+            "apiTimeoutSeconds", defaults.timeout_seconds, _in_range(1, MAX_API_TIMEOUT_SECONDS)
+        ),
+    )
 
 
 def _vpc_network(reader: _Reader, value: str) -> ipaddress.IPv4Network | None:
@@ -390,4 +443,10 @@ KNOWN_KEYS: tuple[str, ...] = (
     "mapPublicIpOnLaunch",
     "flowLogRetentionDays",
     "flowLogTrafficType",
+    "apiAuthorization",
+    "apiThrottleRateLimit",
+    "apiThrottleBurstLimit",
+    "apiLogRetentionDays",
+    "apiMemoryMb",
+    "apiTimeoutSeconds",
 )

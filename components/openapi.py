@@ -22,13 +22,13 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any
 
 from chalice.app import Chalice, ChaliceAuthorizer, IAMAuthorizer
 from chalice.deploy.swagger import SwaggerGenerator
 
-Authorization = Literal["NONE", "AWS_IAM"]
-AUTHORIZATIONS: tuple[Authorization, ...] = ("NONE", "AWS_IAM")
+from components.config import API_AUTHORIZATIONS as AUTHORIZATIONS
+from components.config import ApiAuthorization as Authorization
 
 # Stands for the Lambda function's invoke ARN until it is known; a plain JSON string.
 INVOKE_ARN_PLACEHOLDER = "${api_handler_invoke_arn}"

@@ -62,6 +62,16 @@ BAD_CONFIGS = [
         "overlaps",
     ),
     ({"privateSubnetCidrs": "10.0.16.0/20"}, "platform:privateSubnetCidrs", "list of strings"),
+    ({"apiAuthorization": "IAM"}, "platform:apiAuthorization", "IAM"),
+    ({"apiAuthorization": "none"}, "platform:apiAuthorization", "none"),
+    ({"apiThrottleRateLimit": "0"}, "platform:apiThrottleRateLimit", "'0'"),
+    ({"apiThrottleRateLimit": "fast"}, "platform:apiThrottleRateLimit", "fast"),
+    ({"apiThrottleBurstLimit": "5001"}, "platform:apiThrottleBurstLimit", "'5001'"),
+    ({"apiLogRetentionDays": "45"}, "platform:apiLogRetentionDays", "'45'"),
+    ({"apiMemoryMb": "64"}, "platform:apiMemoryMb", "'64'"),
+    ({"apiMemoryMb": "10241"}, "platform:apiMemoryMb", "'10241'"),
+    ({"apiTimeoutSeconds": "30"}, "platform:apiTimeoutSeconds", "'30'"),
+    ({"apiTimeoutSeconds": "0"}, "platform:apiTimeoutSeconds", "'0'"),
 ]
 
 
