@@ -1,0 +1,177 @@
+"""The README is the operator's manual: it must agree with the project it describes.
+
+The configuration tables are parsed by their header (a `key`, a `type` and a `default` column,
+in any order, in any number of tables under "## Configuration"), so rows and tables can be added
+without touching this test; keys may be written with or without the `platform:` prefix.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+from tools.offline import PROJECT_ROOT
+
+README = PROJECT_ROOT / "README.md"
+NO_DEFAULT = {"", "-", "—", "none", "(none)", "n/a", "required", "unset"}
+
+
+def readme() -> str:
+    return README.read_text()
+
+
+def section(text: str, heading: str) -> str:
+    """The body of a `## heading` section, up to the next heading of the same level."""
+    match = re.search(rf"^## {re.escape(heading)}\s*$", text, flags=re.MULTILINE)
+    assert match, f"README has no '## {heading}' section"
+    rest = text[match.end() :]
+    following = re.search(r"^## ", rest, flags=re.MULTILINE)
+    return rest[: following.start()] if following else rest
+
+
+def split_row(line: str) -> list[str]:
+    cells = re.split(r"(?<!\\)\|", line.strip().strip("|"))
+    return [cell.strip().replace("\\|", "|") for cell in cells]
+
+
+def tables(text: str) -> list[list[dict[str, str]]]:
+    """Every Markdown table in `text`, as rows keyed by lower-cased header."""
+    found, lines = [], text.splitlines()
+    index = 0
+    while index < len(lines) - 1:
+        header, rule = lines[index].strip(), lines[index + 1].strip()
+        if header.startswith("|") and re.fullmatch(r"\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?", rule):
+            names = [name.lower() for name in split_row(header)]
+            rows, index = [], index + 2
+            while index < len(lines) and lines[index].strip().startswith("|"):
+                rows.append(dict(zip(names, split_row(lines[index]), strict=False)))
+                index += 1
+            found.append(rows)
+        else:
+            index += 1
+    return found
+
+
+def unquote(cell: str) -> str:
+    cell = cell.strip()
+    match = re.fullmatch(r"`([^`]*)`", cell)
+    return match.group(1) if match else cell
+
+
+def documented_config(text: str) -> dict[str, dict[str, str]]:
+    rows: dict[str, dict[str, str]] = {}
+    for table in tables(section(text, "Configuration")):
+        if not table or not {"key", "type", "default"} <= set(table[0]):
+            continue
+        for row in table:
+            key = unquote(row["key"]).removeprefix("platform:")
+            assert key not in rows, f"README documents {key} twice"
+            rows[key] = row
+    return rows
+
+
+def declared_config() -> dict[str, dict[str, Any]]:
+    project = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
+    return {key: spec or {} for key, spec in (project.get("config") or {}).items()}
+
+
+def readme_default(cell: str) -> tuple[bool, Any]:
+    """(has a default, the default as YAML would read it)."""
+    cell = cell.strip()
+    if not cell.startswith("`") and cell.strip("*_ ").lower() in NO_DEFAULT:
+        return False, None
+    return True, yaml.safe_load(unquote(cell) or '""')
+
+
+def test_every_key_of_pulumi_yaml_is_documented_and_nothing_else():
+    documented, declared = documented_config(readme()), declared_config()
+    assert sorted(set(declared) - set(documented)) == [], "missing from the README table"
+    assert sorted(set(documented) - set(declared)) == [], "in the README but not in Pulumi.yaml"
+
+
+def test_documented_types_and_defaults_match_pulumi_yaml():
+    documented = documented_config(readme())
+    for key, spec in declared_config().items():
+        row = documented[key]
+        assert unquote(row["type"]).lower() == str(spec.get("type", "string")), key
+        has_default, value = readme_default(row["default"])
+        if "default" in spec:
+            assert has_default, (
+                f"{key}: README gives no default, Pulumi.yaml has {spec['default']!r}"
+            )
+            assert value == spec["default"], f"{key}: README {value!r} != {spec['default']!r}"
+        else:
+            assert not has_default, f"{key}: README gives a default Pulumi.yaml does not have"
+
+
+def test_the_table_parser_reads_a_table_written_differently():
+    text = (
+        "## Configuration\n\n| default | key | type | meaning |\n|:--|--|--|--|\n"
+        "| `a\\|b` | `platform:x` | string | piped |\n| — | `y` | string | secret |\n"
+        "| `[]` | `z` | array | list |\n\n## Next\n| key | type | default |\n|-|-|-|\n| `w` | a | b |\n"
+    )
+    rows = documented_config(text)
+    assert set(rows) == {"x", "y", "z"}
+    assert readme_default(rows["x"]["default"]) == (True, "a|b")
+    assert readme_default(rows["y"]["default"]) == (False, None)
+    assert readme_default(rows["z"]["default"]) == (True, [])
+
+
+# --- the delivery documentation --------------------------------------------------------------
+
+WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
+
+
+def workflow_settings() -> set[str]:
+    names = set()
+    for path in WORKFLOWS.glob("*.yml"):
+        names |= set(re.findall(r"\b(?:vars|secrets)\.([A-Z][A-Z0-9_]*)", path.read_text()))
+    return names
+
+
+def test_every_setting_the_workflows_read_is_documented_in_delivery():
+    delivery = section(readme(), "Delivery")
+    missing = sorted(name for name in workflow_settings() if f"`{name}`" not in delivery)
+    assert missing == []
+
+
+def test_delivery_names_the_workflow_files_and_the_oidc_trust():
+    delivery = section(readme(), "Delivery")
+    for path in WORKFLOWS.glob("*.yml"):
+        assert f".github/workflows/{path.name}" in delivery
+    assert "token.actions.githubusercontent.com:sub" in delivery
+    assert "token.actions.githubusercontent.com:aud" in delivery
+    assert "environment:prod" in delivery
+
+
+@pytest.mark.parametrize(
+    ("heading", "must_mention"),
+    [
+        ("Delivery", ["pulumi preview", "--policy-pack policies", "make test", "git clone"]),
+        ("Running without AWS", ["Pulumi.local.yaml", "localhost:4566", "--stack local"]),
+        ("Policy pack in an organisation", ["pulumi policy publish", "pulumi policy enable"]),
+        (
+            "Runbooks",
+            [
+                "pulumi config set --secret alertPhoneNumber",
+                "monitorSites",
+                "--rotate-master-user-password",
+                "pulumi destroy --stack dev",
+            ],
+        ),
+    ],
+)
+def test_operator_sections_exist(heading, must_mention):
+    body = section(readme(), heading)
+    for text in must_mention:
+        assert text in body, f"'## {heading}' does not mention {text!r}"
+
+
+def test_make_targets_the_readme_uses_exist():
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.MULTILINE))
+    used = set(re.findall(r"(?:`|^)make ([a-z][a-z-]*)", readme(), flags=re.MULTILINE))
+    assert used <= targets, used - targets
