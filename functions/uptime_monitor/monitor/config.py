@@ -1,0 +1,226 @@
+"""The monitor's settings, read from environment variables and checked before any work starts.
+
+Variables (the deploying component sets them):
+  SITES               JSON list; each item a URL string or {"url": ..., "keyword": ...,
+                      "expected_status": [200, ...]}. Default: [] (no scheduled checks).
+  TABLE_NAME          DynamoDB table for state and history. Required.
+  TOPIC_ARN           SNS topic that alerts are published to. Required.
+  FAILURE_THRESHOLD   consecutive failed checks before a site is down and alerted. Default 2.
+  TIMEOUT_SECONDS     deadline of one check, all redirect hops included (0 < t <= 25). Default 10.
+  MAX_WORKERS         checks run at once by a scheduled run. Default 8.
+  MAX_REDIRECTS       redirect hops a check follows. Default 5.
+  HISTORY_TTL_HOURS   hours a check's history item is kept (>= 24, for the 24 h uptime). Default 48.
+  METRICS_NAMESPACE   CloudWatch namespace of the EMF metrics. Default "UptimeMonitor".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from monitor.checks import HttpChecker, Site
+from monitor.metrics import DEFAULT_NAMESPACE
+from monitor.ssrf import SsrfGuard, TargetRefused, parse_target_url
+
+# Below API Gateway's 29 s integration timeout, so POST /ping always answers.
+MAX_TIMEOUT_SECONDS = 25.0
+MAX_SITE_URL_LENGTH = 1024  # a CloudWatch dimension value holds at most 1024 characters
+MIN_HISTORY_TTL_HOURS = 24
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+_NAMESPACE = re.compile(r"^[A-Za-z0-9 .\-_/#:]{1,255}$")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the variable and the value."""
+
+    def __init__(self, variable: str, value: object, problem: str) -> None:
+        super().__init__(f"{variable}={value!r}: {problem}")
+        self.variable = variable
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    table_name: str
+    topic_arn: str
+    sites: tuple[Site, ...] = ()
+    failure_threshold: int = 2
+    timeout_seconds: float = 10.0
+    max_workers: int = 8
+    max_redirects: int = 5
+    history_ttl_hours: int = 48
+    metrics_namespace: str = DEFAULT_NAMESPACE
+    # Lets tests target servers on 127.0.0.1. Never read from the environment.
+    allow_loopback: bool = field(default=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _require(
+            _TABLE_NAME.match(self.table_name),
+            "TABLE_NAME",
+            self.table_name,
+            "must be 3-255 characters of A-Z a-z 0-9 _ . -",
+        )
+        _require(
+            _TOPIC_ARN.match(self.topic_arn),
+            "TOPIC_ARN",
+            self.topic_arn,
+            "must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)",
+        )
+        _require(
+            self.failure_threshold >= 1,
+            "FAILURE_THRESHOLD",
+            self.failure_threshold,
+            "must be at least 1",
+        )
+        _require(
+            0 < self.timeout_seconds <= MAX_TIMEOUT_SECONDS,
+            "TIMEOUT_SECONDS",
+            self.timeout_seconds,
+            f"must be above 0 and at most {MAX_TIMEOUT_SECONDS:g}",
+        )
+        _require(self.max_workers >= 1, "MAX_WORKERS", self.max_workers, "must be at least 1")
+        _require(self.max_redirects >= 0, "MAX_REDIRECTS", self.max_redirects, "must be 0 or more")
+        _require(
+            self.history_ttl_hours >= MIN_HISTORY_TTL_HOURS,
+            "HISTORY_TTL_HOURS",
+            self.history_ttl_hours,
+            f"must be at least {MIN_HISTORY_TTL_HOURS} to compute the 24 h uptime",
+        )
+        _require(
+            _NAMESPACE.match(self.metrics_namespace),
+            "METRICS_NAMESPACE",
+            self.metrics_namespace,
+            "must be 1-255 characters of A-Z a-z 0-9 . - _ / # : space",
+        )
+        urls = [site.url for site in self.sites]
+        duplicates = sorted({url for url in urls if urls.count(url) > 1})
+        _require(not duplicates, "SITES", duplicates, "lists these URLs more than once")
+
+    @property
+    def history_ttl(self) -> timedelta:
+        return timedelta(hours=self.history_ttl_hours)
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> MonitorConfig:
+        env = os.environ if environ is None else environ
+        return cls(
+            table_name=_required_text(env, "TABLE_NAME"),
+            topic_arn=_required_text(env, "TOPIC_ARN"),
+            sites=parse_sites(env.get("SITES", "[]")),
+            failure_threshold=_integer(env, "FAILURE_THRESHOLD", 2),
+            timeout_seconds=_number(env, "TIMEOUT_SECONDS", 10.0),
+            max_workers=_integer(env, "MAX_WORKERS", 8),
+            max_redirects=_integer(env, "MAX_REDIRECTS", 5),
+            history_ttl_hours=_integer(env, "HISTORY_TTL_HOURS", 48),
+            metrics_namespace=env.get("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
+        )
+
+
+def checker_for(config: MonitorConfig) -> HttpChecker:
+    """The HTTP checker these settings describe."""
+    return HttpChecker(
+        SsrfGuard(allow_loopback=config.allow_loopback),
+        timeout_seconds=config.timeout_seconds,
+        max_redirects=config.max_redirects,
+    )
+
+
+def _require(condition: object, variable: str, value: object, problem: str) -> None:
+    if not condition:
+        raise ConfigError(variable, value, problem)
+
+
+def _required_text(env: Mapping[str, str], variable: str) -> str:
+    value = env.get(variable, "").strip()
+    _require(value, variable, env.get(variable), "is required")
+    return value
+
+
+def _integer(env: Mapping[str, str], variable: str, default: int) -> int:
+    text = env.get(variable)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(variable, text, "must be an integer") from None
+
+
+def _number(env: Mapping[str, str], variable: str, default: float) -> float:
+    text = env.get(variable)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(variable, text, "must be a number") from None
+    _require(
+        value == value and value not in (float("inf"), float("-inf")),
+        variable,
+        text,
+        "must be a finite number",
+    )
+    return value
+
+
+def parse_sites(text: str) -> tuple[Site, ...]:
+    """SITES: a JSON list of URL strings or objects with url, keyword and expected_status."""
+    try:
+        items = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError("SITES", text, f"is not valid JSON: {error}") from None
+    _require(isinstance(items, list), "SITES", text, "must be a JSON list")
+    return tuple(_site(index, item) for index, item in enumerate(items))
+
+
+def _site(index: int, item: Any) -> Site:
+    where = f"SITES[{index}]"
+    if isinstance(item, str):
+        item = {"url": item}
+    _require(isinstance(item, dict), where, item, "must be a URL string or an object")
+    unknown = sorted(set(item) - {"url", "keyword", "expected_status"})
+    _require(not unknown, where, item, f"has unknown keys {unknown}")
+    url = item.get("url")
+    _require(isinstance(url, str) and url, where, item, "needs a non-empty string 'url'")
+    _require(
+        len(url) <= MAX_SITE_URL_LENGTH,
+        where,
+        url,
+        f"url is longer than {MAX_SITE_URL_LENGTH} characters",
+    )
+    try:
+        parse_target_url(url)
+    except TargetRefused as error:
+        raise ConfigError(where, url, error.reason) from None
+    return Site(url=url, keyword=_keyword(where, item), expected_statuses=_statuses(where, item))
+
+
+def _keyword(where: str, item: dict[str, Any]) -> str | None:
+    keyword = item.get("keyword")
+    _require(
+        keyword is None or (isinstance(keyword, str) and keyword),
+        where,
+        keyword,
+        "keyword must be a non-empty string",
+    )
+    return keyword
+
+
+def _statuses(where: str, item: dict[str, Any]) -> frozenset[int] | None:
+    statuses = item.get("expected_status")
+    if statuses is None:
+        return None
+    valid = (
+        isinstance(statuses, list)
+        and statuses
+        and all(
+            isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses
+        )
+    )
+    _require(valid, where, statuses, "expected_status must be a non-empty list of HTTP statuses")
+    return frozenset(statuses)
