@@ -1,0 +1,276 @@
+"""Network rules: ports open to the internet, databases in public subnets, VPC flow logs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from platform_rules.framework import Violation
+from platform_rules.graph import Node, StackGraph
+from platform_rules.values import as_int, as_list, is_unknown, is_whole_internet
+
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SECURITY_GROUP_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE)
+
+VPC = "aws:ec2/vpc:Vpc"
+SUBNET = "aws:ec2/subnet:Subnet"
+INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+ROUTE = "aws:ec2/route:Route"
+ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
+DEFAULT_ROUTE_TABLE = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+ROUTE_TABLE_ASSOCIATION = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+MAIN_ROUTE_TABLE_ASSOCIATION = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
+DB_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+
+DATABASE_PORTS = {
+    3306: "MySQL/MariaDB",
+    5432: "PostgreSQL",
+    1433: "SQL Server",
+    1521: "Oracle",
+    27017: "MongoDB",
+    6379: "Redis",
+    11211: "Memcached",
+}
+ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
+
+# Protocols whose rules carry a port range; any other protocol (or -1/all) admits every port.
+_PORTED = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
+_NO_PORTS = {"icmp", "1", "icmpv6", "58"}
+
+
+@dataclass(frozen=True)
+class IngressEntry:
+    """One way a rule admits traffic: protocol, port range, sources; any field may be UNKNOWN."""
+
+    where: str  # "ingress[2]" or "" for a standalone rule
+    protocol: Any
+    from_port: Any
+    to_port: Any
+    sources: list[Any]
+
+
+def ingress_entries(node: Node) -> Iterator[IngressEntry]:
+    """The ingress a security-group resource declares, in each of the forms AWS allows."""
+    if node.type in (SECURITY_GROUP, DEFAULT_SECURITY_GROUP):
+        rules = node.get("ingress")
+        if is_unknown(rules):
+            return
+        for index, rule in enumerate(as_list(rules)):
+            if not isinstance(rule, dict):
+                continue
+            yield IngressEntry(
+                f"ingress[{index}]",
+                rule.get("protocol"),
+                rule.get("fromPort"),
+                rule.get("toPort"),
+                _cidrs(rule.get("cidrBlocks")) + _cidrs(rule.get("ipv6CidrBlocks")),
+            )
+    elif node.type == SECURITY_GROUP_RULE:
+        kind = node.get("type")
+        if is_unknown(kind) or str(kind).lower() != "ingress":
+            return
+        yield IngressEntry(
+            "",
+            node.get("protocol"),
+            node.get("fromPort"),
+            node.get("toPort"),
+            _cidrs(node.get("cidrBlocks")) + _cidrs(node.get("ipv6CidrBlocks")),
+        )
+    elif node.type == INGRESS_RULE:
+        yield IngressEntry(
+            "",
+            node.get("ipProtocol"),
+            node.get("fromPort"),
+            node.get("toPort"),
+            [node.get("cidrIpv4"), node.get("cidrIpv6")],
+        )
+
+
+def _cidrs(value: Any) -> list[Any]:
+    return [value] if is_unknown(value) else list(as_list(value))
+
+
+def exposed_ports(entry: IngressEntry, ports: Iterable[int]) -> list[int] | None:
+    """Which of `ports` the entry opens to the whole internet; None when that is not known yet."""
+    open_sources = [source for source in entry.sources if is_whole_internet(source)]
+    if not open_sources:
+        # Unknown sources might be the internet: undecided, unless a known source already is.
+        return None if any(is_unknown(source) for source in entry.sources) else []
+    if is_unknown(entry.protocol):
+        return None
+    protocol = str(entry.protocol).strip().lower()
+    if protocol in _NO_PORTS:
+        return []
+    if protocol not in _PORTED:
+        # -1 / "all", or a protocol without ports (e.g. 50, ESP): every port is open.
+        return sorted(set(ports))
+    low, high = as_int(entry.from_port), as_int(entry.to_port)
+    if low is None or high is None:
+        return None if is_unknown(entry.from_port) or is_unknown(entry.to_port) else []
+    if low == -1 and high == -1:
+        return sorted(set(ports))
+    return sorted({port for port in ports if low <= port <= high})
+
+
+def internet_cidr(entry: IngressEntry) -> str:
+    return ", ".join(str(source) for source in entry.sources if is_whole_internet(source))
+
+
+def port_exposure_check(names: Mapping[int, str], what: str):
+    """A check reporting each of the configured ports a security-group resource opens to all."""
+
+    def check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
+        ports = [
+            port
+            for port in (as_int(item) for item in settings.get("ports") or [])
+            if port is not None
+        ]
+        for entry in ingress_entries(node):
+            exposed = exposed_ports(entry, ports)
+            if not exposed:
+                continue
+            listed = ", ".join(f"{port} ({names.get(port, what)})" for port in exposed)
+            where = f" {entry.where}" if entry.where else ""
+            port_range = (
+                f"protocol {entry.protocol}"
+                if str(entry.protocol).lower() not in _PORTED
+                else f"{entry.protocol} {entry.from_port}-{entry.to_port}"
+            )
+            yield Violation(
+                node.urn,
+                node.name,
+                f"{node.type.rsplit(':', 1)[-1]} {node.name}{where} admits {port_range} from "
+                f"{internet_cidr(entry)}, which opens {what} port {listed} to the internet. "
+                "Admit the port only from the security group of the tier that needs it "
+                "(referenced_security_group_id / source_security_group_id) or a private range.",
+            )
+
+    return check
+
+
+# --- databases in private subnets ------------------------------------------------------------
+
+
+class RouteAnalysis:
+    """Which subnets of the stack route to an internet gateway."""
+
+    def __init__(self, graph: StackGraph):
+        self.graph = graph
+        self.gateways = {node.urn for node in graph.of_type(INTERNET_GATEWAY)}
+        self.tables = graph.of_type(ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
+        self.routes = graph.of_type(ROUTE)
+        self.associations = graph.of_type(ROUTE_TABLE_ASSOCIATION)
+        self.main_associations = graph.of_type(MAIN_ROUTE_TABLE_ASSOCIATION)
+        self.vpcs = graph.of_type(VPC)
+
+    def _is_gateway(self, value: Any, dependencies: Iterable[str]) -> bool:
+        if isinstance(value, str) and value.startswith("igw-"):
+            return True
+        return any(urn in self.gateways for urn in dependencies)
+
+    def internet_routes(self, table: Node) -> list[str]:
+        """Descriptions of the table's routes (inline or separate) to an internet gateway."""
+        found = []
+        inline = table.get("routes")
+        inline_dependencies = table.depends_on("routes")
+        for route in as_list(inline) if not is_unknown(inline) else []:
+            if isinstance(route, dict) and self._is_gateway(route.get("gatewayId"), []):
+                found.append(f"inline route {_destination(route)} -> {route.get('gatewayId')}")
+        if not found and any(urn in self.gateways for urn in inline_dependencies):
+            found.append("an inline route to an internet gateway of this stack")
+        for route in self.routes:
+            if self.graph.targets(route, "routeTableId", [table]) and self._is_gateway(
+                route.get("gatewayId"), route.depends_on("gatewayId")
+            ):
+                found.append(
+                    f"route {route.name} ({_destination(route.props)} -> internet gateway)"
+                )
+        return found
+
+    def table_of(self, subnet: Node) -> tuple[Node | None, str]:
+        """The subnet's route table and how it was found; (None, why) when not knowable."""
+        for association in self.associations:
+            if self.graph.targets(association, "subnetId", [subnet]):
+                tables = self.graph.targets(association, "routeTableId", self.tables)
+                if tables:
+                    return tables[0], f"associated by {association.name}"
+                return None, f"{association.name} names a route table outside this stack"
+        vpcs = self.graph.targets(subnet, "vpcId", self.vpcs)
+        if not vpcs:
+            return None, "its VPC is outside this stack"
+        vpc = vpcs[0]
+        for association in self.main_associations:
+            if self.graph.targets(association, "vpcId", [vpc]):
+                tables = self.graph.targets(association, "routeTableId", self.tables)
+                if tables:
+                    return tables[0], f"main route table of {vpc.name} ({association.name})"
+                return None, "the VPC's main route table is outside this stack"
+        for table in self.graph.of_type(DEFAULT_ROUTE_TABLE):
+            if vpc.urn in table.depends_on("defaultRouteTableId"):
+                return table, f"main route table of {vpc.name}"
+        # The VPC's own main table, untouched by the program: only the local route.
+        return None, f"main route table of {vpc.name} (local route only)"
+
+
+def _destination(route: Mapping[str, Any]) -> str:
+    for key in ("destinationCidrBlock", "cidrBlock", "destinationIpv6CidrBlock", "ipv6CidrBlock"):
+        value = route.get(key)
+        if value is not None:
+            return "<unknown>" if is_unknown(value) else str(value)
+    return "?"
+
+
+def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    routes = RouteAnalysis(graph)
+    groups = graph.of_type(DB_SUBNET_GROUP)
+    subnets = graph.of_type(SUBNET)
+    for database in graph.of_type(RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE):
+        group_name = database.get("dbSubnetGroupName")
+        kind = database.type.rsplit(":", 1)[-1]
+        if group_name is None and not database.depends_on("dbSubnetGroupName"):
+            if database.type == RDS_CLUSTER_INSTANCE:
+                continue  # an Aurora instance lives in its cluster's subnet group
+            yield Violation(
+                database.urn,
+                database.name,
+                f"{kind} {database.name} has no dbSubnetGroupName, so RDS places it in the "
+                "default VPC, whose subnets route to an internet gateway. Give it a DB subnet "
+                "group of private subnets (for example the Network component's private subnets).",
+            )
+            continue
+        for group in graph.targets(database, "dbSubnetGroupName", groups, name_keys=("name",)):
+            for subnet in graph.targets(group, "subnetIds", subnets):
+                table, how = routes.table_of(subnet)
+                if table is None:
+                    continue
+                internet = routes.internet_routes(table)
+                if internet:
+                    yield Violation(
+                        database.urn,
+                        database.name,
+                        f"{kind} {database.name} uses DB subnet group {group.name}, whose subnet "
+                        f"{subnet.name} routes to the internet through route table {table.name} "
+                        f"({how}): {'; '.join(internet)}. Put only private subnets (default "
+                        "route through a NAT gateway or none) in the DB subnet group.",
+                    )
+
+
+def flow_logs_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    flow_logs = graph.of_type(FLOW_LOG)
+    for vpc in graph.of_type(VPC):
+        if not graph.sources(vpc, "vpcId", flow_logs):
+            yield Violation(
+                vpc.urn,
+                vpc.name,
+                f"Vpc {vpc.name} has no flow log (aws.ec2.FlowLog with vpc_id={vpc.name}.id). "
+                "Add one to CloudWatch Logs or S3 so rejected and accepted traffic can be audited.",
+            )

@@ -1,0 +1,350 @@
+"""Storage rules: S3 buckets refuse unencrypted uploads and are private; data at rest encrypted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from platform_rules.framework import Violation
+from platform_rules.graph import Node, StackGraph
+from platform_rules.values import (
+    UNKNOWN,
+    PolicyDocumentError,
+    action_covers,
+    as_list,
+    condition_keys,
+    condition_values,
+    effect,
+    is_unknown,
+    policy_statements,
+    principal_is_everyone,
+    resource_covers,
+    truthy,
+)
+
+BUCKET = "aws:s3/bucket:Bucket"
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
+PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+RDS_CLUSTER = "aws:rds/cluster:Cluster"
+
+SSE_HEADER = "s3:x-amz-server-side-encryption"
+DEFAULT_SSE_ALGORITHMS = ["AES256", "aws:kms", "aws:kms:dsse"]
+PUBLIC_ACCESS_FLAGS = (
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+)
+PUBLIC_CANNED_ACLS = {"public-read", "public-read-write", "authenticated-read"}
+PUBLIC_GRANTEES = (
+    "http://acs.amazonaws.com/groups/global/AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+)
+# Condition keys that confine a statement with Principal "*" to known callers or networks.
+RESTRICTING_CONDITION_KEYS = {
+    "aws:sourceip",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceaccount",
+    "aws:sourcearn",
+    "aws:sourceorgid",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:principalservicename",
+    "aws:userid",
+    "aws:username",
+    "s3:dataaccesspointaccount",
+    "s3:dataaccesspointarn",
+}
+_NOT_EQUALS = (
+    "StringNotEquals",
+    "StringNotEqualsIfExists",
+    "StringNotLike",
+    "StringNotLikeIfExists",
+)
+_PROBE_KEY = "any/object-key"
+
+
+# --- finding a bucket's policies -------------------------------------------------------------
+
+
+class BucketPolicies:
+    """A bucket's policy documents: BucketPolicy resources that name it, and its inline policy."""
+
+    def __init__(self, graph: StackGraph, bucket: Node):
+        self.bucket = bucket
+        self.documents: list[tuple[str, Any, Any]] = []  # (source, bucket name, document)
+        own_name = bucket.get("bucket")
+        for policy in graph.sources(bucket, "bucket", graph.of_type(BUCKET_POLICY), ("bucket",)):
+            name = policy.get("bucket")
+            if not isinstance(name, str) or is_unknown(name):
+                name = own_name
+            self.documents.append((f"BucketPolicy {policy.name}", name, policy.get("policy")))
+        if bucket.get("policy") is not None:
+            self.documents.append(
+                (f"the inline policy of {bucket.name}", own_name, bucket.get("policy"))
+            )
+
+    def statements(self) -> Iterator[tuple[str, Any, list[dict[str, Any]] | Any]]:
+        """(source, bucket name, statements or UNKNOWN or a PolicyDocumentError)."""
+        for source, name, document in self.documents:
+            try:
+                yield source, name, policy_statements(document)
+            except PolicyDocumentError as error:
+                yield source, name, error
+
+
+def object_arn(name: Any) -> str | None:
+    return (
+        f"arn:aws:s3:::{name}/{_PROBE_KEY}"
+        if isinstance(name, str) and not is_unknown(name)
+        else None
+    )
+
+
+def denies(statement: Mapping[str, Any], actions: list[str], arn: str | None) -> list[str]:
+    """Why the statement is not a deny of `actions` for everyone on `arn` ([] when it is)."""
+    problems = []
+    if effect(statement) != "deny":
+        problems.append(f"its Effect is {statement.get('Effect')!r}, not 'Deny'")
+    if not principal_is_everyone(statement):
+        problems.append(f"its Principal {statement.get('Principal')!r} is not '*'")
+    missing = [action for action in actions if not action_covers(statement, action)]
+    if missing:
+        problems.append(
+            f"its Action {statement.get('Action')!r} does not cover {', '.join(missing)}"
+        )
+    if arn is not None and not resource_covers(statement, arn):
+        problems.append(
+            f"its Resource {statement.get('Resource')!r} does not cover {arn.rsplit('/', 1)[0]}/*"
+        )
+    return problems
+
+
+def _label(statement: Mapping[str, Any], index: int) -> str:
+    sid = statement.get("Sid")
+    return f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement #{index + 1}"
+
+
+def _unencrypted_problem(statement: Mapping[str, Any]) -> str | None:
+    values = condition_values(statement, "Null", SSE_HEADER)
+    if values is None:
+        return None
+    if "true" in [str(value).lower() for value in values]:
+        return ""
+    return f"its Null condition on {SSE_HEADER} is {values!r}, not 'true'"
+
+
+def _algorithm_problem(statement: Mapping[str, Any], allowed: list[str]) -> str | None:
+    for operator in _NOT_EQUALS:
+        values = condition_values(statement, operator, SSE_HEADER)
+        if values is None:
+            continue
+        extra = [value for value in values if value not in allowed]
+        if extra:
+            return f"its {operator} condition lets through {extra!r}, not in {allowed!r}"
+        return ""
+    return None
+
+
+def sse_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    allowed = [str(value) for value in settings.get("allowedAlgorithms") or DEFAULT_SSE_ALGORITHMS]
+    require_algorithm = truthy(settings.get("requireAllowedAlgorithms", True)) is not False
+    for bucket in graph.of_type(BUCKET):
+        policies = BucketPolicies(graph, bucket)
+        fix = (
+            f"Attach a BucketPolicy to {bucket.name} with a Deny of s3:PutObject for Principal '*' "
+            f"on arn:aws:s3:::<bucket>/* when Null {SSE_HEADER} is 'true'"
+            + (
+                f", and a Deny when StringNotEquals {SSE_HEADER} {allowed!r}"
+                if require_algorithm
+                else ""
+            )
+            + " (the EncryptedBucket component does this)."
+        )
+        if not policies.documents:
+            yield Violation(
+                bucket.urn, bucket.name, f"Bucket {bucket.name} has no bucket policy. {fix}"
+            )
+            continue
+        absent_ok = algorithm_ok = False
+        undecided = False
+        notes: list[str] = []
+        for source, name, statements in policies.statements():
+            if statements is UNKNOWN:
+                undecided = True  # the document embeds values known only at update
+                continue
+            if isinstance(statements, PolicyDocumentError):
+                notes.append(f"{source}: {statements}")
+                continue
+            arn = object_arn(name)
+            for index, statement in enumerate(statements):
+                for kind, problem in (
+                    ("absent", _unencrypted_problem(statement)),
+                    ("algorithm", _algorithm_problem(statement, allowed)),
+                ):
+                    if problem is None:
+                        continue  # the statement is not about the encryption header
+                    problems = denies(statement, ["s3:PutObject"], arn) + (
+                        [problem] if problem else []
+                    )
+                    if not problems:
+                        absent_ok = absent_ok or kind == "absent"
+                        algorithm_ok = algorithm_ok or kind == "algorithm"
+                    else:
+                        notes.append(f"{source} {_label(statement, index)}: {'; '.join(problems)}")
+        if undecided and not (absent_ok and (algorithm_ok or not require_algorithm)):
+            continue
+        missing = []
+        if not absent_ok:
+            missing.append(f"uploads without the {SSE_HEADER.split(':', 1)[1]} header")
+        if require_algorithm and not algorithm_ok:
+            missing.append(f"uploads with an algorithm other than {', '.join(allowed)}")
+        if missing:
+            found = f" Found: {' | '.join(notes)}." if notes else ""
+            yield Violation(
+                bucket.urn,
+                bucket.name,
+                f"Bucket {bucket.name}: its bucket policy does not deny {' nor '.join(missing)}."
+                f"{found} {fix}",
+            )
+
+
+def secure_transport_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    for bucket in graph.of_type(BUCKET):
+        policies = BucketPolicies(graph, bucket)
+        ok = undecided = False
+        for _source, name, statements in policies.statements():
+            if statements is UNKNOWN:
+                undecided = True
+                continue
+            if isinstance(statements, PolicyDocumentError):
+                continue
+            for statement in statements:
+                values = condition_values(statement, "Bool", "aws:SecureTransport")
+                if values is None or "false" not in [str(value).lower() for value in values]:
+                    continue
+                if not denies(statement, ["s3:GetObject", "s3:PutObject"], object_arn(name)):
+                    ok = True
+        if not ok and not undecided:
+            yield Violation(
+                bucket.urn,
+                bucket.name,
+                f"Bucket {bucket.name} accepts requests over plain HTTP: no bucket policy statement "
+                "denies s3:* for Principal '*' when Bool aws:SecureTransport is 'false'. Add that "
+                "Deny statement on the bucket and its objects.",
+            )
+
+
+def public_access_block_check(
+    graph: StackGraph, settings: Mapping[str, Any]
+) -> Iterator[Violation]:
+    def flags(node: Node) -> tuple[list[str], bool]:
+        values = {flag: truthy(node.get(flag, False)) for flag in PUBLIC_ACCESS_FLAGS}
+        return [flag for flag, value in values.items() if value is False], None in values.values()
+
+    account_blocks = graph.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
+    if any(flags(block) == ([], False) for block in account_blocks):
+        return
+    blocks = graph.of_type(PUBLIC_ACCESS_BLOCK)
+    for bucket in graph.of_type(BUCKET):
+        linked = graph.sources(bucket, "bucket", blocks, ("bucket",))
+        fix = (
+            f"Add an aws.s3.BucketPublicAccessBlock for {bucket.name} with block_public_acls, "
+            "block_public_policy, ignore_public_acls and restrict_public_buckets all True."
+        )
+        if not linked:
+            yield Violation(
+                bucket.urn, bucket.name, f"Bucket {bucket.name} has no public access block. {fix}"
+            )
+            continue
+        results = [flags(block) for block in linked]
+        if any(not off and not unknown for off, unknown in results) or any(
+            unknown for _, unknown in results
+        ):
+            continue
+        off = sorted({flag for flag_list, _ in results for flag in flag_list})
+        yield Violation(
+            bucket.urn,
+            bucket.name,
+            f"Bucket {bucket.name}: its public access block leaves {', '.join(off)} off. {fix}",
+        )
+
+
+def _public_statements(statements: list[dict[str, Any]]) -> list[str]:
+    found = []
+    for index, statement in enumerate(statements):
+        if effect(statement) != "allow" or not principal_is_everyone(statement):
+            continue
+        if RESTRICTING_CONDITION_KEYS.intersection(condition_keys(statement)):
+            continue
+        found.append(
+            f"{_label(statement, index)} allows {statement.get('Action')!r} to Principal '*'"
+        )
+    return found
+
+
+def _public_grants(grants: Any, path: str) -> list[str]:
+    found = []
+    for index, grant in enumerate(as_list(grants) if not is_unknown(grants) else []):
+        if not isinstance(grant, dict):
+            continue
+        grantee = grant.get("grantee") if isinstance(grant.get("grantee"), dict) else grant
+        uri = grantee.get("uri") if isinstance(grantee, dict) else None
+        if isinstance(uri, str) and uri in PUBLIC_GRANTEES:
+            permission = grant.get("permission", grant.get("permissions"))
+            found.append(f"{path}[{index}] grants {permission!r} to {uri.rsplit('/', 1)[-1]}")
+    return found
+
+
+def public_grants_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    kind = node.type.rsplit(":", 1)[-1]
+    found: list[str] = []
+    acl = node.get("acl")
+    if isinstance(acl, str) and not is_unknown(acl) and acl in PUBLIC_CANNED_ACLS:
+        found.append(f"acl is {acl!r}")
+    if node.type == BUCKET:
+        found += _public_grants(node.get("grants"), "grants")
+    if node.type == BUCKET_ACL:
+        policy = node.get("accessControlPolicy")
+        if isinstance(policy, dict):
+            found += _public_grants(policy.get("grants"), "accessControlPolicy.grants")
+    if node.type in (BUCKET, BUCKET_POLICY) and node.get("policy") is not None:
+        try:
+            statements = policy_statements(node.get("policy"))
+        except PolicyDocumentError:
+            statements = []
+        if statements is not UNKNOWN and isinstance(statements, list):
+            found += _public_statements(statements)
+    if found:
+        yield Violation(
+            node.urn,
+            node.name,
+            f"{kind} {node.name} makes the bucket public: {'; '.join(found)}. Use a private ACL "
+            "(object ownership BucketOwnerEnforced) and grant access to named principals or with "
+            "a condition such as aws:SourceVpce or aws:PrincipalOrgID.",
+        )
+
+
+# --- encryption at rest ----------------------------------------------------------------------
+
+
+def storage_encrypted_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    key = "encrypted" if node.type == EFS_FILE_SYSTEM else "storageEncrypted"
+    value = truthy(node.get(key, False))
+    if value is False:
+        kind = node.type.rsplit(":", 1)[-1]
+        argument = "encrypted" if key == "encrypted" else "storage_encrypted"
+        yield Violation(
+            node.urn,
+            node.name,
+            f"{kind} {node.name} stores data unencrypted ({key} is {node.get(key)!r}). "
+            f"Set {argument}=True (optionally with a KMS key); it cannot be turned on later "
+            "without replacing the resource.",
+        )

@@ -1,0 +1,247 @@
+"""Reading resource properties that may be unknown (during `pulumi preview`).
+
+The policy SDK hands rules an unknown-checking proxy: touching an unknown value raises
+`UnknownValueError`, which would abort the whole rule (for a stack rule: for every resource).
+Rules here first turn the proxy into plain Python values, with unknowns replaced by the
+`UNKNOWN` marker, and decide per value: a rule never blocks on a value it cannot see.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from pulumi_policy.proxy import (
+    UNKNOWN_ARCHIVE_VALUE,
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_ASSET_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_NUMBER_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
+
+UNKNOWN_SENTINELS: Final = frozenset(
+    {
+        UNKNOWN_BOOLEAN_VALUE,
+        UNKNOWN_NUMBER_VALUE,
+        UNKNOWN_STRING_VALUE,
+        UNKNOWN_ARRAY_VALUE,
+        UNKNOWN_ASSET_VALUE,
+        UNKNOWN_ARCHIVE_VALUE,
+        UNKNOWN_OBJECT_VALUE,
+    }
+)
+
+
+class _Unknown:
+    """A value that is not known yet (computed by the cloud during the update)."""
+
+    _instance: _Unknown | None = None
+
+    def __new__(cls) -> _Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+    def __bool__(self) -> bool:
+        raise TypeError("an unknown value has no truth value; test is_unknown() first")
+
+
+UNKNOWN: Final = _Unknown()
+
+
+def is_unknown(value: Any) -> bool:
+    return value is UNKNOWN
+
+
+def plain(value: Any) -> Any:
+    """The value with proxies removed and every unknown (sentinel or proxied) as `UNKNOWN`."""
+    if isinstance(value, str):
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key in value:
+            try:
+                item = value[key]
+            except UnknownValueError:
+                result[str(key)] = UNKNOWN
+                continue
+            result[str(key)] = plain(item)
+        return result
+    if isinstance(value, Sequence):
+        items: list[Any] = []
+        for index in range(len(value)):
+            try:
+                item = value[index]
+            except UnknownValueError:
+                items.append(UNKNOWN)
+                continue
+            items.append(plain(item))
+        return items
+    return value
+
+
+def contains_unknown(value: Any) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(item) for item in value)
+    return False
+
+
+def as_list(value: Any) -> list[Any]:
+    """A list for a list, [] for None, [value] for anything else (IAM allows both forms)."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def truthy(value: Any) -> bool | None:
+    """True/False for a known boolean (or its string form), None when unknown."""
+    if is_unknown(value):
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return bool(value)
+
+
+def as_int(value: Any) -> int | None:
+    if is_unknown(value) or value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def is_whole_internet(cidr: Any) -> bool:
+    """True for any spelling of 0.0.0.0/0 or ::/0 (a prefix of length 0)."""
+    if not isinstance(cidr, str):
+        return False
+    try:
+        return ipaddress.ip_network(cidr.strip(), strict=False).prefixlen == 0
+    except ValueError:
+        return False
+
+
+# --- IAM and bucket policy documents ---------------------------------------------------------
+
+
+class PolicyDocumentError(ValueError):
+    """A policy that is not a JSON object with statements."""
+
+
+def policy_statements(document: Any) -> list[dict[str, Any]] | _Unknown:
+    """The statements of a policy document given as a JSON string or an object.
+
+    UNKNOWN when the document (or part of it) is not known yet; raises PolicyDocumentError when
+    it is known but not a policy.
+    """
+    if is_unknown(document):
+        return UNKNOWN
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError as error:
+            raise PolicyDocumentError(f"the policy is not valid JSON ({error.msg})") from error
+    if not isinstance(document, dict):
+        raise PolicyDocumentError("the policy is not a JSON object")
+    if contains_unknown(document):
+        return UNKNOWN
+    statements = as_list(document.get("Statement"))
+    if not all(isinstance(statement, dict) for statement in statements):
+        raise PolicyDocumentError("a policy statement is not an object")
+    return statements
+
+
+def _wildcard_match(pattern: str, value: str) -> bool:
+    """IAM wildcard match: `*` any run of characters, `?` one character; case-insensitive."""
+    pattern, value = pattern.lower(), value.lower()
+    # Dynamic programming over the pattern, so no regular expression has to be escaped.
+    matches = [True] + [False] * len(value)
+    for symbol in pattern:
+        if symbol == "*":
+            for index in range(1, len(value) + 1):
+                matches[index] = matches[index] or matches[index - 1]
+        else:
+            previous = matches[0]
+            matches[0] = False
+            for index in range(1, len(value) + 1):
+                current = matches[index]
+                matches[index] = previous and (symbol == "?" or symbol == value[index - 1])
+                previous = current
+    return matches[len(value)]
+
+
+def action_covers(statement: Mapping[str, Any], action: str) -> bool:
+    """The statement's Action names `action` (directly or by wildcard); NotAction never counts."""
+    if "NotAction" in statement:
+        return False
+    return any(
+        isinstance(pattern, str) and _wildcard_match(pattern, action)
+        for pattern in as_list(statement.get("Action"))
+    )
+
+
+def resource_covers(statement: Mapping[str, Any], arn: str) -> bool:
+    if "NotResource" in statement:
+        return False
+    return any(
+        isinstance(pattern, str) and _wildcard_match(pattern, arn)
+        for pattern in as_list(statement.get("Resource"))
+    )
+
+
+def principal_is_everyone(statement: Mapping[str, Any]) -> bool:
+    """Principal "*" or {"AWS": "*"} (alone or in a list)."""
+    if "NotPrincipal" in statement:
+        return True
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return any(item == "*" for item in as_list(principal.get("AWS")))
+    return False
+
+
+def effect(statement: Mapping[str, Any]) -> str:
+    value = statement.get("Effect")
+    return value.strip().lower() if isinstance(value, str) else ""
+
+
+def condition_values(statement: Mapping[str, Any], operator: str, key: str) -> list[Any] | None:
+    """Values the statement's Condition gives `key` under `operator`, or None if it does not.
+
+    Operators and keys are matched case-insensitively, as IAM does.
+    """
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return None
+    for name, block in condition.items():
+        if name.lower() != operator.lower() or not isinstance(block, dict):
+            continue
+        for condition_key, values in block.items():
+            if condition_key.lower() == key.lower():
+                return [
+                    str(value).lower() if isinstance(value, bool) else value
+                    for value in as_list(values)
+                ]
+    return None
+
+
+def condition_keys(statement: Mapping[str, Any]) -> Iterable[str]:
+    condition = statement.get("Condition")
+    if not isinstance(condition, dict):
+        return []
+    return [key.lower() for block in condition.values() if isinstance(block, dict) for key in block]
