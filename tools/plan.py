@@ -3,8 +3,11 @@
     python -m tools.plan dev
     python -m tools.plan prod --preview
     python -m tools.plan dev --stack-file my-stack.yaml --secret dbPassword=stand-in
+    python -m tools.plan dev --policy-config policy-config.json
 
-Exits 2 when the stack's config is invalid, printing the validation error.
+After the plan, the policy pack in policies/ checks every planned resource and the stack, over
+the analyzer protocol as the Pulumi CLI runs it (tools/policy_gate.py). Exits 1 on any mandatory
+violation, 2 when the stack's config (or the policy config) is invalid, printing the error.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 from components.config import SettingsError
 from tools.offline import ConfigFileError, Plan, ProgramFailed, run_program, walk_tree
+from tools.policy_gate import PolicyGateError, check_plan, load_policy_config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +39,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         raise
     print(render_plan(plan))
-    return 0
+    if options.no_policy:
+        return 0
+    try:
+        config = load_policy_config(options.policy_config) if options.policy_config else None
+        gate = check_plan(plan, config)
+    except PolicyGateError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print()
+    print(gate.render())
+    return 1 if gate.mandatory else 0
 
 
 def render_plan(plan: Plan) -> str:
@@ -77,6 +91,15 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
         default=[],
         metavar="KEY=VALUE",
         help="stand-in for an encrypted config value (repeatable)",
+    )
+    parser.add_argument(
+        "--policy-config",
+        type=Path,
+        metavar="FILE",
+        help="policy pack config (JSON, as `pulumi preview --policy-pack-config`)",
+    )
+    parser.add_argument(
+        "--no-policy", action="store_true", help="plan only; do not run the policy pack"
     )
     return parser.parse_args(argv)
 
