@@ -94,8 +94,10 @@ def test_every_key_of_pulumi_yaml_is_documented_and_nothing_else():
 
 def test_documented_types_and_defaults_match_pulumi_yaml():
     documented = documented_config(readme())
+    # Keys missing from the table are reported by the test above; here, the rows that exist.
     for key, spec in declared_config().items():
-        row = documented[key]
+        if (row := documented.get(key)) is None:
+            continue
         assert unquote(row["type"]).lower() == str(spec.get("type", "string")), key
         has_default, value = readme_default(row["default"])
         if "default" in spec:
