@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from tests.uptime_servers import (
     respond,
     self_signed_tls,
     serve,
+    serve_tcp,
     slow,
     truncated_body,
 )
@@ -83,6 +85,32 @@ def trickle_body(handler: RequestHandler) -> None:
             return
 
 
+def drip(handler: RequestHandler) -> None:
+    """Sends a byte every 20 ms, each well within a socket timeout, for at most 5 s."""
+    handler.close_connection = True
+    for _ in range(250):
+        if handler.loopback_server.stopping.wait(0.02):
+            return
+        try:
+            handler.wfile.write(b"z")
+            handler.wfile.flush()
+        except OSError:
+            handler.loopback_server.log.hung_up.set()
+            return
+
+
+def drip_headers(handler: RequestHandler) -> None:
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    drip(handler)
+
+
+def drip_long_body(handler: RequestHandler) -> None:
+    handler.send_response(200)
+    handler.send_header("Content-Length", "100000")
+    handler.end_headers()
+    drip(handler)
+
+
 @pytest.fixture
 def connector() -> LoopbackOnlyConnector:
     return LoopbackOnlyConnector()
@@ -96,6 +124,8 @@ def server() -> Iterator[LoopbackHTTPServer]:
         "/missing": respond(404, b"nope"),
         "/slow": slow(),
         "/trickle": trickle_body,
+        "/drip-headers": drip_headers,
+        "/drip-body": drip_long_body,
         "/truncated": truncated_body,
         "/reset": reset_before_response,
         "/hop1": redirect("/hop2", 301),
@@ -138,6 +168,39 @@ def test_body_trickling_past_the_deadline_is_down_by_timeout(
     result = make_checker(connector, timeout_seconds=0.3).check(Site(url(server, "/trickle")))
 
     assert result.outcome is Outcome.TIMEOUT
+
+
+@pytest.mark.parametrize("path", ["/drip-headers", "/drip-body"])
+def test_slow_drip_cannot_outlast_the_deadline(
+    server: LoopbackHTTPServer, connector: LoopbackOnlyConnector, path: str
+):
+    # Each byte arrives well within any socket timeout; only a deadline for the whole check
+    # ends it, by hanging up while the server is still sending (which it notices).
+    result = make_checker(connector, timeout_seconds=0.3).check(Site(url(server, path)))
+
+    assert result.outcome is Outcome.TIMEOUT, result.detail
+    assert server.log.hung_up.wait(timeout=5)
+
+
+def drip_tls_handshake(connection: socket.socket, stopping: threading.Event) -> None:
+    """Announces a 16 KiB TLS handshake record, then sends it a byte every 20 ms (at most 5 s)."""
+    connection.recv(4096)
+    connection.sendall(b"\x16\x03\x03\x40\x00")
+    for _ in range(250):
+        if stopping.wait(0.02):
+            return
+        connection.sendall(b"\x00")
+
+
+def test_slow_tls_handshake_cannot_outlast_the_deadline(connector: LoopbackOnlyConnector):
+    with serve_tcp(drip_tls_handshake) as tls_server:
+        result = make_checker(connector, timeout_seconds=0.3).check(
+            Site(f"https://127.0.0.1:{tls_server.port}/")
+        )
+        hung_up = tls_server.hung_up.wait(timeout=5)
+
+    assert result.outcome is Outcome.TIMEOUT, result.detail
+    assert hung_up
 
 
 def test_500_is_down_by_server_error(server: LoopbackHTTPServer, connector: LoopbackOnlyConnector):

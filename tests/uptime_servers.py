@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import socket
+import socketserver
 import ssl
 import struct
 import threading
@@ -25,7 +26,10 @@ Route = Callable[["RequestHandler"], None]
 class RequestLog:
     host_headers: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    # Set when a client closed its connection while a route was still sending.
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    hung_up: threading.Event = field(default_factory=threading.Event)
 
     def record(self, host: str, path: str) -> None:
         with self.lock:
@@ -168,6 +172,49 @@ def serve(
     server = LoopbackHTTPServer(routes)
     if tls_context is not None:
         server.socket = tls_context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+class LoopbackTCPServer(socketserver.ThreadingTCPServer):
+    """Hands each raw connection to `behaviour(connection, stopping)`; records hang-ups."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, behaviour: Callable[[socket.socket, threading.Event], None]) -> None:
+        self.behaviour = behaviour
+        self.stopping = threading.Event()
+        self.hung_up = threading.Event()
+        super().__init__((LOOPBACK, 0), _RawHandler)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+
+class _RawHandler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        server = cast(LoopbackTCPServer, self.server)
+        try:
+            server.behaviour(self.request, server.stopping)
+        except OSError:
+            server.hung_up.set()
+
+
+@contextmanager
+def serve_tcp(
+    behaviour: Callable[[socket.socket, threading.Event], None],
+) -> Iterator[LoopbackTCPServer]:
+    server = LoopbackTCPServer(behaviour)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()

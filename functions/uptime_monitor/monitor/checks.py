@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -101,8 +103,33 @@ class _PinnedConnection(http.client.HTTPConnection):
     def connect(self) -> None:
         sock = self._open_socket(self._target.addresses, self._target.port, self._connect_timeout)
         if self._tls_context is not None:
+            # The handshake is bounded by the socket timeout as a whole (CPython's ssl module).
             sock = self._tls_context.wrap_socket(sock, server_hostname=self._target.host)
         self.sock = sock
+
+
+class _Watchdog:
+    """Shuts the connection down at the deadline: a server dripping one byte at a time stays
+    within every socket timeout, so only this bounds a whole check (DNS lookup excepted)."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.fired = False
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        self.fired = True
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                # The plain socket's shutdown: it wakes a reader blocked in another thread,
+                # TLS or not, without touching the TLS object that reader is using.
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 @dataclass
@@ -176,6 +203,7 @@ class HttpChecker:
         connection = _PinnedConnection(
             target, deadline.remaining(), self._open_pinned_socket, tls_context
         )
+        watchdog = _Watchdog(connection, deadline.remaining())
         try:
             connection.request(
                 "GET",
@@ -190,7 +218,12 @@ class HttpChecker:
                 return _Response(response.status, location, latency, b"")
             body = self._read_body(connection, response, deadline)
             return _Response(response.status, location, latency, body)
+        except (OSError, http.client.HTTPException) as error:
+            if watchdog.fired:
+                raise TimeoutError("check deadline exceeded") from error
+            raise
         finally:
+            watchdog.cancel()
             connection.close()
 
     def _open_pinned_socket(
@@ -214,9 +247,9 @@ class HttpChecker:
         received = 0
         while received < self._max_body_bytes:
             _set_socket_timeout(connection, deadline.remaining())
-            chunk = response.read(min(_READ_CHUNK_BYTES, self._max_body_bytes - received))
+            chunk = response.read1(min(_READ_CHUNK_BYTES, self._max_body_bytes - received))
             if not chunk:
-                # read(amt) reports a premature close as end of body; the length left says so.
+                # read1 reports a premature close as end of body; the length left says so.
                 if response.length:
                     raise ClosedMidResponse(f"{response.length} body bytes never arrived")
                 break
