@@ -4,8 +4,11 @@ import pulumi
 
 from components.chalice_api import ChaliceApi, ChaliceApiArgs
 from components.config import load_settings, subnet_layout
+from components.database import Database, DatabaseArgs
+from components.file_system import FileSystem, FileSystemArgs
 from components.network import Network, NetworkArgs, availability_zone_names
 from components.packaging import PROJECT_DIR
+from components.storage import CorsRule, EncryptedBucket, EncryptedBucketArgs
 
 settings = load_settings()
 network_settings = settings.network
@@ -27,6 +30,69 @@ network = Network(
     ),
 )
 
+# Data stores of the notes' WordPress design: MySQL and EFS in the private subnets only, and the
+# media, code and access-log buckets (bucket names start with project and stack, so the log
+# bucket can name exactly whose logs it accepts).
+database_settings = settings.database
+database = Database(
+    "platform-db",
+    DatabaseArgs(
+        subnet_ids=network.private_subnet_ids,
+        subnet_availability_zones=network.availability_zones,
+        security_group_ids=[network.database_security_group_id],
+        engine_version=database_settings.engine_version,
+        instance_class=database_settings.instance_class,
+        allocated_storage_gb=database_settings.allocated_storage_gb,
+        db_name=database_settings.db_name,
+        username=database_settings.username,
+        password=database_settings.password,
+        backup_retention_days=database_settings.backup_retention_days,
+        multi_az=database_settings.multi_az,
+        deletion_protection=database_settings.deletion_protection,
+        final_snapshot=database_settings.final_snapshot,
+    ),
+)
+file_system = FileSystem(
+    "platform-files",
+    FileSystemArgs(
+        subnet_ids=network.private_subnet_ids,
+        security_group_ids=[network.file_system_security_group_id],
+        performance_mode=settings.file_system.performance_mode,
+        throughput_mode=settings.file_system.throughput_mode,
+    ),
+)
+storage_settings = settings.storage
+bucket_prefix = f"{settings.project}-{settings.stack}"
+log_bucket = EncryptedBucket(
+    "platform-access-logs",
+    EncryptedBucketArgs(
+        bucket_prefix=f"{bucket_prefix}-logs-",
+        access_log_source_prefixes=(f"{bucket_prefix}-media-", f"{bucket_prefix}-code-"),
+        sse_algorithm="AES256",  # S3 log delivery supports SSE-S3 only
+        noncurrent_version_expiration_days=storage_settings.noncurrent_version_expiration_days,
+    ),
+)
+cors_rules = (
+    (CorsRule(allowed_origins=storage_settings.cors_allowed_origins),)
+    if storage_settings.cors_allowed_origins
+    else ()
+)
+content_buckets = {
+    role: EncryptedBucket(
+        f"platform-{role}",
+        EncryptedBucketArgs(
+            bucket_prefix=f"{bucket_prefix}-{role}-",
+            access_log_bucket=log_bucket,
+            sse_algorithm="aws:kms" if storage_settings.sse_algorithm == "aws:kms" else "AES256",
+            kms_key_arn=storage_settings.kms_key_arn,
+            noncurrent_version_expiration_days=storage_settings.noncurrent_version_expiration_days,
+            # Browsers load WordPress media from the media bucket (lesson 14); code is not served.
+            cors_rules=cors_rules if role == "media" else (),
+        ),
+    )
+    for role in ("media", "code")
+}
+
 # The md5 API of the notes: functions/md5_api on Lambda behind API Gateway, as `chalice deploy`.
 api_settings = settings.api
 md5_api = ChaliceApi(
@@ -47,5 +113,20 @@ pulumi.export("availabilityZones", network.availability_zones)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("natGatewayCount", len(network.nat_gateway_ids))
+pulumi.export("dbEndpoint", database.endpoint)
+pulumi.export("dbAddress", database.address)
+pulumi.export("dbPort", database.port)
+pulumi.export("dbName", database.db_name)
+pulumi.export("dbUsername", database.username)
+# Where RDS keeps the generated password (an ARN, not the password); absent with dbPassword.
+if database.secret_arn is not None:
+    pulumi.export("dbSecretArn", database.secret_arn)
+pulumi.export("fileSystemId", file_system.file_system_id)
+pulumi.export("fileSystemDnsName", file_system.dns_name)
+pulumi.export("fileSystemAccessPointId", file_system.access_point_id)
+pulumi.export("fileSystemFstabLine", file_system.fstab_line)
+pulumi.export("mediaBucketName", content_buckets["media"].bucket_name)
+pulumi.export("codeBucketName", content_buckets["code"].bucket_name)
+pulumi.export("accessLogBucketName", log_bucket.bucket_name)
 pulumi.export("md5ApiUrl", md5_api.url)
 pulumi.export("md5ApiFunctionName", md5_api.function_name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar, cast
@@ -78,6 +79,115 @@ class NetworkSettings:
     flow_log_traffic_type: FlowLogTrafficType = "ALL"
 
 
+# --- data stores: database, file system, buckets -----------------------------------------
+
+# RDS for MySQL major versions this project supports, with the parameter group family of each.
+MYSQL_FAMILIES = {"8.0": "mysql8.0", "8.4": "mysql8.4"}
+MIN_BACKUP_RETENTION_DAYS = 1
+MAX_BACKUP_RETENTION_DAYS = 35  # the most RDS keeps automated backups
+# gp3 storage for RDS for MySQL: 20 GiB to 64 TiB.
+MIN_DB_STORAGE_GB = 20
+MAX_DB_STORAGE_GB = 65536
+EFS_PERFORMANCE_MODES = ("generalPurpose", "maxIO")
+EFS_THROUGHPUT_MODES = ("bursting", "elastic", "provisioned")
+SSE_ALGORITHMS = ("AES256", "aws:kms")
+CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
+_ENGINE_VERSION = re.compile(r"^(\d+\.\d+)(\.\d+)?$")
+_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_DB_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+$")
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def check_engine_version(version: str) -> str | None:
+    match = _ENGINE_VERSION.match(version)
+    if match is None or match.group(1) not in MYSQL_FAMILIES:
+        return f"must be a MySQL version of a supported major ({', '.join(MYSQL_FAMILIES)}), like 8.0 or 8.0.40"
+    return None
+
+
+def mysql_family(version: str) -> str:
+    """The DB parameter group family of a MySQL engine version (`8.0.40` -> `mysql8.0`)."""
+    return MYSQL_FAMILIES[".".join(version.split(".")[:2])]
+
+
+def check_instance_class(value: str) -> str | None:
+    if _INSTANCE_CLASS.match(value):
+        return None
+    return "must be an RDS instance class like db.t3.micro"
+
+
+def check_db_name(value: str) -> str | None:
+    if _DB_NAME.match(value):
+        return None
+    return "must start with a letter and hold only letters, digits and _ (at most 64)"
+
+
+def check_db_username(value: str) -> str | None:
+    if not _DB_USERNAME.match(value):
+        return "must start with a letter and hold only letters, digits and _ (at most 16)"
+    if value.lower() == "rdsadmin":
+        return "is reserved by RDS"
+    return None
+
+
+def check_db_password(value: str) -> str | None:
+    """RDS for MySQL master passwords: 8 to 41 printable ASCII, without / " @ or spaces."""
+    if not 8 <= len(value) <= 41:
+        return "must be 8 to 41 characters long"
+    if any(not 33 <= ord(char) <= 126 or char in '/"@' for char in value):
+        return 'must be printable ASCII without /, ", @ or spaces'
+    return None
+
+
+def check_kms_key_arn(value: str) -> str | None:
+    return None if _KMS_KEY_ARN.match(value) else "is not a KMS key or alias ARN"
+
+
+def check_cors_origin(value: str) -> str | None:
+    if value == "*":
+        return "would let every website use the bucket; list your own sites' origins (lesson 14)"
+    if not _ORIGIN.match(value):
+        return "must be an origin like https://www.example.com (scheme, host, optional port)"
+    return None
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    """The RDS MySQL database. Defaults match `Pulumi.yaml`: a small, single-AZ database."""
+
+    engine_version: str = "8.0"
+    instance_class: str = "db.t3.micro"
+    allocated_storage_gb: int = 20
+    db_name: str = "wordpress"
+    username: str = "wpadmin"
+    backup_retention_days: int = 7
+    multi_az: bool = False
+    deletion_protection: bool = False
+    final_snapshot: bool = False
+    # The master password as a Pulumi secret; None = RDS manages it in Secrets Manager.
+    password: pulumi.Output[str] | None = None
+
+
+@dataclass(frozen=True)
+class FileSystemSettings:
+    """The EFS file system. Defaults match `Pulumi.yaml`."""
+
+    performance_mode: str = "generalPurpose"
+    throughput_mode: str = "elastic"
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    """The S3 buckets. Defaults match `Pulumi.yaml`: SSE-S3, no CORS, old versions kept 90 days."""
+
+    sse_algorithm: str = "AES256"
+    kms_key_arn: str | None = None
+    cors_allowed_origins: tuple[str, ...] = ()
+    noncurrent_version_expiration_days: int = 90
+
+
 @dataclass(frozen=True)
 class ApiSettings:
     """The md5 API (`ChaliceApi`). Defaults match `Pulumi.yaml`: IAM-signed requests only."""
@@ -106,6 +216,9 @@ class Settings:
     stack: str
     network: NetworkSettings = field(default_factory=NetworkSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    file_system: FileSystemSettings = field(default_factory=FileSystemSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
 
 
 def as_secret(value: str) -> pulumi.Output[str]:
@@ -125,6 +238,9 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
     reader = _Reader(raw, namespace=project)
     network = _parse_network(reader)
     api = _parse_api(reader)
+    database = _parse_database(reader)
+    file_system = _parse_file_system(reader)
+    storage = _parse_storage(reader)
     unknown = sorted(set(raw) - set(KNOWN_KEYS))
     for key in unknown:
         reader.problem(
@@ -132,7 +248,15 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
         )
     if reader.problems:
         raise SettingsError(reader.problems)
-    return Settings(project=project, stack=stack, network=cast(NetworkSettings, network), api=api)
+    return Settings(
+        project=project,
+        stack=stack,
+        network=cast(NetworkSettings, network),
+        api=api,
+        database=database,
+        file_system=file_system,
+        storage=storage,
+    )
 
 
 T = TypeVar("T")
@@ -331,6 +455,89 @@ def _log_retention(days: int) -> str | None:
     return f"is not a retention CloudWatch Logs accepts (one of {', '.join(map(str, LOG_RETENTION_DAYS))})"
 
 
+def _checked(reader: _Reader, key: str, default: str, check: Callable[[str], str | None]) -> str:
+    value = reader.string(key, default)
+    if (reason := check(value)) is not None:
+        reader.problem(key, value, reason)
+        return default
+    return value
+
+
+def _parse_database(reader: _Reader) -> DatabaseSettings:
+    defaults = DatabaseSettings()
+    password = reader.secret("dbPassword")
+    if password is not None and (reason := check_db_password(password)) is not None:
+        reader.secret_problem("dbPassword", reason)
+        password = None
+    return DatabaseSettings(
+        engine_version=_checked(
+            reader, "dbEngineVersion", defaults.engine_version, check_engine_version
+        ),
+        instance_class=_checked(
+            reader, "dbInstanceClass", defaults.instance_class, check_instance_class
+        ),
+        allocated_storage_gb=reader.integer(
+            "dbAllocatedStorageGb",
+            defaults.allocated_storage_gb,
+            _in_range(MIN_DB_STORAGE_GB, MAX_DB_STORAGE_GB),
+        ),
+        db_name=_checked(reader, "dbName", defaults.db_name, check_db_name),
+        username=_checked(reader, "dbUsername", defaults.username, check_db_username),
+        backup_retention_days=reader.integer(
+            "dbBackupRetentionDays",
+            defaults.backup_retention_days,
+            _in_range(MIN_BACKUP_RETENTION_DAYS, MAX_BACKUP_RETENTION_DAYS),
+        ),
+        multi_az=reader.boolean("dbMultiAz", defaults.multi_az),
+        deletion_protection=reader.boolean("dbDeletionProtection", defaults.deletion_protection),
+        final_snapshot=reader.boolean("dbFinalSnapshot", defaults.final_snapshot),
+        # Wrapped only when given, so that settings without a password need no Pulumi runtime.
+        password=as_secret(password) if password is not None else None,
+    )
+
+
+def _parse_file_system(reader: _Reader) -> FileSystemSettings:
+    defaults = FileSystemSettings()
+    performance = reader.choice(
+        "efsPerformanceMode", defaults.performance_mode, EFS_PERFORMANCE_MODES
+    )
+    throughput = reader.choice("efsThroughputMode", defaults.throughput_mode, EFS_THROUGHPUT_MODES)
+    if performance == "maxIO" and throughput == "elastic":
+        reader.problem(
+            "efsPerformanceMode", performance, "is not available with efsThroughputMode elastic"
+        )
+    return FileSystemSettings(performance_mode=performance, throughput_mode=throughput)
+
+
+def _parse_storage(reader: _Reader) -> StorageSettings:
+    defaults = StorageSettings()
+    algorithm = reader.choice("bucketSseAlgorithm", defaults.sse_algorithm, SSE_ALGORITHMS)
+    key_arn = reader.string("bucketKmsKeyArn", "").strip() or None
+    if key_arn is not None:
+        if (reason := check_kms_key_arn(key_arn)) is not None:
+            reader.problem("bucketKmsKeyArn", key_arn, reason)
+        elif algorithm != "aws:kms":
+            reader.problem(
+                "bucketKmsKeyArn", key_arn, "is only used with bucketSseAlgorithm aws:kms"
+            )
+    elif algorithm == "aws:kms":
+        reader.problem("bucketKmsKeyArn", "", "is needed when bucketSseAlgorithm is aws:kms")
+    origins = reader.string_list("bucketCorsAllowedOrigins")
+    for origin in origins:
+        if (reason := check_cors_origin(origin)) is not None:
+            reader.problem("bucketCorsAllowedOrigins", origin, reason)
+    return StorageSettings(
+        sse_algorithm=algorithm,
+        kms_key_arn=key_arn,
+        cors_allowed_origins=origins,
+        noncurrent_version_expiration_days=reader.integer(
+            "noncurrentVersionExpirationDays",
+            defaults.noncurrent_version_expiration_days,
+            _in_range(1, 3650),
+        ),
+    )
+
+
 def subnet_layout(settings: NetworkSettings) -> tuple[list[str], list[str]]:
     """The public and private subnet blocks, one of each per AZ, in AZ order.
 
@@ -428,7 +635,7 @@ def _subnet_block(
 
 
 # Settings set with `pulumi config set --secret`: validated without showing their value.
-SECRET_KEYS: tuple[str, ...] = ()
+SECRET_KEYS: tuple[str, ...] = ("dbPassword",)
 
 KNOWN_KEYS: tuple[str, ...] = (
     "vpcCidr",
@@ -449,4 +656,20 @@ KNOWN_KEYS: tuple[str, ...] = (
     "apiLogRetentionDays",
     "apiMemoryMb",
     "apiTimeoutSeconds",
+    "dbEngineVersion",
+    "dbInstanceClass",
+    "dbAllocatedStorageGb",
+    "dbName",
+    "dbUsername",
+    "dbBackupRetentionDays",
+    "dbMultiAz",
+    "dbDeletionProtection",
+    "dbFinalSnapshot",
+    "dbPassword",
+    "efsPerformanceMode",
+    "efsThroughputMode",
+    "bucketSseAlgorithm",
+    "bucketKmsKeyArn",
+    "bucketCorsAllowedOrigins",
+    "noncurrentVersionExpirationDays",
 )

@@ -160,6 +160,9 @@ ID_PREFIXES = {
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
     "aws:ec2/flowLog:FlowLog": "fl",
     "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce",
+    "aws:efs/fileSystem:FileSystem": "fs",
+    "aws:efs/mountTarget:MountTarget": "fsmt",
+    "aws:efs/accessPoint:AccessPoint": "fsap",
 }
 
 # Resources the provider names itself when the program does not: type -> name property.
@@ -168,6 +171,10 @@ AUTONAMED = {
     "aws:iam/role:Role": "name",
     "aws:iam/rolePolicy:RolePolicy": "name",
     "aws:lambda/function:Function": "name",
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:rds/instance:Instance": "identifier",
+    "aws:rds/subnetGroup:SubnetGroup": "name",
+    "aws:rds/parameterGroup:ParameterGroup": "name",
 }
 
 # Resources whose ids AWS makes up as short random strings (a REST API id: 10 characters).
@@ -188,7 +195,12 @@ class AwsMocks(pulumi.runtime.Mocks):
         state = dict(args.inputs)
         name_property = AUTONAMED.get(args.typ)
         if name_property and not state.get(name_property):
-            state[name_property] = f"{args.name}-{_short_hash(args.typ, args.name, length=7)}"
+            name_prefix = state.get(f"{name_property}Prefix")  # bucketPrefix, namePrefix
+            if name_prefix is None:
+                state[name_property] = f"{args.name}-{_short_hash(args.typ, args.name, length=7)}"
+            elif not self.preview:
+                # The provider makes a name from the prefix only when it creates the resource.
+                state[name_property] = name_prefix + _short_hash(args.typ, args.name, length=26)
         if self.preview:
             # A preview knows only the inputs: ids, ARNs and other computed values are unknown.
             return "", state
@@ -258,6 +270,32 @@ COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
         "arn": mocks.arn("iam", f"role/{state['name']}", regional=False),
         "unique_id": "AROA" + _short_hash(resource_id, length=17).upper(),
     },
+    "aws:s3/bucket:Bucket": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:s3:::{resource_id}",
+        "bucketDomainName": f"{resource_id}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{resource_id}.s3.{mocks.region}.amazonaws.com",
+        "region": mocks.region,
+    },
+    "aws:rds/subnetGroup:SubnetGroup": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("rds", f"subgrp:{resource_id}"),
+    },
+    "aws:rds/parameterGroup:ParameterGroup": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("rds", f"pg:{resource_id}"),
+    },
+    "aws:rds/instance:Instance": lambda mocks, resource_id, state: _rds_instance_outputs(
+        mocks, resource_id, state
+    ),
+    "aws:efs/fileSystem:FileSystem": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("elasticfilesystem", f"file-system/{resource_id}"),
+        "dnsName": f"{resource_id}.efs.{mocks.region}.amazonaws.com",
+    },
+    "aws:efs/mountTarget:MountTarget": lambda mocks, resource_id, state: {
+        "dnsName": f"{state['fileSystemId']}.efs.{mocks.region}.amazonaws.com",
+        "networkInterfaceId": f"eni-0{_short_hash(resource_id)}",
+    },
+    "aws:efs/accessPoint:AccessPoint": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("elasticfilesystem", f"access-point/{resource_id}"),
+    },
     "aws:lambda/function:Function": lambda mocks, resource_id, state: _lambda_function_outputs(
         mocks, mocks.arn("lambda", f"function:{state['name']}")
     ),
@@ -274,6 +312,32 @@ COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
         f"{state['stageName']}",
     },
 }
+
+
+def _rds_instance_outputs(mocks: AwsMocks, resource_id: str, state: dict) -> dict[str, Any]:
+    """What RDS reports of a new instance: its endpoint, and the secret when RDS manages it."""
+    port = int(state.get("port") or 3306)
+    cluster = _short_hash(resource_id, length=12)
+    address = f"{resource_id}.c{cluster}.{mocks.region}.rds.amazonaws.com"
+    outputs: dict[str, Any] = {
+        "arn": mocks.arn("rds", f"db:{resource_id}"),
+        "address": address,
+        "endpoint": f"{address}:{port}",
+        "port": port,
+        "resourceId": "db-" + _short_hash(resource_id, length=26).upper(),
+        "engineVersionActual": state.get("engineVersion", ""),
+    }
+    if state.get("manageMasterUserPassword"):
+        secret = f"rds!db-{_short_hash(resource_id, 'secret', length=36)}-AbCdEf"
+        outputs["masterUserSecrets"] = [
+            {
+                "secretArn": mocks.arn("secretsmanager", f"secret:{secret}"),
+                "secretStatus": "active",
+                "kmsKeyId": mocks.arn("kms", "key/aws-rds-secrets"),
+            }
+        ]
+    return outputs
+
 
 CALLS: dict[str, Callable[[AwsMocks, dict], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda mocks, args: {

@@ -1,0 +1,486 @@
+"""`EncryptedBucket`: an S3 bucket that refuses unencrypted uploads, after lesson 14 of the notes.
+
+Every bucket gets default server-side encryption (SSE-S3 `AES256`, or SSE-KMS with a key), all
+four public access blocks, `BucketOwnerEnforced` (ACLs off), versioning with expiry of old
+versions, server access logging to a log bucket, optional CORS rules, and a bucket policy that:
+
+- denies `s3:PutObject` without the `x-amz-server-side-encryption` header (Null condition),
+- denies `s3:PutObject` whose header is not the allowed algorithm (StringNotEquals),
+- denies every request not made over TLS (`aws:SecureTransport` false).
+
+A bucket that receives server access logs (`access_log_source_prefixes` set) also grants the S3
+logging service principal `s3:PutObject` under `access-logs/`, for the listed source buckets of
+this account only, exempts only that service principal from the two header denies (log delivery
+does not send the header; the bucket's SSE-S3 default encrypts the logs), and denies every other
+writer. The README's "Access-log bucket" section explains the choice.
+
+The policy documents are built by plain functions from plain strings (so tests can evaluate them)
+and applied to the bucket's ARN with `Output.apply`: never by concatenating unknown strings.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.config import (
+    CORS_METHODS,
+    SSE_ALGORITHMS,
+    check_cors_origin,
+    check_kms_key_arn,
+)
+
+SseAlgorithm = Literal["AES256", "aws:kms"]
+SSE_HEADER = "s3:x-amz-server-side-encryption"
+LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
+# Every source bucket writes its access logs under this prefix, in a folder of its own name.
+ACCESS_LOG_PREFIX = "access-logs/"
+# S3 bucket names are at most 63 characters; the provider appends 26 to a `bucket_prefix`.
+MAX_BUCKET_PREFIX_LENGTH = 37
+_BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class CorsRule:
+    """One CORS rule (lesson 14): which sites may use the bucket from a browser, and how."""
+
+    allowed_origins: tuple[str, ...]
+    allowed_methods: tuple[str, ...] = ("GET", "HEAD")
+    allowed_headers: tuple[str, ...] = ("Authorization",)
+    expose_headers: tuple[str, ...] = ()
+    max_age_seconds: int = 3000
+
+
+@dataclass(frozen=True)
+class LogDelivery:
+    """Who may deliver server access logs into a log bucket (plain values, for the policy)."""
+
+    account_id: str
+    source_bucket_arn_patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EncryptedBucketArgs:
+    """Inputs of `EncryptedBucket`. Secure by default: SSE-S3, nothing public, ACLs off.
+
+    - `access_log_bucket`: the log bucket that receives this bucket's server access logs.
+      Required, unless this bucket is itself a log bucket (a bucket must not log into itself:
+      AWS warns of an endless loop of logs).
+    - `access_log_source_prefixes`: makes this a log bucket; the name prefixes of the buckets
+      whose access logs it accepts (their `bucket_prefix`). Log buckets must use `AES256`.
+    - `sse_algorithm`: `AES256` (SSE-S3, default) or `aws:kms` (SSE-KMS, needs `kms_key_arn`).
+      Uploads must send `x-amz-server-side-encryption` with exactly this value.
+    - `bucket_prefix`: the bucket name's prefix (the provider appends a unique suffix);
+      default: the component's name and a hyphen.
+    - `noncurrent_version_expiration_days`: old versions are deleted this long after they stop
+      being current (default 90); incomplete multipart uploads are aborted after 7 days.
+    - `cors_rules`: browser access for your own sites (lesson 14); none by default.
+    - `force_destroy`: let `pulumi destroy` delete a bucket that still holds objects (default off).
+    """
+
+    access_log_bucket: EncryptedBucket | None = None
+    access_log_source_prefixes: tuple[str, ...] = ()
+    sse_algorithm: SseAlgorithm = "AES256"
+    kms_key_arn: str | None = None
+    bucket_prefix: str | None = None
+    noncurrent_version_expiration_days: int = 90
+    cors_rules: tuple[CorsRule, ...] = ()
+    force_destroy: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def receives_access_logs(self) -> bool:
+        return bool(self.access_log_source_prefixes)
+
+    def validate(self, name: str) -> None:
+        """Raise ValueError naming the argument when the Args are invalid or contradictory."""
+        if self.sse_algorithm not in SSE_ALGORITHMS:
+            raise ValueError(
+                f"sse_algorithm: {self.sse_algorithm!r} must be one of {SSE_ALGORITHMS}"
+            )
+        if self.sse_algorithm == "aws:kms" and not self.kms_key_arn:
+            raise ValueError("kms_key_arn: sse_algorithm 'aws:kms' needs the ARN of a KMS key")
+        if self.kms_key_arn:
+            if self.sse_algorithm != "aws:kms":
+                raise ValueError(
+                    f"kms_key_arn: {self.kms_key_arn!r} is only used with sse_algorithm "
+                    f"'aws:kms', not {self.sse_algorithm!r}"
+                )
+            if (reason := check_kms_key_arn(self.kms_key_arn)) is not None:
+                raise ValueError(f"kms_key_arn: {self.kms_key_arn!r} {reason}")
+        if self.receives_access_logs and self.sse_algorithm != "AES256":
+            raise ValueError(
+                f"sse_algorithm: {self.sse_algorithm!r} on a bucket that receives server access "
+                "logs; S3 log delivery supports only SSE-S3 (AES256) default encryption"
+            )
+        if self.access_log_bucket is None and not self.receives_access_logs:
+            raise ValueError(
+                "access_log_bucket: every bucket needs a log bucket for its server access logs"
+            )
+        prefix = self.bucket_prefix if self.bucket_prefix is not None else f"{name}-"
+        if len(prefix) > MAX_BUCKET_PREFIX_LENGTH or not _BUCKET_PREFIX.match(prefix):
+            raise ValueError(
+                f"bucket_prefix: {prefix!r} must be lowercase letters, digits and hyphens, at "
+                f"most {MAX_BUCKET_PREFIX_LENGTH} characters"
+            )
+        for source in self.access_log_source_prefixes:
+            if not _BUCKET_PREFIX.match(source):
+                raise ValueError(
+                    f"access_log_source_prefixes: {source!r} is not a bucket name prefix"
+                )
+        if self.access_log_bucket is not None:
+            target = self.access_log_bucket
+            if not target.receives_access_logs:
+                raise ValueError(
+                    f"access_log_bucket: {target.pulumi_resource_name!r} does not accept access "
+                    "logs (give it access_log_source_prefixes)"
+                )
+            if prefix not in target.access_log_source_prefixes:
+                raise ValueError(
+                    f"access_log_bucket: {target.pulumi_resource_name!r} accepts logs only from "
+                    f"buckets named {list(target.access_log_source_prefixes)}, not {prefix!r}*"
+                )
+        if not 1 <= self.noncurrent_version_expiration_days <= 3650:
+            raise ValueError(
+                f"noncurrent_version_expiration_days: {self.noncurrent_version_expiration_days} "
+                "must be between 1 and 3650"
+            )
+        for rule in self.cors_rules:
+            if not rule.allowed_origins:
+                raise ValueError("cors_rules: a rule needs at least one allowed origin")
+            for origin in rule.allowed_origins:
+                if (reason := check_cors_origin(origin)) is not None:
+                    raise ValueError(f"cors_rules: allowed origin {origin!r} {reason}")
+            unknown = sorted(set(rule.allowed_methods) - set(CORS_METHODS))
+            if unknown or not rule.allowed_methods:
+                raise ValueError(
+                    f"cors_rules: allowed methods {list(rule.allowed_methods)!r} must be some of "
+                    f"{CORS_METHODS}"
+                )
+            if rule.max_age_seconds < 0:
+                raise ValueError(f"cors_rules: max_age_seconds {rule.max_age_seconds} is negative")
+
+
+# --- policy documents (plain data, evaluated by the tests) ---------------------------------
+
+
+def bucket_policy_document(
+    bucket_arn: str, sse_algorithm: str, log_delivery: LogDelivery | None = None
+) -> dict[str, Any]:
+    """The bucket policy: the three denies, and for a log bucket the log-delivery grant."""
+    objects = f"{bucket_arn}/*"
+    # On a log bucket only the S3 logging service is exempt from the header denies: it writes
+    # log objects without the header and relies on the bucket's SSE-S3 default encryption.
+    # aws:PrincipalServiceName is set only on requests made by an AWS service principal, so a
+    # StringNotEquals on it is true for every user and role (key absent) and false only for
+    # S3 log delivery.
+    exempt = {"aws:PrincipalServiceName": LOG_DELIVERY_SERVICE} if log_delivery else {}
+    not_log_delivery: dict[str, Any] = {"StringNotEquals": exempt} if exempt else {}
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "DenyInsecureTransport",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [bucket_arn, objects],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+        {
+            "Sid": "DenyUnencryptedObjectUploads",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": objects,
+            "Condition": {"Null": {SSE_HEADER: "true"}, **not_log_delivery},
+        },
+        {
+            "Sid": "DenyIncorrectEncryptionHeader",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:PutObject",
+            "Resource": objects,
+            "Condition": {"StringNotEquals": {SSE_HEADER: sse_algorithm, **exempt}},
+        },
+    ]
+    if log_delivery is not None:
+        statements += [
+            {
+                "Sid": "AllowS3ServerAccessLogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": LOG_DELIVERY_SERVICE},
+                "Action": "s3:PutObject",
+                "Resource": f"{bucket_arn}/{ACCESS_LOG_PREFIX}*",
+                "Condition": {
+                    "ArnLike": {"aws:SourceArn": list(log_delivery.source_bucket_arn_patterns)},
+                    "StringEquals": {"aws:SourceAccount": log_delivery.account_id},
+                },
+            },
+            {
+                # AWS's recommended restriction for a log bucket: nobody else writes here.
+                "Sid": "DenyWritesExceptS3ServerAccessLogDelivery",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:PutObject",
+                "Resource": objects,
+                "Condition": {"StringNotEquals": exempt},
+            },
+        ]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def read_policy_document(bucket_arn: str, kms_key_arn: str | None = None) -> dict[str, Any]:
+    """An identity policy that lets a role list the bucket and read its objects."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ListBucket",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+            "Resource": bucket_arn,
+        },
+        {
+            "Sid": "ReadObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": f"{bucket_arn}/*",
+        },
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "DecryptObjects",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def write_policy_document(
+    bucket_arn: str, sse_algorithm: str, kms_key_arn: str | None = None
+) -> dict[str, Any]:
+    """An identity policy that lets a role write objects, only with the encryption header.
+
+    The Allow carries the same condition the bucket policy enforces, so the role's own policy
+    already says what the bucket will demand: send `x-amz-server-side-encryption`.
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "PutEncryptedObjects",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/*",
+            "Condition": {"StringEquals": {SSE_HEADER: sse_algorithm}},
+        },
+        {
+            "Sid": "DeleteObjectsAndAbortUploads",
+            "Effect": "Allow",
+            "Action": ["s3:DeleteObject", "s3:AbortMultipartUpload"],
+            "Resource": f"{bucket_arn}/*",
+        },
+    ]
+    if kms_key_arn:
+        statements.append(
+            {
+                "Sid": "EncryptWithTheBucketKey",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": kms_key_arn,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+# --- the component -------------------------------------------------------------------------
+
+
+class EncryptedBucket(pulumi.ComponentResource):
+    """An S3 bucket with encryption, no public access, versioning, logging and a strict policy."""
+
+    bucket_name: pulumi.Output[str]
+    bucket_id: pulumi.Output[str]
+    arn: pulumi.Output[str]
+    regional_domain_name: pulumi.Output[str]
+    policy: aws.s3.BucketPolicy
+    access_log_source_prefixes: tuple[str, ...]
+
+    def __init__(
+        self, name: str, args: EncryptedBucketArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        args.validate(name)
+        super().__init__("platform:storage:EncryptedBucket", name, None, opts)
+        self._name = name
+        self._args = args
+        self.access_log_source_prefixes = tuple(args.access_log_source_prefixes)
+        child = pulumi.ResourceOptions(parent=self)
+        prefix = args.bucket_prefix if args.bucket_prefix is not None else f"{name}-"
+
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket_prefix=prefix,
+            force_destroy=args.force_destroy,
+            tags={**args.tags, "Name": name},
+            opts=child,
+        )
+        bucket_id = self.bucket.id
+        by_default: aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgsDict = {
+            "sse_algorithm": args.sse_algorithm
+        }
+        if args.kms_key_arn:
+            by_default["kms_master_key_id"] = args.kms_key_arn
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket_id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": by_default,
+                    # An S3 bucket key cuts KMS requests (and cost) for SSE-KMS.
+                    "bucket_key_enabled": args.sse_algorithm == "aws:kms",
+                }
+            ],
+            opts=child,
+        )
+        public_access_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=bucket_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket_id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=child,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket_id,
+            versioning_configuration={"status": "Enabled"},
+            opts=child,
+        )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket_id,
+            rules=[
+                {
+                    "id": "expire-old-versions",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "noncurrent_version_expiration": {
+                        "noncurrent_days": args.noncurrent_version_expiration_days
+                    },
+                    "expiration": {"expired_object_delete_marker": True},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+                }
+            ],
+            # S3 rejects noncurrent-version rules until versioning is configured.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+        if args.cors_rules:
+            aws.s3.BucketCorsConfiguration(
+                f"{name}-cors",
+                bucket=bucket_id,
+                cors_rules=[
+                    {
+                        "allowed_origins": list(rule.allowed_origins),
+                        "allowed_methods": list(rule.allowed_methods),
+                        "allowed_headers": list(rule.allowed_headers),
+                        "expose_headers": list(rule.expose_headers),
+                        "max_age_seconds": rule.max_age_seconds,
+                    }
+                    for rule in args.cors_rules
+                ],
+                opts=child,
+            )
+
+        log_delivery = None
+        if args.receives_access_logs:
+            partition = aws.get_partition().partition
+            log_delivery = LogDelivery(
+                account_id=aws.get_caller_identity().account_id,
+                source_bucket_arn_patterns=tuple(
+                    f"arn:{partition}:s3:::{source}*" for source in args.access_log_source_prefixes
+                ),
+            )
+        algorithm = args.sse_algorithm
+        self.policy = aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket_id,
+            policy=self.bucket.arn.apply(
+                lambda arn: json.dumps(bucket_policy_document(arn, algorithm, log_delivery))
+            ),
+            # Policy writes race the public access block on a new bucket; put the block first.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
+        )
+        if args.access_log_bucket is not None:
+            target = args.access_log_bucket
+            aws.s3.BucketLogging(
+                f"{name}-logging",
+                bucket=bucket_id,
+                target_bucket=target.bucket_id,
+                target_prefix=f"{ACCESS_LOG_PREFIX}{name}/",
+                # The log bucket must admit log delivery before logging is switched on.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[target.policy]),
+            )
+
+        self.bucket_name = self.bucket.bucket
+        self.bucket_id = bucket_id
+        self.arn = self.bucket.arn
+        self.regional_domain_name = self.bucket.bucket_regional_domain_name
+        self.register_outputs(
+            {
+                "bucket_name": self.bucket_name,
+                "bucket_id": self.bucket_id,
+                "arn": self.arn,
+                "regional_domain_name": self.regional_domain_name,
+            }
+        )
+
+    @property
+    def receives_access_logs(self) -> bool:
+        return bool(self.access_log_source_prefixes)
+
+    def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
+        """Let `role` list this bucket and read its objects (and decrypt them with the key)."""
+        key = self._args.kms_key_arn
+        return self._grant(
+            role, "read", self.arn.apply(lambda arn: json.dumps(read_policy_document(arn, key)))
+        )
+
+    def grant_write(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
+        """Let `role` put (with the encryption header), delete and abort uploads of objects."""
+        if self.receives_access_logs:
+            raise ValueError(
+                f"grant_write: {self._name!r} receives server access logs and accepts objects "
+                "only from S3 log delivery"
+            )
+        key, algorithm = self._args.kms_key_arn, self._args.sse_algorithm
+        return self._grant(
+            role,
+            "write",
+            self.arn.apply(lambda arn: json.dumps(write_policy_document(arn, algorithm, key))),
+        )
+
+    def _grant(
+        self, role: aws.iam.Role, kind: str, document: pulumi.Output[str]
+    ) -> aws.iam.RolePolicy:
+        return aws.iam.RolePolicy(
+            f"{self._name}-{kind}-{role.pulumi_resource_name}",
+            role=role.id,
+            policy=document,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def source_prefixes(names: Sequence[str]) -> tuple[str, ...]:
+    """The default bucket prefixes of components with these names (for a log bucket's Args)."""
+    return tuple(f"{name}-" for name in names)

@@ -1,0 +1,121 @@
+"""A small evaluator of IAM policy statements: enough to check what the bucket policies mean.
+
+moto ignores bucket policy conditions, so it cannot show that an upload without the encryption
+header is refused. This evaluator follows the IAM rules that matter here (AWS IAM User Guide,
+"Condition operators"):
+
+- conditions in a statement are ANDed: every operator block, and every key inside a block;
+  the values listed for one key are ORed (for the negated StringNotEquals: none may match);
+- a key missing from the request makes StringEquals, ArnLike and Bool false, StringNotEquals
+  true, and `Null: "true"` true (`Null: "false"` false);
+- any other operator raises, so a test cannot pass on a condition the evaluator does not know.
+
+Principals: `"*"`, `{"Service": name}` (matches a request made by that service principal) and
+identity policies without a Principal (they apply to their role's own requests).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+SSE_HEADER = "s3:x-amz-server-side-encryption"
+
+
+@dataclass(frozen=True)
+class Request:
+    action: str
+    resource: str
+    # The condition keys present in the request; a key absent here is absent from the request.
+    context: Mapping[str, str] = field(default_factory=dict)
+    # Set when an AWS service principal (like logging.s3.amazonaws.com) makes the request.
+    service: str | None = None
+
+
+def put_object(
+    object_arn: str,
+    *,
+    sse: str | None = None,
+    tls: bool = True,
+    service: str | None = None,
+    source_arn: str | None = None,
+    source_account: str | None = None,
+) -> Request:
+    """A PutObject request as S3 sees it: which headers and which caller."""
+    context = {"aws:SecureTransport": "true" if tls else "false"}
+    if sse is not None:
+        context[SSE_HEADER] = sse
+    if service is not None:
+        context["aws:PrincipalServiceName"] = service
+    if source_arn is not None:
+        context["aws:SourceArn"] = source_arn
+    if source_account is not None:
+        context["aws:SourceAccount"] = source_account
+    return Request("s3:PutObject", object_arn, context, service)
+
+
+def _as_list(value: str | Iterable[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
+    values = [str(value) for value in _as_list(expected)]
+    present = key in context
+    actual = context.get(key, "")
+    if operator == "StringEquals":
+        return present and actual in values
+    if operator == "StringNotEquals":
+        return not present or actual not in values
+    if operator == "ArnLike":
+        return present and any(fnmatch.fnmatchcase(actual, pattern) for pattern in values)
+    if operator == "Bool":
+        return present and actual.lower() in [value.lower() for value in values]
+    if operator == "Null":
+        return any((value.lower() == "true") == (not present) for value in values)
+    raise NotImplementedError(f"the evaluator does not know the condition operator {operator}")
+
+
+def _principal_matches(statement: Mapping[str, Any], request: Request) -> bool:
+    if "Principal" not in statement:
+        return True  # an identity policy: it applies to its own role's requests
+    principal = statement["Principal"]
+    if principal == "*" or principal == {"AWS": "*"}:
+        return True
+    if set(principal) == {"Service"}:
+        return request.service in _as_list(principal["Service"])
+    raise NotImplementedError(f"the evaluator does not know the principal {principal!r}")
+
+
+def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
+    actions = _as_list(statement["Action"])
+    resources = _as_list(statement["Resource"])
+    if not any(fnmatch.fnmatch(request.action.lower(), action.lower()) for action in actions):
+        return False
+    if not any(fnmatch.fnmatchcase(request.resource, resource) for resource in resources):
+        return False
+    if not _principal_matches(statement, request):
+        return False
+    return all(
+        _condition_holds(operator, key, expected, request.context)
+        for operator, block in statement.get("Condition", {}).items()
+        for key, expected in block.items()
+    )
+
+
+def matching(policy: Mapping[str, Any], request: Request, effect: str) -> list[str]:
+    """The Sids of the statements with this effect that apply to the request."""
+    return [
+        statement.get("Sid", f"#{index}")
+        for index, statement in enumerate(policy["Statement"])
+        if statement["Effect"] == effect and statement_applies(statement, request)
+    ]
+
+
+def denied_by(policy: Mapping[str, Any], request: Request) -> list[str]:
+    return matching(policy, request, "Deny")
+
+
+def allowed_by(policy: Mapping[str, Any], request: Request) -> list[str]:
+    return matching(policy, request, "Allow")
