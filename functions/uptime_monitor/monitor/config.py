@@ -16,6 +16,7 @@ Variables (the deploying component sets them):
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -31,6 +32,11 @@ from monitor.ssrf import SsrfGuard, TargetRefused, parse_target_url
 MAX_TIMEOUT_SECONDS = 25.0
 MAX_SITE_URL_LENGTH = 1024  # a CloudWatch dimension value holds at most 1024 characters
 MIN_HISTORY_TTL_HOURS = 24
+DEFAULT_FAILURE_THRESHOLD = 2
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_MAX_WORKERS = 8
+DEFAULT_MAX_REDIRECTS = 5
+DEFAULT_HISTORY_TTL_HOURS = 48
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 _NAMESPACE = re.compile(r"^[A-Za-z0-9 .\-_/#:]{1,255}$")
@@ -49,11 +55,11 @@ class MonitorConfig:
     table_name: str
     topic_arn: str
     sites: tuple[Site, ...] = ()
-    failure_threshold: int = 2
-    timeout_seconds: float = 10.0
-    max_workers: int = 8
-    max_redirects: int = 5
-    history_ttl_hours: int = 48
+    failure_threshold: int = DEFAULT_FAILURE_THRESHOLD
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    max_workers: int = DEFAULT_MAX_WORKERS
+    max_redirects: int = DEFAULT_MAX_REDIRECTS
+    history_ttl_hours: int = DEFAULT_HISTORY_TTL_HOURS
     metrics_namespace: str = DEFAULT_NAMESPACE
     # Lets tests target servers on 127.0.0.1. Never read from the environment.
     allow_loopback: bool = field(default=False, repr=False)
@@ -112,11 +118,11 @@ class MonitorConfig:
             table_name=_required_text(env, "TABLE_NAME"),
             topic_arn=_required_text(env, "TOPIC_ARN"),
             sites=parse_sites(env.get("SITES", "[]")),
-            failure_threshold=_integer(env, "FAILURE_THRESHOLD", 2),
-            timeout_seconds=_number(env, "TIMEOUT_SECONDS", 10.0),
-            max_workers=_integer(env, "MAX_WORKERS", 8),
-            max_redirects=_integer(env, "MAX_REDIRECTS", 5),
-            history_ttl_hours=_integer(env, "HISTORY_TTL_HOURS", 48),
+            failure_threshold=_integer(env, "FAILURE_THRESHOLD", DEFAULT_FAILURE_THRESHOLD),
+            timeout_seconds=_number(env, "TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS),
+            max_workers=_integer(env, "MAX_WORKERS", DEFAULT_MAX_WORKERS),
+            max_redirects=_integer(env, "MAX_REDIRECTS", DEFAULT_MAX_REDIRECTS),
+            history_ttl_hours=_integer(env, "HISTORY_TTL_HOURS", DEFAULT_HISTORY_TTL_HOURS),
             metrics_namespace=env.get("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
         )
 
@@ -159,12 +165,7 @@ def _number(env: Mapping[str, str], variable: str, default: float) -> float:
         value = float(text)
     except ValueError:
         raise ConfigError(variable, text, "must be a number") from None
-    _require(
-        value == value and value not in (float("inf"), float("-inf")),
-        variable,
-        text,
-        "must be a finite number",
-    )
+    _require(math.isfinite(value), variable, text, "must be a finite number")
     return value
 
 
