@@ -9,6 +9,7 @@ from components.file_system import FileSystem, FileSystemArgs
 from components.network import Network, NetworkArgs, availability_zone_names
 from components.packaging import PROJECT_DIR
 from components.storage import CorsRule, EncryptedBucket, EncryptedBucketArgs
+from components.uptime_monitor import UptimeMonitor, UptimeMonitorArgs
 
 settings = load_settings()
 network_settings = settings.network
@@ -108,6 +109,24 @@ md5_api = ChaliceApi(
     ),
 )
 
+# The uptime monitor of the notes (Zappa + Flask + SNS SMS): functions/uptime_monitor on Lambda,
+# checked on a schedule, alerting the (secret) phone number; the number is never exported.
+monitor_settings = settings.monitor
+uptime_monitor = UptimeMonitor(
+    "uptime-monitor",
+    UptimeMonitorArgs(
+        sites=monitor_settings.sites,
+        schedule_minutes=monitor_settings.schedule_minutes,
+        failure_threshold=monitor_settings.failure_threshold,
+        timeout_seconds=monitor_settings.timeout_seconds,
+        max_workers=monitor_settings.max_workers,
+        alert_phone_number=monitor_settings.alert_phone_number,
+        alert_email=monitor_settings.alert_email,
+        authorization=monitor_settings.authorization,
+        log_retention_days=monitor_settings.log_retention_days,
+    ),
+)
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("availabilityZones", network.availability_zones)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
@@ -130,3 +149,7 @@ pulumi.export("codeBucketName", content_buckets["code"].bucket_name)
 pulumi.export("accessLogBucketName", log_bucket.bucket_name)
 pulumi.export("md5ApiUrl", md5_api.url)
 pulumi.export("md5ApiFunctionName", md5_api.function_name)
+pulumi.export("monitorUrl", uptime_monitor.url)
+pulumi.export("alertTopicArn", uptime_monitor.topic_arn)
+pulumi.export("monitorTableName", uptime_monitor.table_name)
+pulumi.export("monitorDashboardName", uptime_monitor.dashboard_name)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar, cast
+from urllib.parse import urlsplit
 
 import pulumi
 
@@ -203,6 +204,50 @@ class ApiSettings:
     timeout_seconds: int = 10
 
 
+# --- uptime monitor -------------------------------------------------------------------------
+
+MAX_MONITOR_SCHEDULE_MINUTES = 1440  # once a day
+MAX_MONITOR_FAILURE_THRESHOLD = 10
+# Below API Gateway's 29 s integration timeout, so POST /ping always answers.
+MAX_MONITOR_TIMEOUT_SECONDS = 25
+MAX_MONITOR_WORKERS = 32
+_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def check_site_url(value: str) -> str | None:
+    """A monitored site: an http(s) URL with a host and no credentials."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        return "is not a URL"
+    del port
+    if parts.scheme not in ("http", "https"):
+        return "must be an http or https URL"
+    if not parts.hostname:
+        return "has no host"
+    if parts.username is not None or parts.password is not None:
+        return "must not hold credentials (user:password@); they would sit in plain config"
+    return None
+
+
+@dataclass(frozen=True)
+class MonitorSettings:
+    """The uptime monitor (`UptimeMonitor`). Defaults match `Pulumi.yaml`."""
+
+    sites: tuple[str, ...] = ()
+    schedule_minutes: int = 5
+    failure_threshold: int = 2
+    timeout_seconds: int = 10
+    max_workers: int = 8
+    # The SMS destination as a Pulumi secret; None = no SMS subscription.
+    alert_phone_number: pulumi.Output[str] | None = None
+    alert_email: str | None = None
+    authorization: ApiAuthorization = "AWS_IAM"
+    log_retention_days: int = 90
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the program needs from the stack's config, validated.
@@ -219,6 +264,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     file_system: FileSystemSettings = field(default_factory=FileSystemSettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
 
 
 def as_secret(value: str) -> pulumi.Output[str]:
@@ -241,6 +287,7 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
     database = _parse_database(reader)
     file_system = _parse_file_system(reader)
     storage = _parse_storage(reader)
+    monitor = _parse_monitor(reader)
     unknown = sorted(set(raw) - set(KNOWN_KEYS))
     for key in unknown:
         reader.problem(
@@ -256,6 +303,7 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
         database=database,
         file_system=file_system,
         storage=storage,
+        monitor=monitor,
     )
 
 
@@ -538,6 +586,58 @@ def _parse_storage(reader: _Reader) -> StorageSettings:
     )
 
 
+def _parse_monitor(reader: _Reader) -> MonitorSettings:
+    defaults = MonitorSettings()
+    sites = reader.string_list("monitorSites")
+    for url in sites:
+        if (reason := check_site_url(url)) is not None:
+            reader.problem("monitorSites", url, reason)
+    duplicates = sorted({url for url in sites if sites.count(url) > 1})
+    for url in duplicates:
+        reader.problem("monitorSites", url, "is listed more than once")
+    phone = reader.secret("alertPhoneNumber")
+    if phone is not None and not _E164.match(phone):
+        reader.secret_problem(
+            "alertPhoneNumber",
+            "must be an E.164 phone number: +, country code and number, no spaces (like +15555550123)",
+        )
+        phone = None
+    email = reader.string("alertEmail", "").strip() or None
+    if email is not None and not _EMAIL.match(email):
+        reader.problem("alertEmail", email, "is not an email address")
+        email = None
+    return MonitorSettings(
+        sites=sites,
+        schedule_minutes=reader.integer(
+            "monitorScheduleMinutes",
+            defaults.schedule_minutes,
+            _in_range(1, MAX_MONITOR_SCHEDULE_MINUTES),
+        ),
+        failure_threshold=reader.integer(
+            "monitorFailureThreshold",
+            defaults.failure_threshold,
+            _in_range(1, MAX_MONITOR_FAILURE_THRESHOLD),
+        ),
+        timeout_seconds=reader.integer(
+            "monitorTimeoutSeconds",
+            defaults.timeout_seconds,
+            _in_range(1, MAX_MONITOR_TIMEOUT_SECONDS),
+        ),
+        max_workers=reader.integer(
+            "monitorMaxWorkers", defaults.max_workers, _in_range(1, MAX_MONITOR_WORKERS)
+        ),
+        # Wrapped only when given, so that settings without a phone need no Pulumi runtime.
+        alert_phone_number=as_secret(phone) if phone is not None else None,
+        alert_email=email,
+        authorization=reader.choice(
+            "monitorApiAuthorization", defaults.authorization, API_AUTHORIZATIONS
+        ),
+        log_retention_days=reader.integer(
+            "monitorLogRetentionDays", defaults.log_retention_days, _log_retention
+        ),
+    )
+
+
 def subnet_layout(settings: NetworkSettings) -> tuple[list[str], list[str]]:
     """The public and private subnet blocks, one of each per AZ, in AZ order.
 
@@ -635,7 +735,7 @@ def _subnet_block(
 
 
 # Settings set with `pulumi config set --secret`: validated without showing their value.
-SECRET_KEYS: tuple[str, ...] = ("dbPassword",)
+SECRET_KEYS: tuple[str, ...] = ("dbPassword", "alertPhoneNumber")
 
 KNOWN_KEYS: tuple[str, ...] = (
     "vpcCidr",
@@ -672,4 +772,13 @@ KNOWN_KEYS: tuple[str, ...] = (
     "bucketKmsKeyArn",
     "bucketCorsAllowedOrigins",
     "noncurrentVersionExpirationDays",
+    "monitorSites",
+    "monitorScheduleMinutes",
+    "monitorFailureThreshold",
+    "monitorTimeoutSeconds",
+    "monitorMaxWorkers",
+    "alertPhoneNumber",
+    "alertEmail",
+    "monitorApiAuthorization",
+    "monitorLogRetentionDays",
 )

@@ -175,6 +175,10 @@ AUTONAMED = {
     "aws:rds/instance:Instance": "identifier",
     "aws:rds/subnetGroup:SubnetGroup": "name",
     "aws:rds/parameterGroup:ParameterGroup": "name",
+    "aws:dynamodb/table:Table": "name",
+    "aws:sns/topic:Topic": "name",
+    "aws:cloudwatch/eventRule:EventRule": "name",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
 }
 
 # Resources whose ids AWS makes up as short random strings (a REST API id: 10 characters).
@@ -303,6 +307,24 @@ COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
         "arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{resource_id}",
         "execution_arn": mocks.arn("execute-api", resource_id),
         "root_resource_id": _short_hash(resource_id, "root", length=10),
+    },
+    "aws:dynamodb/table:Table": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("dynamodb", f"table/{state['name']}"),
+    },
+    "aws:sns/topic:Topic": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("sns", state["name"]),
+    },
+    "aws:cloudwatch/eventRule:EventRule": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("events", f"rule/{state['name']}"),
+    },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("cloudwatch", f"alarm:{state['name']}"),
+    },
+    "aws:cloudwatch/dashboard:Dashboard": lambda mocks, resource_id, state: {
+        "dashboard_arn": mocks.arn("cloudwatch", f"dashboard/{state['dashboardName']}", regional=False),
+    },
+    "aws:apigateway/resource:Resource": lambda mocks, resource_id, state: {
+        "path": f"/{state['pathPart']}",
     },
     "aws:apigateway/stage:Stage": lambda mocks, resource_id, state: {
         "arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{state['restApi']}"

@@ -1,0 +1,698 @@
+"""The `UptimeMonitor` component: the Flask uptime monitor of the notes (lesson 20), deployed the
+way Zappa deploys it (Lambda behind API Gateway, a schedule, SNS alerts by SMS), from Pulumi.
+
+What it builds:
+- the Lambda archive: `functions/uptime_monitor` (package `monitor`, its `status.html`
+  template) with its runtime dependencies (Flask, apig-wsgi and theirs, not boto3, which the
+  Lambda runtime has) vendored as manylinux wheels for the function's architecture and Python,
+  built deterministically by `build_function_archive`;
+- a DynamoDB table (`pk`/`sk` strings, on-demand, encrypted with the AWS-managed key,
+  point-in-time recovery, TTL on `expires_at`) for site state and check history;
+- an SNS topic for alerts, an SMS subscription to the (secret) phone number when one is given
+  and an email subscription when an address is given. The topic has no server-side encryption,
+  on purpose: see `TOPIC_SSE_DECISION`;
+- two functions from the same archive, each with its own log group (created first, with a
+  retention) and its own role, whose one inline policy allows exactly what that function does:
+  `http` (`monitor.handlers.http_handler`): write its log group, dynamodb:GetItem and
+  dynamodb:Query on the table; `scheduled` (`monitor.handlers.scheduled_handler`): write its
+  log group, dynamodb:GetItem and dynamodb:PutItem on the table, sns:Publish on the topic. The
+  scheduled function has a reserved concurrency of 1 (runs never overlap) and a timeout long
+  enough for every site: ceil(sites / max_workers) x check timeout + a margin;
+- a REST API for the Flask app: the root `/` and a `{proxy+}` resource, method ANY, each an
+  `aws_proxy` integration (Flask routes by path), AWS_IAM authorization by default, a stage
+  (`api`) with throttling and metrics, and a Lambda permission for this API's stage only;
+- an EventBridge rule `rate(N minutes)` targeting the scheduled function, and its permission
+  (events.amazonaws.com, this rule's ARN only);
+- a CloudWatch dashboard with latency and availability widgets per site, from the monitor's
+  EMF metrics (namespace, metric and dimension names read from `monitor/metrics.py`), and an
+  alarm on the scheduled function's errors that notifies the topic.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.chalice_api import (
+    API_GATEWAY_SERVICE,
+    ENDPOINT_TYPES,
+    MAX_THROTTLE_BURST_LIMIT,
+    MAX_THROTTLE_RATE_LIMIT,
+    EndpointType,
+    check_function_name,
+    lambda_trust_policy,
+    log_writer_policy,
+)
+from components.config import (
+    LOG_RETENTION_DAYS,
+    MAX_API_TIMEOUT_SECONDS,
+    MAX_LAMBDA_MEMORY_MB,
+    MAX_MONITOR_SCHEDULE_MINUTES,
+    MIN_LAMBDA_MEMORY_MB,
+    check_site_url,
+)
+from components.openapi import AUTHORIZATIONS, Authorization
+from components.packaging import (
+    BUILD_DIR,
+    LAMBDA_ARCHITECTURE_X86_64,
+    LAMBDA_ARCHITECTURES,
+    LAMBDA_PYTHON_RUNTIME,
+    PROJECT_DIR,
+    Archive,
+    build_function_archive,
+)
+
+FUNCTION_DIR = PROJECT_DIR / "functions" / "uptime_monitor"
+HTTP_HANDLER = "monitor.handlers.http_handler"
+SCHEDULED_HANDLER = "monitor.handlers.scheduled_handler"
+EVENTS_SERVICE = "events.amazonaws.com"
+# Lambda's longest timeout.
+MAX_LAMBDA_TIMEOUT_SECONDS = 900
+# Time a scheduled run needs besides the checks themselves: start, DynamoDB, SNS.
+SCHEDULED_MARGIN_SECONDS = 30
+# Time POST /ping needs besides its one check; never above API Gateway's 29 s.
+HTTP_MARGIN_SECONDS = 4
+TABLE_HASH_KEY = "pk"
+TABLE_RANGE_KEY = "sk"
+TABLE_TTL_ATTRIBUTE = "expires_at"
+HTTP_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+SCHEDULED_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
+SCHEDULED_TOPIC_ACTIONS = ("sns:Publish",)
+PROXY_PATH_PART = "{proxy+}"
+
+TOPIC_SSE_DECISION = (
+    "The alert topic is not encrypted at rest. The AWS-managed key alias/aws/sns has a key "
+    "policy nobody can edit that lets only principals of the account use it through SNS, so "
+    "CloudWatch, whose errors alarm publishes to this topic, cannot use it: alarm "
+    "notifications to such a topic are silently dropped (SNS developer guide, 'Enable "
+    "compatibility between event sources from AWS services and encrypted topics'). The "
+    "scheduled role would also need kms:GenerateDataKey* and kms:Decrypt on a key it cannot "
+    "scope by name. A customer-managed key would work but costs a key per stack and a key "
+    "policy to maintain, to protect messages that hold only a public site's URL and status, "
+    "kept by SNS for seconds and then sent as plain SMS over carrier networks anyway."
+)
+
+
+def _module_constants(path: Path, names: Sequence[str]) -> dict[str, Any]:
+    """Literal module-level constants of a function's source file, read without importing it
+    (the function's package is not importable from the program, and must not be imported)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and target.id in names:
+                found[target.id] = ast.literal_eval(node.value)
+    missing = sorted(set(names) - set(found))
+    if missing:
+        raise LookupError(f"{path} no longer defines {', '.join(missing)}")
+    return found
+
+
+_METRICS = _module_constants(
+    FUNCTION_DIR / "monitor" / "metrics.py",
+    ("DEFAULT_NAMESPACE", "SITE_DIMENSION", "UP_METRIC", "LATENCY_METRIC"),
+)
+_MONITOR_CONFIG = _module_constants(
+    FUNCTION_DIR / "monitor" / "config.py",
+    ("MAX_TIMEOUT_SECONDS", "MIN_HISTORY_TTL_HOURS"),
+)
+METRICS_NAMESPACE: str = _METRICS["DEFAULT_NAMESPACE"]
+SITE_DIMENSION: str = _METRICS["SITE_DIMENSION"]
+UP_METRIC: str = _METRICS["UP_METRIC"]
+LATENCY_METRIC: str = _METRICS["LATENCY_METRIC"]
+MAX_CHECK_TIMEOUT_SECONDS = int(_MONITOR_CONFIG["MAX_TIMEOUT_SECONDS"])
+MIN_HISTORY_TTL_HOURS = int(_MONITOR_CONFIG["MIN_HISTORY_TTL_HOURS"])
+
+Site = str | Mapping[str, Any]
+
+
+def site_url(site: Site) -> str:
+    return site if isinstance(site, str) else str(site.get("url", ""))
+
+
+def schedule_expression(minutes: int) -> str:
+    """EventBridge's rate expression: `rate(1 minute)`, `rate(5 minutes)`."""
+    return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
+
+
+def scheduled_timeout_needed(site_count: int, max_workers: int, check_timeout: int) -> int:
+    """Seconds a scheduled run may take: every batch of checks at its deadline, plus a margin."""
+    batches = math.ceil(max(site_count, 1) / max_workers)
+    return batches * check_timeout + SCHEDULED_MARGIN_SECONDS
+
+
+def scheduled_timeout_seconds(site_count: int, max_workers: int, check_timeout: int) -> int:
+    return min(
+        scheduled_timeout_needed(site_count, max_workers, check_timeout),
+        MAX_LAMBDA_TIMEOUT_SECONDS,
+    )
+
+
+@dataclass(frozen=True)
+class UptimeMonitorArgs:
+    """Inputs of `UptimeMonitor`. Secure by default: IAM-signed API requests only, throttled,
+    logs kept 90 days, each function allowed only what it does."""
+
+    # URLs (or {"url", "keyword", "expected_status"} objects) checked on the schedule.
+    sites: Sequence[Site] = ()
+    # Minutes between scheduled runs (1 to 1440).
+    schedule_minutes: int = 5
+    failure_threshold: int = 2
+    # Deadline of one check in seconds (1 to 25, so POST /ping answers within API Gateway's 29).
+    timeout_seconds: int = 10
+    max_workers: int = 8
+    max_redirects: int = 5
+    history_ttl_hours: int = 48
+    # The SMS destination, E.164, as a Pulumi secret; None = no SMS subscription.
+    alert_phone_number: pulumi.Input[str] | None = None
+    # An email address subscribed to the alerts (AWS asks it to confirm); None = none.
+    alert_email: str | None = None
+    # "AWS_IAM": callers sign requests with SigV4 and need execute-api:Invoke; "NONE": public.
+    authorization: Authorization = "AWS_IAM"
+    throttle_rate_limit: float = 5.0
+    throttle_burst_limit: int = 10
+    stage_name: str = "api"
+    endpoint_type: EndpointType = "REGIONAL"
+    log_retention_days: int = 90
+    memory_mb: int = 256
+    architecture: str = LAMBDA_ARCHITECTURE_X86_64
+    # The function source and its runtime requirements.
+    source_dir: Path | str = FUNCTION_DIR
+    requirements: Path | str | None = FUNCTION_DIR / "requirements.txt"
+    build_dir: Path | str = BUILD_DIR
+    # Prefix of the function names; None = the component name. Names are `<prefix>-http-<stack>`
+    # and `<prefix>-scheduled-<stack>`.
+    function_name_prefix: str | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        urls = [site_url(site) for site in self.sites]
+        for url in urls:
+            if (reason := check_site_url(url)) is not None:
+                raise ValueError(f"sites: {url!r} {reason}")
+        duplicates = sorted({url for url in urls if urls.count(url) > 1})
+        if duplicates:
+            raise ValueError(f"sites: {duplicates!r} are listed more than once")
+        if not 1 <= self.schedule_minutes <= MAX_MONITOR_SCHEDULE_MINUTES:
+            raise ValueError(
+                f"schedule_minutes: {self.schedule_minutes!r} must be between 1 and "
+                f"{MAX_MONITOR_SCHEDULE_MINUTES}"
+            )
+        if self.failure_threshold < 1:
+            raise ValueError(f"failure_threshold: {self.failure_threshold!r} must be at least 1")
+        if not 1 <= self.timeout_seconds <= MAX_CHECK_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"timeout_seconds: {self.timeout_seconds!r} must be between 1 and "
+                f"{MAX_CHECK_TIMEOUT_SECONDS} (POST /ping must answer within API Gateway's 29 s)"
+            )
+        if self.max_workers < 1:
+            raise ValueError(f"max_workers: {self.max_workers!r} must be at least 1")
+        if self.max_redirects < 0:
+            raise ValueError(f"max_redirects: {self.max_redirects!r} must be 0 or more")
+        if self.history_ttl_hours < MIN_HISTORY_TTL_HOURS:
+            raise ValueError(
+                f"history_ttl_hours: {self.history_ttl_hours!r} must be at least "
+                f"{MIN_HISTORY_TTL_HOURS} (the status page shows a 24 h uptime)"
+            )
+        needed = scheduled_timeout_needed(len(urls), self.max_workers, self.timeout_seconds)
+        if needed > MAX_LAMBDA_TIMEOUT_SECONDS:
+            raise ValueError(
+                f"sites: {len(urls)} sites with max_workers {self.max_workers} and "
+                f"timeout_seconds {self.timeout_seconds} need {needed} s per run, more than "
+                f"Lambda's {MAX_LAMBDA_TIMEOUT_SECONDS} s; raise max_workers"
+            )
+        if self.alert_email is not None and "@" not in self.alert_email:
+            raise ValueError(f"alert_email: {self.alert_email!r} is not an email address")
+        if self.authorization not in AUTHORIZATIONS:
+            raise ValueError(
+                f"authorization: {self.authorization!r} must be one of {AUTHORIZATIONS}"
+            )
+        if not 0 < self.throttle_rate_limit <= MAX_THROTTLE_RATE_LIMIT:
+            raise ValueError(
+                f"throttle_rate_limit: {self.throttle_rate_limit!r} must be above 0 and at most "
+                f"{MAX_THROTTLE_RATE_LIMIT:g} requests per second"
+            )
+        if not 1 <= self.throttle_burst_limit <= MAX_THROTTLE_BURST_LIMIT:
+            raise ValueError(
+                f"throttle_burst_limit: {self.throttle_burst_limit!r} must be between 1 and "
+                f"{MAX_THROTTLE_BURST_LIMIT}"
+            )
+        if self.endpoint_type not in ENDPOINT_TYPES:
+            raise ValueError(
+                f"endpoint_type: {self.endpoint_type!r} must be one of {ENDPOINT_TYPES}"
+            )
+        if self.log_retention_days not in LOG_RETENTION_DAYS:
+            raise ValueError(
+                f"log_retention_days: {self.log_retention_days!r} is not a retention "
+                "CloudWatch Logs accepts"
+            )
+        if not MIN_LAMBDA_MEMORY_MB <= self.memory_mb <= MAX_LAMBDA_MEMORY_MB:
+            raise ValueError(
+                f"memory_mb: {self.memory_mb!r} must be between {MIN_LAMBDA_MEMORY_MB} and "
+                f"{MAX_LAMBDA_MEMORY_MB}"
+            )
+        if self.architecture not in LAMBDA_ARCHITECTURES:
+            raise ValueError(
+                f"architecture: {self.architecture!r} must be one of {LAMBDA_ARCHITECTURES}"
+            )
+        if not (Path(self.source_dir) / "monitor" / "handlers.py").is_file():
+            raise ValueError(f"source_dir: {str(self.source_dir)!r} has no monitor/handlers.py")
+
+    def environment(self, table_name: pulumi.Input[str], topic_arn: pulumi.Input[str]) -> dict:
+        """The functions' environment variables (see monitor/config.py)."""
+        return {
+            "TABLE_NAME": table_name,
+            "TOPIC_ARN": topic_arn,
+            "SITES": json.dumps(
+                [site if isinstance(site, str) else dict(site) for site in self.sites],
+                separators=(",", ":"),
+            ),
+            "FAILURE_THRESHOLD": str(self.failure_threshold),
+            "TIMEOUT_SECONDS": str(self.timeout_seconds),
+            "MAX_WORKERS": str(self.max_workers),
+            "MAX_REDIRECTS": str(self.max_redirects),
+            "HISTORY_TTL_HOURS": str(self.history_ttl_hours),
+            "METRICS_NAMESPACE": METRICS_NAMESPACE,
+        }
+
+
+class UptimeMonitor(pulumi.ComponentResource):
+    """The uptime monitor: status API and page, scheduled checks, history, alerts, dashboard."""
+
+    url: pulumi.Output[str]
+    topic_arn: pulumi.Output[str]
+    table_name: pulumi.Output[str]
+    dashboard_name: pulumi.Output[str]
+    http_function_name: pulumi.Output[str]
+    scheduled_function_name: pulumi.Output[str]
+    schedule_rule_name: pulumi.Output[str]
+    archive: Archive
+    archive_size: int
+
+    def __init__(
+        self, name: str, args: UptimeMonitorArgs, opts: pulumi.ResourceOptions | None = None
+    ):
+        super().__init__("platform:uptime_monitor:UptimeMonitor", name, None, opts)
+        stack = pulumi.get_stack()
+        prefix = args.function_name_prefix or name
+        function_names = {
+            "http": f"{prefix}-http-{stack}",
+            "scheduled": f"{prefix}-scheduled-{stack}",
+        }
+        for function_name in function_names.values():
+            check_function_name(function_name, "function_name_prefix (with the role and stack)")
+        child = pulumi.ResourceOptions(parent=self)
+
+        archive = build_function_archive(
+            args.source_dir,
+            args.build_dir,
+            requirements=args.requirements,
+            architecture=args.architecture,
+        )
+        self.archive = archive
+        self.archive_size = archive.zipped_size
+
+        table = aws.dynamodb.Table(
+            f"{name}-table",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=TABLE_HASH_KEY,
+            range_key=TABLE_RANGE_KEY,
+            attributes=[
+                aws.dynamodb.TableAttributeArgs(name=TABLE_HASH_KEY, type="S"),
+                aws.dynamodb.TableAttributeArgs(name=TABLE_RANGE_KEY, type="S"),
+            ],
+            server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
+            point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
+            ttl=aws.dynamodb.TableTtlArgs(attribute_name=TABLE_TTL_ATTRIBUTE, enabled=True),
+            tags=self._tags(args, f"{name}-table"),
+            opts=child,
+        )
+        # No kms_master_key_id: see TOPIC_SSE_DECISION.
+        topic = aws.sns.Topic(
+            f"{name}-alerts",
+            display_name="Uptime",
+            tags=self._tags(args, f"{name}-alerts"),
+            opts=child,
+        )
+        if args.alert_phone_number is not None:
+            aws.sns.TopicSubscription(
+                f"{name}-sms",
+                topic=topic.arn,
+                protocol="sms",
+                # Kept a secret: the engine stores it encrypted and never shows it.
+                endpoint=pulumi.Output.secret(args.alert_phone_number),
+                opts=child,
+            )
+        else:
+            pulumi.log.warn(
+                f"{name}: no alertPhoneNumber is configured, so nobody is texted when a site "
+                "goes down; set one with `pulumi config set --secret alertPhoneNumber`",
+                resource=self,
+            )
+        if args.alert_email is not None:
+            aws.sns.TopicSubscription(
+                f"{name}-email",
+                topic=topic.arn,
+                protocol="email",
+                endpoint=args.alert_email,
+                opts=child,
+            )
+
+        environment = args.environment(table.name, topic.arn)
+        statements = {
+            "http": [
+                {
+                    "Sid": "ReadSiteState",
+                    "Effect": "Allow",
+                    "Action": list(HTTP_ACTIONS),
+                    "Resource": table.arn,
+                }
+            ],
+            "scheduled": [
+                {
+                    "Sid": "ReadWriteSiteState",
+                    "Effect": "Allow",
+                    "Action": list(SCHEDULED_TABLE_ACTIONS),
+                    "Resource": table.arn,
+                },
+                {
+                    "Sid": "PublishAlerts",
+                    "Effect": "Allow",
+                    "Action": list(SCHEDULED_TOPIC_ACTIONS),
+                    "Resource": topic.arn,
+                },
+            ],
+        }
+        timeouts = {
+            "http": min(args.timeout_seconds + HTTP_MARGIN_SECONDS, MAX_API_TIMEOUT_SECONDS),
+            "scheduled": scheduled_timeout_seconds(
+                len(args.sites), args.max_workers, args.timeout_seconds
+            ),
+        }
+        handlers = {"http": HTTP_HANDLER, "scheduled": SCHEDULED_HANDLER}
+        functions: dict[str, aws.lambda_.Function] = {}
+        for role_name, function_name in function_names.items():
+            log_group = aws.cloudwatch.LogGroup(
+                f"{name}-{role_name}-logs",
+                name=f"/aws/lambda/{function_name}",
+                retention_in_days=args.log_retention_days,
+                tags=self._tags(args, f"{name}-{role_name}-logs"),
+                opts=child,
+            )
+            role = aws.iam.Role(
+                f"{name}-{role_name}-role",
+                description=f"Runs the Lambda function {function_name}",
+                assume_role_policy=pulumi.Output.json_dumps(lambda_trust_policy()),
+                tags=self._tags(args, f"{name}-{role_name}-role"),
+                opts=child,
+            )
+            logs = log_writer_policy(log_group.arn)
+            role_policy = aws.iam.RolePolicy(
+                f"{name}-{role_name}-policy",
+                role=role.id,
+                policy=pulumi.Output.json_dumps(
+                    {**logs, "Statement": [*logs["Statement"], *statements[role_name]]}
+                ),
+                opts=child,
+            )
+            functions[role_name] = aws.lambda_.Function(
+                f"{name}-{role_name}-function",
+                name=function_name,
+                role=role.arn,
+                runtime=aws.lambda_.Runtime(LAMBDA_PYTHON_RUNTIME),
+                architectures=[args.architecture],
+                handler=handlers[role_name],
+                code=pulumi.FileArchive(str(archive.path)),
+                source_code_hash=archive.sha256_base64,
+                memory_size=args.memory_mb,
+                timeout=timeouts[role_name],
+                # One scheduled run at a time: a slow run never overlaps the next.
+                reserved_concurrent_executions=1 if role_name == "scheduled" else None,
+                environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
+                logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                    log_format="Text", log_group=log_group.name
+                ),
+                tags=self._tags(args, f"{name}-{role_name}-function"),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
+            )
+        http_function, scheduled_function = functions["http"], functions["scheduled"]
+
+        stage = self._rest_api(name, args, function_names["http"], http_function)
+        rule = self._schedule(name, args, scheduled_function)
+        dashboard = self._dashboard(name, args, stack, scheduled_function)
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-errors-alarm",
+            alarm_description=(
+                f"The scheduled checks of {name} failed; sites are not being monitored"
+            ),
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            dimensions={"FunctionName": scheduled_function.name},
+            statistic="Sum",
+            period=max(args.schedule_minutes, 5) * 60,
+            evaluation_periods=1,
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            tags=self._tags(args, f"{name}-errors-alarm"),
+            opts=child,
+        )
+
+        self.url = stage.invoke_url
+        self.topic_arn = topic.arn
+        self.table_name = table.name
+        self.dashboard_name = dashboard.dashboard_name
+        self.http_function_name = http_function.name
+        self.scheduled_function_name = scheduled_function.name
+        self.schedule_rule_name = rule.name
+        self.register_outputs(
+            {
+                "url": self.url,
+                "topic_arn": self.topic_arn,
+                "table_name": self.table_name,
+                "dashboard_name": self.dashboard_name,
+                "http_function_name": self.http_function_name,
+                "scheduled_function_name": self.scheduled_function_name,
+                "schedule_rule_name": self.schedule_rule_name,
+                "archive_size": self.archive_size,
+            }
+        )
+
+    def _rest_api(
+        self,
+        name: str,
+        args: UptimeMonitorArgs,
+        api_name: str,
+        function: aws.lambda_.Function,
+    ) -> aws.apigateway.Stage:
+        """The REST API Zappa would create: `/` and `/{proxy+}`, ANY, aws_proxy to Flask."""
+        child = pulumi.ResourceOptions(parent=self)
+        rest_api = aws.apigateway.RestApi(
+            f"{name}-rest-api",
+            name=api_name,
+            description="The uptime monitor's Flask app (/ping, status page, status API)",
+            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
+                types=args.endpoint_type
+            ),
+            tags=self._tags(args, f"{name}-rest-api"),
+            opts=child,
+        )
+        proxy = aws.apigateway.Resource(
+            f"{name}-proxy-resource",
+            rest_api=rest_api.id,
+            parent_id=rest_api.root_resource_id,
+            path_part=PROXY_PATH_PART,
+            opts=child,
+        )
+        routes: list[pulumi.Resource] = []
+        for route, resource_id in (("root", rest_api.root_resource_id), ("proxy", proxy.id)):
+            method = aws.apigateway.Method(
+                f"{name}-{route}-method",
+                rest_api=rest_api.id,
+                resource_id=resource_id,
+                http_method="ANY",
+                authorization=args.authorization,
+                opts=child,
+            )
+            integration = aws.apigateway.Integration(
+                f"{name}-{route}-integration",
+                rest_api=rest_api.id,
+                resource_id=resource_id,
+                http_method=method.http_method,
+                type="AWS_PROXY",
+                integration_http_method="POST",
+                uri=function.invoke_arn,
+                opts=child,
+            )
+            routes += [method, integration]
+        layout = {
+            "paths": ["/", f"/{PROXY_PATH_PART}"],
+            "method": "ANY",
+            "authorization": args.authorization,
+            "integration": "AWS_PROXY",
+        }
+        deployment = aws.apigateway.Deployment(
+            f"{name}-deployment",
+            rest_api=rest_api.id,
+            description="Redeployed whenever the API's methods change",
+            triggers={
+                "layout_sha256": hashlib.sha256(
+                    json.dumps(layout, sort_keys=True).encode()
+                ).hexdigest()
+            },
+            opts=pulumi.ResourceOptions(parent=self, depends_on=routes),
+        )
+        stage = aws.apigateway.Stage(
+            f"{name}-stage",
+            rest_api=rest_api.id,
+            deployment=deployment.id,
+            stage_name=args.stage_name,
+            tags=self._tags(args, f"{name}-stage"),
+            opts=child,
+        )
+        aws.apigateway.MethodSettings(
+            f"{name}-method-settings",
+            rest_api=rest_api.id,
+            stage_name=stage.stage_name,
+            method_path="*/*",
+            settings=aws.apigateway.MethodSettingsSettingsArgs(
+                metrics_enabled=True,
+                throttling_rate_limit=args.throttle_rate_limit,
+                throttling_burst_limit=args.throttle_burst_limit,
+            ),
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            f"{name}-api-permission",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal=API_GATEWAY_SERVICE,
+            # Any method and path of this API's stage; no other API or stage.
+            source_arn=pulumi.Output.concat(rest_api.execution_arn, f"/{args.stage_name}/*/*"),
+            opts=child,
+        )
+        return stage
+
+    def _schedule(
+        self, name: str, args: UptimeMonitorArgs, function: aws.lambda_.Function
+    ) -> aws.cloudwatch.EventRule:
+        child = pulumi.ResourceOptions(parent=self)
+        rule = aws.cloudwatch.EventRule(
+            f"{name}-schedule",
+            description=f"Runs the uptime checks of {name} every {args.schedule_minutes} min",
+            schedule_expression=schedule_expression(args.schedule_minutes),
+            tags=self._tags(args, f"{name}-schedule"),
+            opts=child,
+        )
+        aws.cloudwatch.EventTarget(
+            f"{name}-schedule-target",
+            rule=rule.name,
+            arn=function.arn,
+            target_id="scheduled-checks",
+            opts=child,
+        )
+        aws.lambda_.Permission(
+            f"{name}-schedule-permission",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            principal=EVENTS_SERVICE,
+            source_arn=rule.arn,
+            opts=child,
+        )
+        return rule
+
+    def _dashboard(
+        self, name: str, args: UptimeMonitorArgs, stack: str, function: aws.lambda_.Function
+    ) -> aws.cloudwatch.Dashboard:
+        region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        body = pulumi.Output.all(region, function.name).apply(
+            lambda values: json.dumps(
+                dashboard_body([site_url(site) for site in args.sites], values[0], values[1]),
+                sort_keys=True,
+            )
+        )
+        return aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=f"{name}-{stack}",
+            dashboard_body=body,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    @staticmethod
+    def _tags(args: UptimeMonitorArgs, name: str) -> dict[str, str]:
+        return {**args.tags, "Name": name}
+
+
+def dashboard_body(urls: Sequence[str], region: str, scheduled_function: str) -> dict[str, Any]:
+    """Per site, a latency and an availability widget (the monitor's EMF metrics); then the
+    scheduled function's invocations, errors and duration."""
+    width, height = 12, 6
+    widgets: list[dict[str, Any]] = []
+    for row, url in enumerate(urls):
+        for column, (title, metric, stat, unit_label) in enumerate(
+            (
+                ("Latency", LATENCY_METRIC, "p90", "ms"),
+                ("Availability", UP_METRIC, "Average", "fraction up"),
+            )
+        ):
+            properties: dict[str, Any] = {
+                "title": f"{title}: {url}",
+                "region": region,
+                "view": "timeSeries",
+                "stat": stat,
+                "period": 300,
+                "metrics": [[METRICS_NAMESPACE, metric, SITE_DIMENSION, url]],
+                "yAxis": {"left": {"label": unit_label, "min": 0}},
+            }
+            if metric == UP_METRIC:
+                properties["yAxis"]["left"]["max"] = 1
+            widgets.append(
+                {
+                    "type": "metric",
+                    "x": column * width,
+                    "y": row * height,
+                    "width": width,
+                    "height": height,
+                    "properties": properties,
+                }
+            )
+    widgets.append(
+        {
+            "type": "metric",
+            "x": 0,
+            "y": len(urls) * height,
+            "width": 2 * width,
+            "height": height,
+            "properties": {
+                "title": "Scheduled checks: invocations, errors, duration",
+                "region": region,
+                "view": "timeSeries",
+                "stat": "Sum",
+                "period": 300,
+                "metrics": [
+                    ["AWS/Lambda", "Invocations", "FunctionName", scheduled_function],
+                    ["AWS/Lambda", "Errors", "FunctionName", scheduled_function],
+                    [
+                        "AWS/Lambda",
+                        "Duration",
+                        "FunctionName",
+                        scheduled_function,
+                        {"stat": "Maximum", "yAxis": "right"},
+                    ],
+                ],
+            },
+        }
+    )
+    return {"widgets": widgets}
