@@ -74,6 +74,19 @@ BAD_CONFIGS = [
     ({"dbDeletionProtection": "on"}, "platform:dbDeletionProtection", "on"),
     ({"dbFinalSnapshot": "yes"}, "platform:dbFinalSnapshot", "yes"),
     ({"dbPassword": "short"}, "platform:dbPassword", "[secret] must be 8 to 41"),
+    ({"monitorSites": '["ftp://example.com"]'}, "platform:monitorSites", "ftp://example.com"),
+    ({"monitorSites": '["https://me:pw@example.com"]'}, "platform:monitorSites", "credentials"),
+    ({"monitorSites": '["https:///path"]'}, "platform:monitorSites", "has no host"),
+    ({"monitorSites": "https://example.com"}, "platform:monitorSites", "list of strings"),
+    ({"monitorScheduleMinutes": "0"}, "platform:monitorScheduleMinutes", "'0'"),
+    ({"monitorScheduleMinutes": "1441"}, "platform:monitorScheduleMinutes", "'1441'"),
+    ({"monitorFailureThreshold": "11"}, "platform:monitorFailureThreshold", "'11'"),
+    ({"monitorTimeoutSeconds": "26"}, "platform:monitorTimeoutSeconds", "'26'"),
+    ({"monitorMaxWorkers": "0"}, "platform:monitorMaxWorkers", "'0'"),
+    ({"alertEmail": "not-an-email"}, "platform:alertEmail", "not-an-email"),
+    ({"monitorApiAuthorization": "OPEN"}, "platform:monitorApiAuthorization", "OPEN"),
+    ({"monitorLogRetentionDays": "45"}, "platform:monitorLogRetentionDays", "'45'"),
+    ({"alertPhoneNumber": "555-0123"}, "platform:alertPhoneNumber", "[secret] must be an E.164"),
     ({"efsPerformanceMode": "fast"}, "platform:efsPerformanceMode", "fast"),
     ({"efsPerformanceMode": "maxIO"}, "platform:efsPerformanceMode", "elastic"),
     ({"efsThroughputMode": "turbo"}, "platform:efsThroughputMode", "turbo"),
@@ -121,6 +134,14 @@ def test_bad_config_is_refused_naming_key_and_value_before_anything_is_registere
     assert isinstance(error, SettingsError)
     assert any(key in problem and shown in problem for problem in error.problems), error.problems
     assert failure.value.plan.resources == []
+
+
+def test_a_bad_phone_number_is_named_but_never_shown():
+    with pytest.raises(SettingsError) as failure:
+        parse_settings({"alertPhoneNumber": "+44 7911 864213"}, project="platform", stack="dev")
+    [problem] = failure.value.problems
+    assert "platform:alertPhoneNumber" in problem
+    assert "7911" not in problem and "864213" not in problem
 
 
 def test_every_problem_is_reported_at_once():
