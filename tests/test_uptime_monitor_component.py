@@ -9,11 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import monitor.metrics
 import pulumi
 import pytest
 from google.protobuf import json_format
 
-import monitor.metrics
 from components.config import load_settings
 from components.uptime_monitor import (
     FUNCTION_DIR,
@@ -118,8 +118,7 @@ def test_each_role_policy_allows_exactly_its_functions_actions_on_its_resources(
             for resource in (group_arn, f"{group_arn}:*")
         }
         expected = {
-            "http": logs
-            | {("dynamodb:GetItem", table_arn), ("dynamodb:Query", table_arn)},
+            "http": logs | {("dynamodb:GetItem", table_arn), ("dynamodb:Query", table_arn)},
             "scheduled": logs
             | {
                 ("dynamodb:GetItem", table_arn),
@@ -322,9 +321,9 @@ def test_the_phone_number_appears_nowhere_in_plain_text(args):
     plan = plan_monitor(args, phone=PHONE)
     assert PHONE not in json.dumps(plan.exports)
     for resource in plan.resources:
-        plain = json.dumps(
-            json_format.MessageToDict(resource.properties), default=str
-        ).replace(f'"value": "{PHONE}"', "")
+        plain = json.dumps(json_format.MessageToDict(resource.properties), default=str).replace(
+            f'"value": "{PHONE}"', ""
+        )
         if resource.type == SUBSCRIPTION and resource.inputs.get("protocol") == "sms":
             # Only inside the secret wrapper, which the engine encrypts.
             assert SECRET_SIGNATURE in plain

@@ -321,7 +321,9 @@ COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
         "arn": mocks.arn("cloudwatch", f"alarm:{state['name']}"),
     },
     "aws:cloudwatch/dashboard:Dashboard": lambda mocks, resource_id, state: {
-        "dashboard_arn": mocks.arn("cloudwatch", f"dashboard/{state['dashboardName']}", regional=False),
+        "dashboard_arn": mocks.arn(
+            "cloudwatch", f"dashboard/{state['dashboardName']}", regional=False
+        ),
     },
     "aws:apigateway/resource:Resource": lambda mocks, resource_id, state: {
         "path": f"/{state['pathPart']}",
