@@ -210,7 +210,7 @@ MAX_MONITOR_SCHEDULE_MINUTES = 1440  # once a day
 MAX_MONITOR_FAILURE_THRESHOLD = 10
 # Below API Gateway's 29 s integration timeout, so POST /ping always answers.
 MAX_MONITOR_TIMEOUT_SECONDS = 25
-MAX_MONITOR_WORKERS = 32
+MAX_MONITOR_WORKERS = 64
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
@@ -240,7 +240,7 @@ class MonitorSettings:
     schedule_minutes: int = 5
     failure_threshold: int = 2
     timeout_seconds: int = 10
-    max_workers: int = 8
+    max_workers: int = 32
     # The SMS destination as a Pulumi secret; None = no SMS subscription.
     alert_phone_number: pulumi.Output[str] | None = None
     alert_email: str | None = None

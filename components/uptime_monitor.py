@@ -170,7 +170,7 @@ class UptimeMonitorArgs:
     failure_threshold: int = 2
     # Deadline of one check in seconds (1 to 25, so POST /ping answers within API Gateway's 29).
     timeout_seconds: int = 10
-    max_workers: int = 8
+    max_workers: int = 32
     max_redirects: int = 5
     history_ttl_hours: int = 48
     # The SMS destination, E.164, as a Pulumi secret; None = no SMS subscription.

@@ -17,7 +17,7 @@ def test_defaults_from_a_minimal_environment():
     assert config.sites == ()
     assert config.failure_threshold == 2
     assert config.timeout_seconds == 10.0
-    assert config.max_workers == 8
+    assert config.max_workers == 32
     assert config.max_redirects == 5
     assert config.history_ttl_hours == 48
     assert config.metrics_namespace == "UptimeMonitor"

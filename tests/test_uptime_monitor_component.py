@@ -169,7 +169,7 @@ def test_environment_carries_the_settings_the_function_reads(plan: Plan):
     assert variables["TOPIC_ARN"] == one(plan, TOPIC).outputs["arn"]
     assert variables["FAILURE_THRESHOLD"] == "2"
     assert variables["TIMEOUT_SECONDS"] == "10"
-    assert variables["MAX_WORKERS"] == "8"
+    assert variables["MAX_WORKERS"] == "32"
     assert variables["METRICS_NAMESPACE"] == monitor.metrics.DEFAULT_NAMESPACE
     http_variables = plan.named("monitor-http-function").inputs["environment"]["variables"]
     assert http_variables == variables

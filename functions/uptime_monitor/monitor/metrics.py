@@ -8,6 +8,8 @@ response arrived, `Latency` in milliseconds, both with the dimension `Site` (the
 from __future__ import annotations
 
 import json
+import sys
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -54,8 +56,14 @@ def check_metrics_document(
     return document
 
 
+_stdout_lock = threading.Lock()
+
+
 def print_line(line: str) -> None:
-    print(line, flush=True)
+    """One whole line to stdout; concurrent checks never interleave their lines."""
+    with _stdout_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def emit_check_metrics(

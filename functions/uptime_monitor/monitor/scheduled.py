@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,6 +20,7 @@ from monitor.store import SiteStore
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -38,24 +40,6 @@ class RunSummary:
         return asdict(self)
 
 
-def check_concurrently(
-    sites: Sequence[Site], checker: Checker, max_workers: int
-) -> list[CheckResult | None]:
-    """Results in the order of `sites`; None where the check itself crashed (logged)."""
-    if not sites:
-        return []
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(sites))) as pool:
-        futures = [pool.submit(checker.check, site) for site in sites]
-        results: list[CheckResult | None] = []
-        for site, future in zip(sites, futures, strict=True):
-            try:
-                results.append(future.result())
-            except Exception:  # noqa: BLE001 - one broken check must not stop the others
-                logger.exception("check of %s crashed", site.url)
-                results.append(None)
-        return results
-
-
 def run_checks(
     config: MonitorConfig,
     *,
@@ -65,15 +49,43 @@ def run_checks(
     write_metrics: LineWriter = print_line,
     now: Clock = utc_now,
 ) -> RunSummary:
-    results = check_concurrently(config.sites, checker or checker_for(config), config.max_workers)
+    """Check every site and record it, a bounded number of sites at a time.
+
+    Each worker takes a site through its whole run (check, metrics, state, alert, history), so
+    the storage round trips overlap as much as the checks do.
+    """
+    checker = checker or checker_for(config)
+
+    def check_and_record(site: Site) -> dict[str, int]:
+        result = checker.check(site)
+        return _record(config, store, publish, result, now(), write_metrics)
+
     summary = RunSummary()
-    for result in results:
-        if result is None:
-            summary = _count(summary, errors=1)
-            continue
-        summary = _count(summary, **_record(config, store, publish, result, now(), write_metrics))
+    for counts in for_each_concurrently(config.sites, check_and_record, config.max_workers):
+        summary = _count(summary, **(counts if counts is not None else {"errors": 1}))
     logger.info("uptime run: %s", summary.as_dict())
     return summary
+
+
+def for_each_concurrently(
+    sites: Sequence[Site], work: Callable[[Site], T], max_workers: int
+) -> list[T | None]:
+    """`work(site)` for every site, at most `max_workers` at once; results in site order.
+
+    A site whose work raises gets None (and a logged traceback); the others carry on.
+    """
+    if not sites:
+        return []
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(sites))) as pool:
+        futures = [pool.submit(work, site) for site in sites]
+        results: list[T | None] = []
+        for site, future in zip(sites, futures, strict=True):
+            try:
+                results.append(future.result())
+            except Exception:  # noqa: BLE001 - one broken site must not stop the others
+                logger.exception("check of %s crashed", site.url)
+                results.append(None)
+        return results
 
 
 def _record(

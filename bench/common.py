@@ -1,0 +1,57 @@
+"""Small helpers shared by the benchmarks: repeated timing, medians, and the results file."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RESULTS_FILE = PROJECT_ROOT / "bench" / "RESULTS.md"
+
+
+def median_seconds(action: Callable[[], object], repeats: int) -> float:
+    """Median wall time of `repeats` runs of `action`."""
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings)
+
+
+def run_python(
+    arguments: Sequence[str], *, cwd: Path = PROJECT_ROOT, isolated: bool = False
+) -> None:
+    """Run this interpreter with `arguments`, failing loudly if the command fails."""
+    flags = ["-I"] if isolated else []
+    subprocess.run([sys.executable, *flags, *arguments], cwd=cwd, check=True, capture_output=True)
+
+
+def report(title: str, rows: list[tuple[str, str]]) -> str:
+    """Print a figure table and return it as Markdown for RESULTS.md."""
+    width = max(len(name) for name, _ in rows)
+    print(f"\n{title}")
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+    table = [
+        "| measure | value |",
+        "| --- | --- |",
+        *(f"| {name} | {value} |" for name, value in rows),
+    ]
+    return f"### {title}\n\n" + "\n".join(table) + "\n"
+
+
+def write_results(sections: list[str], command: str) -> None:
+    header = (
+        "# Benchmark results\n\n"
+        f"Measured on {date.today().isoformat()} with `{command}` on this project's 2-core machine.\n"
+        "Medians of repeated runs; ratios are measured within one run. Machines are noisy: compare\n"
+        "ratios, not absolute times.\n\n"
+    )
+    RESULTS_FILE.write_text(header + "\n".join(sections))
+    print(f"\nwritten to {RESULTS_FILE.relative_to(PROJECT_ROOT)}")
