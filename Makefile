@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 STACK ?= dev
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: install plan test lint
+.PHONY: install plan test lint bench
 
 $(STAMP): $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/pyright
 	$(BIN)/actionlint
+
+## Benchmarks: print their figures and record them in bench/RESULTS.md (never fail on a time).
+bench: $(STAMP)
+	$(BIN)/python -m bench.run

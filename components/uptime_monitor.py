@@ -13,8 +13,8 @@ What it builds:
   on purpose: see `TOPIC_SSE_DECISION`;
 - two functions from the same archive, each with its own log group (created first, with a
   retention) and its own role, whose one inline policy allows exactly what that function does:
-  `http` (`monitor.handlers.http_handler`): write its log group, dynamodb:GetItem and
-  dynamodb:Query on the table; `scheduled` (`monitor.handlers.scheduled_handler`): write its
+  `http` (`monitor.http_handler.handler`): write its log group, dynamodb:GetItem and
+  dynamodb:Query on the table; `scheduled` (`monitor.scheduled_handler.handler`): write its
   log group, dynamodb:GetItem and dynamodb:PutItem on the table, sns:Publish on the topic. The
   scheduled function has a reserved concurrency of 1 (runs never overlap) and a timeout long
   enough for every site: ceil(sites / max_workers) x check timeout + a margin;
@@ -72,8 +72,8 @@ from components.packaging import (
 )
 
 FUNCTION_DIR = PROJECT_DIR / "functions" / "uptime_monitor"
-HTTP_HANDLER = "monitor.handlers.http_handler"
-SCHEDULED_HANDLER = "monitor.handlers.scheduled_handler"
+HTTP_HANDLER = "monitor.http_handler.handler"
+SCHEDULED_HANDLER = "monitor.scheduled_handler.handler"
 EVENTS_SERVICE = "events.amazonaws.com"
 # Lambda's longest timeout.
 MAX_LAMBDA_TIMEOUT_SECONDS = 900
@@ -265,8 +265,10 @@ class UptimeMonitorArgs:
             raise ValueError(
                 f"architecture: {self.architecture!r} must be one of {LAMBDA_ARCHITECTURES}"
             )
-        if not (Path(self.source_dir) / "monitor" / "handlers.py").is_file():
-            raise ValueError(f"source_dir: {str(self.source_dir)!r} has no monitor/handlers.py")
+        if not (Path(self.source_dir) / "monitor" / "scheduled_handler.py").is_file():
+            raise ValueError(
+                f"source_dir: {str(self.source_dir)!r} has no monitor/scheduled_handler.py"
+            )
 
     def environment(self, table_name: pulumi.Input[str], topic_arn: pulumi.Input[str]) -> dict:
         """The functions' environment variables (see monitor/config.py)."""

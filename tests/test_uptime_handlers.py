@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from monitor import handlers
+from monitor import aws, http_handler, scheduled_handler
 from moto import mock_aws
 
 from tests.uptime_aws import (
@@ -40,15 +40,15 @@ def lambda_environment(
     monkeypatch.setenv("SITES", json.dumps([f"http://127.0.0.1:{server.port}/"]))
     monkeypatch.setenv("FAILURE_THRESHOLD", "1")
     monkeypatch.setenv("HISTORY_TTL_HOURS", "24")
-    handlers.dependencies.cache_clear()
-    handlers.wsgi_handler.cache_clear()
+    aws.dependencies.cache_clear()
+    http_handler.wsgi_handler.cache_clear()
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
         create_table(dynamodb)
         create_sms_topic(boto3.client("sns"))
         yield dynamodb
-    handlers.dependencies.cache_clear()
-    handlers.wsgi_handler.cache_clear()
+    aws.dependencies.cache_clear()
+    http_handler.wsgi_handler.cache_clear()
 
 
 def rest_api_event(method: str, path: str, body: str | None = None, **headers: str) -> dict:
@@ -96,7 +96,7 @@ def response_body(response: dict) -> str:
 
 
 def test_http_handler_serves_the_status_api(lambda_environment: Any):
-    response = handlers.http_handler(rest_api_event("GET", "/api/status"), None)
+    response = http_handler.handler(rest_api_event("GET", "/api/status"), None)
 
     assert response["statusCode"] == 200
     assert response["isBase64Encoded"] is False
@@ -113,7 +113,7 @@ def test_http_handler_ping_refuses_loopback_in_lambda(
         **{"Content-Type": "application/x-www-form-urlencoded"},
     )
 
-    response = handlers.http_handler(event, None)
+    response = http_handler.handler(event, None)
 
     assert response["statusCode"] == 400
     assert "loopback" in json.loads(response_body(response))["error"]
@@ -125,7 +125,7 @@ def test_scheduled_handler_checks_records_and_alerts(
 ):
     before = int(time.time())
 
-    summary = handlers.scheduled_handler(scheduled_event(), None)
+    summary = scheduled_handler.handler(scheduled_event(), None)
 
     # The environment's guard refuses loopback, so the loopback site counts as down.
     assert summary == {

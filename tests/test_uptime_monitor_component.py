@@ -149,8 +149,8 @@ def test_only_lambda_may_assume_either_role(plan: Plan):
 
 def test_functions_run_their_handlers_with_log_groups_created_first(plan: Plan):
     for role, handler in (
-        ("http", "monitor.handlers.http_handler"),
-        ("scheduled", "monitor.handlers.scheduled_handler"),
+        ("http", "monitor.http_handler.handler"),
+        ("scheduled", "monitor.scheduled_handler.handler"),
     ):
         function = plan.named(f"monitor-{role}-function")
         log_group = plan.named(f"monitor-{role}-logs")
@@ -381,7 +381,7 @@ def test_archive_holds_the_app_its_template_and_flask_but_no_tests_or_caches(arg
     archive = monitor_.archive
     names = set(archive.names)
     assert "monitor/templates/status.html" in names
-    assert "monitor/handlers.py" in names
+    assert {"monitor/http_handler.py", "monitor/scheduled_handler.py"} <= set(names)
     assert "flask/__init__.py" in names and "apig_wsgi/__init__.py" in names
     assert not any(name.startswith(("boto3/", "botocore/")) for name in names)
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)

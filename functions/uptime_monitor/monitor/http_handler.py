@@ -1,0 +1,27 @@
+"""Lambda entry point `monitor.http_handler.handler`: the Flask app behind API Gateway (REST API,
+proxy events)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from apig_wsgi import make_lambda_handler
+
+from monitor.app import create_app
+from monitor.aws import dependencies
+
+logging.getLogger("monitor").setLevel(logging.INFO)
+
+
+@functools.cache
+def wsgi_handler() -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    deps = dependencies()
+    # REST API (v1) proxy events; the app serves only text, so no binary media types needed.
+    return make_lambda_handler(create_app(deps.config, store=deps.store), binary_support=False)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return wsgi_handler()(event, context)
