@@ -24,18 +24,24 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from components.config import (
     LOG_RETENTION_DAYS,
-    MAX_API_THROTTLE_BURST_LIMIT,
-    MAX_API_THROTTLE_RATE_LIMIT,
     MAX_API_TIMEOUT_SECONDS,
     MAX_LAMBDA_MEMORY_MB,
     MIN_LAMBDA_MEMORY_MB,
+)
+from components.lambda_parts import (
+    ENDPOINT_TYPES,
+    EndpointType,
+    check_function_name,
+    check_throttle_limits,
+    function_logs_and_role,
+    python_function,
+    throttled_stage,
 )
 from components.openapi import (
     APP_MODULE,
@@ -51,7 +57,6 @@ from components.packaging import (
     BUILD_DIR,
     LAMBDA_ARCHITECTURE_X86_64,
     LAMBDA_ARCHITECTURES,
-    LAMBDA_PYTHON_RUNTIME,
     build_chalice_archive,
 )
 
@@ -59,8 +64,6 @@ MIN_MEMORY_MB = MIN_LAMBDA_MEMORY_MB
 MAX_MEMORY_MB = MAX_LAMBDA_MEMORY_MB
 # API Gateway ends a REST integration after 29 seconds, so a longer function timeout is wasted.
 MAX_TIMEOUT_SECONDS = MAX_API_TIMEOUT_SECONDS
-MAX_FUNCTION_NAME_LENGTH = 64
-FUNCTION_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 STAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 ENVIRONMENT_KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Lambda sets these itself and refuses a function configuration that sets them.
@@ -74,12 +77,6 @@ RESERVED_ENVIRONMENT_KEYS = frozenset(
         "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR", "TZ",
     }
 )  # fmt: skip
-MAX_THROTTLE_RATE_LIMIT = float(MAX_API_THROTTLE_RATE_LIMIT)
-MAX_THROTTLE_BURST_LIMIT = MAX_API_THROTTLE_BURST_LIMIT
-LAMBDA_SERVICE = "lambda.amazonaws.com"
-API_GATEWAY_SERVICE = "apigateway.amazonaws.com"
-EndpointType = Literal["EDGE", "REGIONAL"]
-ENDPOINT_TYPES: tuple[EndpointType, ...] = ("EDGE", "REGIONAL")
 
 
 @dataclass(frozen=True)
@@ -136,16 +133,7 @@ class ChaliceApiArgs:
                 f"log_retention_days: {self.log_retention_days!r} is not a retention "
                 "CloudWatch Logs accepts"
             )
-        if not 0 < self.throttle_rate_limit <= MAX_THROTTLE_RATE_LIMIT:
-            raise ValueError(
-                f"throttle_rate_limit: {self.throttle_rate_limit!r} must be above 0 and at most "
-                f"{MAX_THROTTLE_RATE_LIMIT:g} requests per second"
-            )
-        if not 1 <= self.throttle_burst_limit <= MAX_THROTTLE_BURST_LIMIT:
-            raise ValueError(
-                f"throttle_burst_limit: {self.throttle_burst_limit!r} must be between 1 and "
-                f"{MAX_THROTTLE_BURST_LIMIT}"
-            )
+        check_throttle_limits(self.throttle_rate_limit, self.throttle_burst_limit)
         if not STAGE_NAME_PATTERN.match(self.stage_name):
             raise ValueError(
                 f"stage_name: {self.stage_name!r} may hold only letters, digits, hyphens and underscores (at most 128)"
@@ -166,16 +154,6 @@ class ChaliceApiArgs:
                     f"environment: {key!r} is not a name Lambda lets a function set "
                     "(letters, digits, underscores; not one of Lambda's reserved names)"
                 )
-
-
-def check_function_name(function_name: str, argument: str) -> None:
-    if len(function_name) > MAX_FUNCTION_NAME_LENGTH or not FUNCTION_NAME_PATTERN.match(
-        function_name
-    ):
-        raise ValueError(
-            f"{argument}: {function_name!r} is not a Lambda function name (1 to "
-            f"{MAX_FUNCTION_NAME_LENGTH} letters, digits, hyphens or underscores)"
-        )
 
 
 class ChaliceApi(pulumi.ComponentResource):
@@ -203,47 +181,26 @@ class ChaliceApi(pulumi.ComponentResource):
         # Measured by the packaging tests; kept for the plan and the README.
         self.archive = archive
 
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.log_retention_days,
-            tags=self._tags(args, f"{name}-logs"),
-            opts=child,
+        logs_and_role = function_logs_and_role(
+            name,
+            function_name,
+            policy_resource_name=f"{name}-logs-write",
+            log_retention_days=args.log_retention_days,
+            tags=args.tags,
+            parent=self,
         )
-        role = aws.iam.Role(
-            f"{name}-role",
-            description=f"Runs the Lambda function {function_name}",
-            assume_role_policy=pulumi.Output.json_dumps(lambda_trust_policy()),
-            tags=self._tags(args, f"{name}-role"),
-            opts=child,
-        )
-        role_policy = aws.iam.RolePolicy(
-            f"{name}-logs-write",
-            role=role.id,
-            policy=pulumi.Output.json_dumps(log_writer_policy(log_group.arn)),
-            opts=child,
-        )
-        function = aws.lambda_.Function(
+        function = python_function(
             f"{name}-function",
-            name=function_name,
-            role=role.arn,
-            runtime=aws.lambda_.Runtime(LAMBDA_PYTHON_RUNTIME),
-            architectures=[args.architecture],
+            function_name,
+            logs_and_role,
             handler=f"{APP_MODULE}.{args.app_object}",
-            code=pulumi.FileArchive(str(archive.path)),
-            source_code_hash=archive.sha256_base64,
-            memory_size=args.memory_mb,
-            timeout=args.timeout_seconds,
-            environment=(
-                aws.lambda_.FunctionEnvironmentArgs(variables=dict(args.environment))
-                if args.environment
-                else None
-            ),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                log_format="Text", log_group=log_group.name
-            ),
-            tags=self._tags(args, f"{name}-function"),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
+            archive=archive,
+            architecture=args.architecture,
+            memory_mb=args.memory_mb,
+            timeout_seconds=args.timeout_seconds,
+            environment=args.environment,
+            tags=args.tags,
+            parent=self,
         )
         rest_api = aws.apigateway.RestApi(
             f"{name}-rest-api",
@@ -264,44 +221,27 @@ class ChaliceApi(pulumi.ComponentResource):
             triggers={"body_sha256": body_sha256(template)},
             opts=child,
         )
-        stage = aws.apigateway.Stage(
-            f"{name}-stage",
-            rest_api=rest_api.id,
-            deployment=deployment.id,
+        stage = throttled_stage(
+            name,
+            rest_api,
+            deployment,
+            function,
             stage_name=args.stage_name,
+            throttle_rate_limit=args.throttle_rate_limit,
+            throttle_burst_limit=args.throttle_burst_limit,
+            permission_resource_name=f"{name}-invoke-permission",
+            tags=args.tags,
+            parent=self,
             xray_tracing_enabled=False,
-            tags=self._tags(args, f"{name}-stage"),
-            opts=child,
-        )
-        aws.apigateway.MethodSettings(
-            f"{name}-method-settings",
-            rest_api=rest_api.id,
-            stage_name=stage.stage_name,
-            method_path="*/*",
-            settings=aws.apigateway.MethodSettingsSettingsArgs(
-                metrics_enabled=True,
-                throttling_rate_limit=args.throttle_rate_limit,
-                throttling_burst_limit=args.throttle_burst_limit,
-            ),
-            opts=child,
-        )
-        aws.lambda_.Permission(
-            f"{name}-invoke-permission",
-            action="lambda:InvokeFunction",
-            function=function.name,
-            principal=API_GATEWAY_SERVICE,
-            # Any method and path of this API's stage; no other API or stage.
-            source_arn=pulumi.Output.concat(rest_api.execution_arn, f"/{args.stage_name}/*/*"),
-            opts=child,
         )
 
         self.url = stage.invoke_url
         self.function_name = function.name
         self.function_arn = function.arn
-        self.role_arn = role.arn
+        self.role_arn = logs_and_role.role.arn
         self.rest_api_id = rest_api.id
         self.stage_name = stage.stage_name
-        self.log_group_name = log_group.name
+        self.log_group_name = logs_and_role.log_group.name
         self.register_outputs(
             {
                 "url": self.url,
@@ -317,32 +257,3 @@ class ChaliceApi(pulumi.ComponentResource):
     @staticmethod
     def _tags(args: ChaliceApiArgs, name: str) -> dict[str, str]:
         return {**args.tags, "Name": name}
-
-
-def lambda_trust_policy() -> dict:
-    """Only the Lambda service may assume the function's role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": LAMBDA_SERVICE},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-
-
-def log_writer_policy(log_group_arn: pulumi.Input[str]) -> dict:
-    """Create streams and put events in one log group (its ARN, and its streams `<arn>:*`)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "WriteOwnLogGroupOnly",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": [log_group_arn, pulumi.Output.concat(log_group_arn, ":*")],
-            }
-        ],
-    }

@@ -42,16 +42,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.chalice_api import (
-    API_GATEWAY_SERVICE,
-    ENDPOINT_TYPES,
-    MAX_THROTTLE_BURST_LIMIT,
-    MAX_THROTTLE_RATE_LIMIT,
-    EndpointType,
-    check_function_name,
-    lambda_trust_policy,
-    log_writer_policy,
-)
 from components.config import (
     LOG_RETENTION_DAYS,
     MAX_API_TIMEOUT_SECONDS,
@@ -60,12 +50,20 @@ from components.config import (
     MIN_LAMBDA_MEMORY_MB,
     check_site_url,
 )
+from components.lambda_parts import (
+    ENDPOINT_TYPES,
+    EndpointType,
+    check_function_name,
+    check_throttle_limits,
+    function_logs_and_role,
+    python_function,
+    throttled_stage,
+)
 from components.openapi import AUTHORIZATIONS, Authorization
 from components.packaging import (
     BUILD_DIR,
     LAMBDA_ARCHITECTURE_X86_64,
     LAMBDA_ARCHITECTURES,
-    LAMBDA_PYTHON_RUNTIME,
     PROJECT_DIR,
     Archive,
     build_function_archive,
@@ -237,16 +235,7 @@ class UptimeMonitorArgs:
             raise ValueError(
                 f"authorization: {self.authorization!r} must be one of {AUTHORIZATIONS}"
             )
-        if not 0 < self.throttle_rate_limit <= MAX_THROTTLE_RATE_LIMIT:
-            raise ValueError(
-                f"throttle_rate_limit: {self.throttle_rate_limit!r} must be above 0 and at most "
-                f"{MAX_THROTTLE_RATE_LIMIT:g} requests per second"
-            )
-        if not 1 <= self.throttle_burst_limit <= MAX_THROTTLE_BURST_LIMIT:
-            raise ValueError(
-                f"throttle_burst_limit: {self.throttle_burst_limit!r} must be between 1 and "
-                f"{MAX_THROTTLE_BURST_LIMIT}"
-            )
+        check_throttle_limits(self.throttle_rate_limit, self.throttle_burst_limit)
         if self.endpoint_type not in ENDPOINT_TYPES:
             raise ValueError(
                 f"endpoint_type: {self.endpoint_type!r} must be one of {ENDPOINT_TYPES}"
@@ -404,48 +393,29 @@ class UptimeMonitor(pulumi.ComponentResource):
         handlers = {"http": HTTP_HANDLER, "scheduled": SCHEDULED_HANDLER}
         functions: dict[str, aws.lambda_.Function] = {}
         for role_name, function_name in function_names.items():
-            log_group = aws.cloudwatch.LogGroup(
-                f"{name}-{role_name}-logs",
-                name=f"/aws/lambda/{function_name}",
-                retention_in_days=args.log_retention_days,
-                tags=self._tags(args, f"{name}-{role_name}-logs"),
-                opts=child,
+            logs_and_role = function_logs_and_role(
+                f"{name}-{role_name}",
+                function_name,
+                policy_resource_name=f"{name}-{role_name}-policy",
+                log_retention_days=args.log_retention_days,
+                tags=args.tags,
+                parent=self,
+                extra_statements=statements[role_name],
             )
-            role = aws.iam.Role(
-                f"{name}-{role_name}-role",
-                description=f"Runs the Lambda function {function_name}",
-                assume_role_policy=pulumi.Output.json_dumps(lambda_trust_policy()),
-                tags=self._tags(args, f"{name}-{role_name}-role"),
-                opts=child,
-            )
-            logs = log_writer_policy(log_group.arn)
-            role_policy = aws.iam.RolePolicy(
-                f"{name}-{role_name}-policy",
-                role=role.id,
-                policy=pulumi.Output.json_dumps(
-                    {**logs, "Statement": [*logs["Statement"], *statements[role_name]]}
-                ),
-                opts=child,
-            )
-            functions[role_name] = aws.lambda_.Function(
+            functions[role_name] = python_function(
                 f"{name}-{role_name}-function",
-                name=function_name,
-                role=role.arn,
-                runtime=aws.lambda_.Runtime(LAMBDA_PYTHON_RUNTIME),
-                architectures=[args.architecture],
+                function_name,
+                logs_and_role,
                 handler=handlers[role_name],
-                code=pulumi.FileArchive(str(archive.path)),
-                source_code_hash=archive.sha256_base64,
-                memory_size=args.memory_mb,
-                timeout=timeouts[role_name],
+                archive=archive,
+                architecture=args.architecture,
+                memory_mb=args.memory_mb,
+                timeout_seconds=timeouts[role_name],
+                environment=environment,
+                tags=args.tags,
+                parent=self,
                 # One scheduled run at a time: a slow run never overlaps the next.
                 reserved_concurrent_executions=1 if role_name == "scheduled" else None,
-                environment=aws.lambda_.FunctionEnvironmentArgs(variables=environment),
-                logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                    log_format="Text", log_group=log_group.name
-                ),
-                tags=self._tags(args, f"{name}-{role_name}-function"),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[log_group, role_policy]),
             )
         http_function, scheduled_function = functions["http"], functions["scheduled"]
 
@@ -556,36 +526,18 @@ class UptimeMonitor(pulumi.ComponentResource):
             },
             opts=pulumi.ResourceOptions(parent=self, depends_on=routes),
         )
-        stage = aws.apigateway.Stage(
-            f"{name}-stage",
-            rest_api=rest_api.id,
-            deployment=deployment.id,
+        return throttled_stage(
+            name,
+            rest_api,
+            deployment,
+            function,
             stage_name=args.stage_name,
-            tags=self._tags(args, f"{name}-stage"),
-            opts=child,
+            throttle_rate_limit=args.throttle_rate_limit,
+            throttle_burst_limit=args.throttle_burst_limit,
+            permission_resource_name=f"{name}-api-permission",
+            tags=args.tags,
+            parent=self,
         )
-        aws.apigateway.MethodSettings(
-            f"{name}-method-settings",
-            rest_api=rest_api.id,
-            stage_name=stage.stage_name,
-            method_path="*/*",
-            settings=aws.apigateway.MethodSettingsSettingsArgs(
-                metrics_enabled=True,
-                throttling_rate_limit=args.throttle_rate_limit,
-                throttling_burst_limit=args.throttle_burst_limit,
-            ),
-            opts=child,
-        )
-        aws.lambda_.Permission(
-            f"{name}-api-permission",
-            action="lambda:InvokeFunction",
-            function=function.name,
-            principal=API_GATEWAY_SERVICE,
-            # Any method and path of this API's stage; no other API or stage.
-            source_arn=pulumi.Output.concat(rest_api.execution_arn, f"/{args.stage_name}/*/*"),
-            opts=child,
-        )
-        return stage
 
     def _schedule(
         self, name: str, args: UptimeMonitorArgs, function: aws.lambda_.Function
