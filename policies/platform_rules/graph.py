@@ -53,8 +53,79 @@ class Node:
         return self.property_dependencies.get(key, [])
 
 
+# Candidate lists at least this long are looked up through an index (built once per list);
+# shorter ones (a single table, a single VPC) are scanned.
+INDEX_THRESHOLD = 8
+
+
+def _known_names(node: Node, name_keys: Iterable[str]) -> list[str]:
+    names = (node.get(name_key) for name_key in name_keys)
+    return [name for name in names if isinstance(name, str) and name]
+
+
+def _known_value(value: Any) -> bool:
+    return isinstance(value, str) and not is_unknown(value)
+
+
+def _in_order(found: dict[int, Node]) -> list[Node]:
+    return [found[position] for position in sorted(found)]
+
+
+class _TargetIndex:
+    """For `targets`: candidates by their known names and by URN."""
+
+    def __init__(self, candidates: list[Node], name_keys: tuple[str, ...]):
+        self.by_name: dict[str, list[tuple[int, Node]]] = {}
+        self.by_urn: dict[str, list[tuple[int, Node, bool]]] = {}
+        for position, candidate in enumerate(candidates):
+            names = _known_names(candidate, name_keys)
+            for name in dict.fromkeys(names):
+                self.by_name.setdefault(name, []).append((position, candidate))
+            self.by_urn.setdefault(candidate.urn, []).append((position, candidate, bool(names)))
+
+    def find(self, source: Node, key: str) -> list[Node]:
+        value = source.get(key)
+        known = _known_value(value)
+        found: dict[int, Node] = {}
+        if known:
+            found.update(self.by_name.get(value, []))
+        for urn in source.depends_on(key):
+            for position, candidate, named in self.by_urn.get(urn, []):
+                if not (known and named):
+                    found[position] = candidate
+        return _in_order(found)
+
+
+class _SourceIndex:
+    """For `sources`: candidates by the known value of `key` and by its dependencies."""
+
+    def __init__(self, candidates: list[Node], key: str):
+        self.by_value: dict[str, list[tuple[int, Node]]] = {}
+        self.by_dependency: dict[str, list[tuple[int, Node, bool]]] = {}
+        for position, candidate in enumerate(candidates):
+            value = candidate.get(key)
+            known = _known_value(value)
+            if known:
+                self.by_value.setdefault(value, []).append((position, candidate))
+            for urn in dict.fromkeys(candidate.depends_on(key)):
+                self.by_dependency.setdefault(urn, []).append((position, candidate, known))
+
+    def find(self, target: Node, name_keys: tuple[str, ...]) -> list[Node]:
+        names = _known_names(target, name_keys)
+        found: dict[int, Node] = {}
+        for name in names:
+            found.update(self.by_value.get(name, []))
+        for position, candidate, known in self.by_dependency.get(target.urn, []):
+            if not (known and names):
+                found[position] = candidate
+        return _in_order(found)
+
+
 @dataclass
 class StackGraph:
+    """The stack's nodes. Treat `nodes` and the lists `of_type` returns as read-only: lookups
+    over them are indexed once per list."""
+
     nodes: list[Node]
 
     @classmethod
@@ -67,9 +138,26 @@ class StackGraph:
 
     def __post_init__(self) -> None:
         self._by_urn = {node.urn: node for node in self.nodes}
+        self._by_type: dict[str, list[Node]] = {}
+        for node in self.nodes:
+            self._by_type.setdefault(node.type, []).append(node)
+        self._of_type: dict[tuple[str, ...], list[Node]] = {}
+        # Keyed by the candidate list's id; the list is kept alive with its index.
+        self._target_indexes: dict[tuple[int, tuple[str, ...]], tuple[list[Node], _TargetIndex]]
+        self._target_indexes = {}
+        self._source_indexes: dict[tuple[int, str], tuple[list[Node], _SourceIndex]] = {}
 
     def of_type(self, *types: str) -> list[Node]:
-        return [node for node in self.nodes if node.type in types]
+        """The nodes of these types, in stack order (the same list for the same types)."""
+        found = self._of_type.get(types)
+        if found is None:
+            if len(types) == 1:
+                found = self._by_type.get(types[0], [])
+            else:
+                wanted = set(types)
+                found = [node for node in self.nodes if node.type in wanted]
+            self._of_type[types] = found
+        return found
 
     def by_urn(self, urn: str) -> Node | None:
         return self._by_urn.get(urn)
@@ -78,13 +166,20 @@ class StackGraph:
         self, source: Node, key: str, candidates: Iterable[Node], name_keys: Iterable[str] = ()
     ) -> list[Node]:
         """The candidates that `source.props[key]` names (see the module docstring)."""
+        name_keys = tuple(name_keys)
+        if isinstance(candidates, list) and len(candidates) >= INDEX_THRESHOLD:
+            cache_key = (id(candidates), name_keys)
+            cached = self._target_indexes.get(cache_key)
+            if cached is None:
+                cached = (candidates, _TargetIndex(candidates, name_keys))
+                self._target_indexes[cache_key] = cached
+            return cached[1].find(source, key)
         value = source.get(key)
         dependencies = set(source.depends_on(key))
         found = []
         for candidate in candidates:
-            names = [candidate.get(name_key) for name_key in name_keys]
-            known_names = [name for name in names if isinstance(name, str) and name]
-            if isinstance(value, str) and not is_unknown(value) and known_names:
+            known_names = _known_names(candidate, name_keys)
+            if _known_value(value) and known_names:
                 if value in known_names:
                     found.append(candidate)
             elif candidate.urn in dependencies:
@@ -95,6 +190,14 @@ class StackGraph:
         self, target: Node, key: str, candidates: Iterable[Node], name_keys: Iterable[str] = ()
     ) -> list[Node]:
         """The candidates whose `key` names `target`."""
+        name_keys = tuple(name_keys)
+        if isinstance(candidates, list) and len(candidates) >= INDEX_THRESHOLD:
+            cache_key = (id(candidates), key)
+            cached = self._source_indexes.get(cache_key)
+            if cached is None:
+                cached = (candidates, _SourceIndex(candidates, key))
+                self._source_indexes[cache_key] = cached
+            return cached[1].find(target, name_keys)
         return [
             candidate
             for candidate in candidates

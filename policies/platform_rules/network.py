@@ -171,6 +171,13 @@ class RouteAnalysis:
         self.associations = graph.of_type(ROUTE_TABLE_ASSOCIATION)
         self.main_associations = graph.of_type(MAIN_ROUTE_TABLE_ASSOCIATION)
         self.vpcs = graph.of_type(VPC)
+        # The first DefaultRouteTable of each VPC (by its defaultRouteTableId dependency).
+        self.default_tables: dict[str, Node] = {}
+        for table in graph.of_type(DEFAULT_ROUTE_TABLE):
+            for urn in table.depends_on("defaultRouteTableId"):
+                self.default_tables.setdefault(urn, table)
+        self._internet_routes: dict[str, list[str]] = {}
+        self._tables: dict[str, tuple[Node | None, str]] = {}
 
     def _is_gateway(self, value: Any, dependencies: Iterable[str]) -> bool:
         if isinstance(value, str) and value.startswith("igw-"):
@@ -179,6 +186,12 @@ class RouteAnalysis:
 
     def internet_routes(self, table: Node) -> list[str]:
         """Descriptions of the table's routes (inline or separate) to an internet gateway."""
+        found = self._internet_routes.get(table.urn)
+        if found is None:
+            found = self._internet_routes[table.urn] = self._find_internet_routes(table)
+        return found
+
+    def _find_internet_routes(self, table: Node) -> list[str]:
         found = []
         inline = table.get("routes")
         inline_dependencies = table.depends_on("routes")
@@ -187,10 +200,8 @@ class RouteAnalysis:
                 found.append(f"inline route {_destination(route)} -> {route.get('gatewayId')}")
         if not found and any(urn in self.gateways for urn in inline_dependencies):
             found.append("an inline route to an internet gateway of this stack")
-        for route in self.routes:
-            if self.graph.targets(route, "routeTableId", [table]) and self._is_gateway(
-                route.get("gatewayId"), route.depends_on("gatewayId")
-            ):
+        for route in self.graph.sources(table, "routeTableId", self.routes):
+            if self._is_gateway(route.get("gatewayId"), route.depends_on("gatewayId")):
                 found.append(
                     f"route {route.name} ({_destination(route.props)} -> internet gateway)"
                 )
@@ -198,25 +209,29 @@ class RouteAnalysis:
 
     def table_of(self, subnet: Node) -> tuple[Node | None, str]:
         """The subnet's route table and how it was found; (None, why) when not knowable."""
-        for association in self.associations:
-            if self.graph.targets(association, "subnetId", [subnet]):
-                tables = self.graph.targets(association, "routeTableId", self.tables)
-                if tables:
-                    return tables[0], f"associated by {association.name}"
-                return None, f"{association.name} names a route table outside this stack"
+        found = self._tables.get(subnet.urn)
+        if found is None:
+            found = self._tables[subnet.urn] = self._find_table(subnet)
+        return found
+
+    def _find_table(self, subnet: Node) -> tuple[Node | None, str]:
+        for association in self.graph.sources(subnet, "subnetId", self.associations)[:1]:
+            tables = self.graph.targets(association, "routeTableId", self.tables)
+            if tables:
+                return tables[0], f"associated by {association.name}"
+            return None, f"{association.name} names a route table outside this stack"
         vpcs = self.graph.targets(subnet, "vpcId", self.vpcs)
         if not vpcs:
             return None, "its VPC is outside this stack"
         vpc = vpcs[0]
-        for association in self.main_associations:
-            if self.graph.targets(association, "vpcId", [vpc]):
-                tables = self.graph.targets(association, "routeTableId", self.tables)
-                if tables:
-                    return tables[0], f"main route table of {vpc.name} ({association.name})"
-                return None, "the VPC's main route table is outside this stack"
-        for table in self.graph.of_type(DEFAULT_ROUTE_TABLE):
-            if vpc.urn in table.depends_on("defaultRouteTableId"):
-                return table, f"main route table of {vpc.name}"
+        for association in self.graph.sources(vpc, "vpcId", self.main_associations)[:1]:
+            tables = self.graph.targets(association, "routeTableId", self.tables)
+            if tables:
+                return tables[0], f"main route table of {vpc.name} ({association.name})"
+            return None, "the VPC's main route table is outside this stack"
+        table = self.default_tables.get(vpc.urn)
+        if table is not None:
+            return table, f"main route table of {vpc.name}"
         # The VPC's own main table, untouched by the program: only the local route.
         return None, f"main route table of {vpc.name} (local route only)"
 

@@ -22,6 +22,8 @@ from pulumi_policy.proxy import (
     UNKNOWN_OBJECT_VALUE,
     UNKNOWN_STRING_VALUE,
     UnknownValueError,
+    _DictProxy,
+    _ListProxy,
 )
 
 UNKNOWN_SENTINELS: Final = frozenset(
@@ -65,6 +67,11 @@ def plain(value: Any) -> Any:
     """The value with proxies removed and every unknown (sentinel or proxied) as `UNKNOWN`."""
     if isinstance(value, str):
         return UNKNOWN if value in UNKNOWN_SENTINELS else value
+    if isinstance(value, _DictProxy | _ListProxy):
+        # The proxy's own contents (the SDK's deserializer reads them the same way): every
+        # unknown there is still its sentinel string, made UNKNOWN below, so nothing is lost by
+        # not going through the checking `__getitem__` (which raises on each unknown).
+        return plain(value["__target"])
     if isinstance(value, Mapping):
         result: dict[str, Any] = {}
         for key in value:
@@ -168,6 +175,8 @@ def policy_statements(document: Any) -> list[dict[str, Any]] | _Unknown:
 def _wildcard_match(pattern: str, value: str) -> bool:
     """IAM wildcard match: `*` any run of characters, `?` one character; case-insensitive."""
     pattern, value = pattern.lower(), value.lower()
+    if "?" not in pattern:
+        return _star_match(pattern.split("*"), value)
     # Dynamic programming over the pattern, so no regular expression has to be escaped.
     matches = [True] + [False] * len(value)
     for symbol in pattern:
@@ -182,6 +191,25 @@ def _wildcard_match(pattern: str, value: str) -> bool:
                 matches[index] = previous and (symbol == "?" or symbol == value[index - 1])
                 previous = current
     return matches[len(value)]
+
+
+def _star_match(parts: list[str], value: str) -> bool:
+    """`*`-only wildcard match of the pattern split on `*`: the first part is a prefix, the last
+    a suffix, and the middle parts occur in order in between (leftmost occurrence suffices)."""
+    if len(parts) == 1:
+        return value == parts[0]
+    first, last = parts[0], parts[-1]
+    if len(first) + len(last) > len(value) or not (
+        value.startswith(first) and value.endswith(last)
+    ):
+        return False
+    position, end = len(first), len(value) - len(last)
+    for part in parts[1:-1]:
+        found = value.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 def action_covers(statement: Mapping[str, Any], action: str) -> bool:
