@@ -12,6 +12,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_FILE = PROJECT_ROOT / "bench" / "RESULTS.md"
+BEFORE_AFTER_FILE = PROJECT_ROOT / "bench" / "BEFORE_AFTER.md"
 
 
 def median_seconds(action: Callable[[], object], repeats: int) -> float:
@@ -53,5 +54,6 @@ def write_results(sections: list[str], command: str) -> None:
         "Medians of repeated runs; ratios are measured within one run. Machines are noisy: compare\n"
         "ratios, not absolute times.\n\n"
     )
-    RESULTS_FILE.write_text(header + "\n".join(sections))
+    history = BEFORE_AFTER_FILE.read_text() if BEFORE_AFTER_FILE.exists() else ""
+    RESULTS_FILE.write_text(header + "\n".join([*sections, history]))
     print(f"\nwritten to {RESULTS_FILE.relative_to(PROJECT_ROOT)}")

@@ -4,6 +4,7 @@
 `platform_rules` package, which tests import directly.
 """
 
+import platform_rules.process_tuning  # noqa: F401 - tunes this process's garbage collector
 from platform_rules import PACK_NAME, all_policies
 from pulumi_policy import EnforcementLevel, PolicyPack
 

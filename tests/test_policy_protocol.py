@@ -7,6 +7,7 @@ preview); insecure twins of it, small programs built from the real components an
 
 from __future__ import annotations
 
+import ast
 import json
 from collections.abc import Callable, Iterator
 
@@ -19,6 +20,7 @@ from components.network import Network, NetworkArgs
 from tools import plan as plan_command
 from tools.offline import Plan, run_program
 from tools.policy_gate import (
+    POLICY_PACK_DIR,
     GateResult,
     PolicyAnalyzer,
     PolicyGateError,
@@ -360,3 +362,18 @@ def test_plan_command_reads_a_policy_config_file(monkeypatch, capsys, tmp_path):
         json.dumps({"rds-not-publicly-accessible": {"exemptions": [{"resource": "x"}]}})
     )
     assert plan_command.main(["dev", "--policy-config", str(config)]) == 2
+
+
+def test_pack_entry_point_holds_only_imports_and_one_policy_pack_call():
+    # PolicyPack(...) serves gRPC and never returns, so nothing else may run in __main__.py.
+    tree = ast.parse((POLICY_PACK_DIR / "__main__.py").read_text())
+    statements = [node for node in tree.body if not _is_docstring(node)]
+    calls = [node for node in statements if not isinstance(node, ast.Import | ast.ImportFrom)]
+    assert len(calls) == 1
+    [call] = calls
+    assert isinstance(call, ast.Expr) and isinstance(call.value, ast.Call)
+    assert isinstance(call.value.func, ast.Name) and call.value.func.id == "PolicyPack"
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)

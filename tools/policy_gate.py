@@ -19,7 +19,8 @@ import select
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ POLICY_PACK_DIR = PROJECT_ROOT / "policies"
 # The pack never contacts the engine; the argument is there because the launcher passes one.
 NO_ENGINE_ADDRESS = "127.0.0.1:0"
 START_TIMEOUT_SECONDS = 60.0
+# Analyze calls kept open at once; the pack's gRPC server runs four threads.
+ANALYZE_IN_FLIGHT = 16
 
 LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",
@@ -231,6 +234,23 @@ class PolicyAnalyzer:
 
     def analyze(self, resource: PlannedResource) -> analyzer_pb2.AnalyzeResponse:
         return self.stub.Analyze(analyze_request(resource))
+
+    def analyze_all(
+        self, resources: Iterable[PlannedResource], in_flight: int = ANALYZE_IN_FLIGHT
+    ) -> Iterator[tuple[PlannedResource, analyzer_pb2.AnalyzeResponse]]:
+        """Analyze every resource, keeping up to `in_flight` calls open at once.
+
+        The CLI, too, analyzes resources as their steps run, several at a time; overlapping the
+        calls keeps both this client and the pack's server threads busy.
+        """
+        pending: deque[tuple[PlannedResource, grpc.Future]] = deque()
+        for resource in resources:
+            pending.append((resource, self.stub.Analyze.future(analyze_request(resource))))
+            if len(pending) >= in_flight:
+                done, future = pending.popleft()
+                yield done, future.result()
+        for done, future in pending:
+            yield done, future.result()
 
     def analyze_stack(self, resources: Iterable[PlannedResource]) -> analyzer_pb2.AnalyzeResponse:
         request = analyzer_pb2.AnalyzeStackRequest(
@@ -430,8 +450,8 @@ def run_gate(
     analyzer.configure(reconcile_config(info, config))
     analyzer.configure_stack(plan)
     result = GateResult(pack=info.name, version=analyzer.pack_version, plan=plan)
-    for resource in plan.resources:
-        result.violations += _violations(analyzer.analyze(resource), resource.urn)
+    for resource, response in analyzer.analyze_all(plan.resources):
+        result.violations += _violations(response, resource.urn)
     result.violations += _violations(analyzer.analyze_stack(plan.resources))
     return result
 
