@@ -751,3 +751,45 @@ def test_a_rule_bug_is_reported_not_crashed(monkeypatch):
     messages: list[str] = []
     policy.validate(resource_args("t", {}), lambda message, urn=None: messages.append(message))
     assert len(messages) == 1 and "RuntimeError: boom" in messages[0]
+
+
+# --- deprecated aliases pulumi-aws v7 still ships --------------------------------------------
+
+BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
+ACL_V2 = "aws:s3/bucketAclV2:BucketAclV2"
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [SSE, "s3-block-public-access", "s3-deny-insecure-transport"],
+)
+def test_bucket_v2_is_held_to_the_bucket_rules(policy):
+    found = run_stack_policy(policy, [resource(BUCKET_V2, "legacy", {"bucket": "legacy"})])
+    assert len(found) == 1 and "legacy" in found[0][0] and found[0][1] == urn(BUCKET_V2, "legacy")
+
+
+@pytest.mark.parametrize(
+    ("resource_type", "props"),
+    [
+        (BUCKET_V2, {"acl": "public-read"}),
+        (
+            ACL_V2,
+            {
+                "accessControlPolicy": {
+                    "grants": [
+                        {
+                            "grantee": {
+                                "type": "Group",
+                                "uri": "http://acs.amazonaws.com/groups/global/AllUsers",
+                            },
+                            "permission": "READ",
+                        }
+                    ]
+                }
+            },
+        ),
+    ],
+)
+def test_public_grants_on_v2_aliases_are_reported(resource_type, props):
+    messages = run_resource_policy("s3-no-public-grants", resource_type, props)
+    assert len(messages) == 1 and "makes the bucket public" in messages[0]

@@ -183,7 +183,7 @@ def all_policies() -> list[Policy]:
         stack_policy(S3_BLOCK_PUBLIC_ACCESS, storage.public_access_block_check),
         resource_policy(
             S3_NO_PUBLIC_GRANTS,
-            [storage.BUCKET, storage.BUCKET_ACL, storage.BUCKET_POLICY],
+            [*storage.BUCKET_TYPES, *storage.BUCKET_ACL_TYPES, storage.BUCKET_POLICY],
             storage.public_grants_check,
         ),
         resource_policy(

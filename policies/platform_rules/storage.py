@@ -25,6 +25,10 @@ from platform_rules.values import (
 BUCKET = "aws:s3/bucket:Bucket"
 BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 BUCKET_ACL = "aws:s3/bucketAcl:BucketAcl"
+# pulumi-aws v7 still ships the v6 names as deprecated aliases of the same resources; a program
+# that uses them must not slip past the bucket rules.
+BUCKET_TYPES = (BUCKET, "aws:s3/bucketV2:BucketV2")
+BUCKET_ACL_TYPES = (BUCKET_ACL, "aws:s3/bucketAclV2:BucketAclV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
@@ -156,7 +160,7 @@ def _algorithm_problem(statement: Mapping[str, Any], allowed: list[str]) -> str 
 def sse_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     allowed = [str(value) for value in settings.get("allowedAlgorithms") or DEFAULT_SSE_ALGORITHMS]
     require_algorithm = truthy(settings.get("requireAllowedAlgorithms", True)) is not False
-    for bucket in graph.of_type(BUCKET):
+    for bucket in graph.of_type(*BUCKET_TYPES):
         policies = BucketPolicies(graph, bucket)
         fix = (
             f"Attach a BucketPolicy to {bucket.name} with a Deny of s3:PutObject for Principal '*' "
@@ -217,7 +221,7 @@ def sse_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violat
 
 
 def secure_transport_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    for bucket in graph.of_type(BUCKET):
+    for bucket in graph.of_type(*BUCKET_TYPES):
         policies = BucketPolicies(graph, bucket)
         ok = undecided = False
         for _source, name, statements in policies.statements():
@@ -253,7 +257,7 @@ def public_access_block_check(
     if any(flags(block) == ([], False) for block in account_blocks):
         return
     blocks = graph.of_type(PUBLIC_ACCESS_BLOCK)
-    for bucket in graph.of_type(BUCKET):
+    for bucket in graph.of_type(*BUCKET_TYPES):
         linked = graph.sources(bucket, "bucket", blocks, ("bucket",))
         fix = (
             f"Add an aws.s3.BucketPublicAccessBlock for {bucket.name} with block_public_acls, "
@@ -309,13 +313,13 @@ def public_grants_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Vio
     acl = node.get("acl")
     if isinstance(acl, str) and not is_unknown(acl) and acl in PUBLIC_CANNED_ACLS:
         found.append(f"acl is {acl!r}")
-    if node.type == BUCKET:
+    if node.type in BUCKET_TYPES:
         found += _public_grants(node.get("grants"), "grants")
-    if node.type == BUCKET_ACL:
+    if node.type in BUCKET_ACL_TYPES:
         policy = node.get("accessControlPolicy")
         if isinstance(policy, dict):
             found += _public_grants(policy.get("grants"), "accessControlPolicy.grants")
-    if node.type in (BUCKET, BUCKET_POLICY) and node.get("policy") is not None:
+    if (node.type in BUCKET_TYPES or node.type == BUCKET_POLICY) and node.get("policy") is not None:
         try:
             statements = policy_statements(node.get("policy"))
         except PolicyDocumentError:
