@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -201,6 +202,58 @@ def test_slow_tls_handshake_cannot_outlast_the_deadline(connector: LoopbackOnlyC
 
     assert result.outcome is Outcome.TIMEOUT, result.detail
     assert hung_up
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class UnansweredConnector:
+    """Every attempt takes the whole timeout it is given (on a fake clock), then times out."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.timeouts: list[float] = []
+
+    def __call__(self, address: tuple[str, int], timeout: float) -> socket.socket:
+        self.timeouts.append(timeout)
+        self.clock.now += timeout
+        raise TimeoutError(f"connecting to {address} timed out")
+
+
+def test_connecting_to_several_unanswering_addresses_stays_within_the_deadline():
+    clock = FakeClock()
+    connector = UnansweredConnector(clock)
+    resolver = FakeResolver({"many.test": ["127.0.0.2", "127.0.0.3", "127.0.0.4"]})
+    guard = SsrfGuard(allow_loopback=True, resolver=resolver)
+    checker = HttpChecker(guard, timeout_seconds=3.0, connect=connector, clock=clock)
+
+    result = checker.check(Site("http://many.test/"))
+
+    assert result.outcome is Outcome.TIMEOUT, result.detail
+    assert connector.timeouts == [3.0]
+    assert clock.now == 3.0
+
+
+def test_tls_handshake_after_a_slow_connect_gets_only_what_is_left_of_the_deadline():
+    clock = FakeClock()
+
+    def slow_connect(address: tuple[str, int], timeout: float) -> socket.socket:
+        clock.now += 2.9  # the connect used up 2.9 s of the 3 s deadline
+        return socket.create_connection(address, timeout)
+
+    with serve_tcp(drip_tls_handshake) as tls_server:
+        checker = make_checker(slow_connect, timeout_seconds=3.0, clock=clock)  # type: ignore[arg-type]
+        started = time.monotonic()
+        result = checker.check(Site(f"https://127.0.0.1:{tls_server.port}/"))
+        elapsed = time.monotonic() - started
+
+    assert result.outcome is Outcome.TIMEOUT, result.detail
+    assert elapsed < 1.5
 
 
 def test_500_is_down_by_server_error(server: LoopbackHTTPServer, connector: LoopbackOnlyConnector):

@@ -88,12 +88,12 @@ class _PinnedConnection(http.client.HTTPConnection):
     def __init__(
         self,
         target: Target,
-        timeout: float,
-        open_socket: Callable[[tuple[IPAddress, ...], int, float], socket.socket],
+        deadline: _Deadline,
+        open_socket: Callable[[tuple[IPAddress, ...], int, _Deadline], socket.socket],
         tls_context: ssl.SSLContext | None,
     ) -> None:
-        super().__init__(target.host, target.port, timeout=timeout)
-        self._connect_timeout = timeout
+        super().__init__(target.host, target.port, timeout=deadline.remaining())
+        self._deadline = deadline
         self._target = target
         self._open_socket = open_socket
         self._tls_context = tls_context
@@ -101,10 +101,17 @@ class _PinnedConnection(http.client.HTTPConnection):
             self.default_port = 443
 
     def connect(self) -> None:
-        sock = self._open_socket(self._target.addresses, self._target.port, self._connect_timeout)
+        # The watchdog cannot reach a socket before it is set on the connection, so connecting
+        # and the TLS handshake are each bounded by what is left of the deadline.
+        sock = self._open_socket(self._target.addresses, self._target.port, self._deadline)
         if self._tls_context is not None:
-            # The handshake is bounded by the socket timeout as a whole (CPython's ssl module).
-            sock = self._tls_context.wrap_socket(sock, server_hostname=self._target.host)
+            try:
+                # The handshake is bounded by the socket timeout as a whole (CPython's ssl module).
+                sock.settimeout(self._deadline.remaining())
+                sock = self._tls_context.wrap_socket(sock, server_hostname=self._target.host)
+            except BaseException:
+                sock.close()
+                raise
         self.sock = sock
 
 
@@ -200,9 +207,7 @@ class HttpChecker:
 
     def _fetch(self, target: Target, deadline: _Deadline, started: float) -> _Response:
         tls_context = self._tls_context if target.scheme == "https" else None
-        connection = _PinnedConnection(
-            target, deadline.remaining(), self._open_pinned_socket, tls_context
-        )
+        connection = _PinnedConnection(target, deadline, self._open_pinned_socket, tls_context)
         watchdog = _Watchdog(connection, deadline.remaining())
         try:
             connection.request(
@@ -227,10 +232,12 @@ class HttpChecker:
             connection.close()
 
     def _open_pinned_socket(
-        self, addresses: tuple[IPAddress, ...], port: int, timeout: float
+        self, addresses: tuple[IPAddress, ...], port: int, deadline: _Deadline
     ) -> socket.socket:
+        """The first address that accepts; together the attempts stay within the deadline."""
         last_error: OSError = OSError("no address to connect to")
         for address in addresses:
+            timeout = deadline.remaining()
             try:
                 return self._connect((str(address), port), timeout)
             except OSError as error:
