@@ -793,3 +793,35 @@ def test_bucket_v2_is_held_to_the_bucket_rules(policy):
 def test_public_grants_on_v2_aliases_are_reported(resource_type, props):
     messages = run_resource_policy("s3-no-public-grants", resource_type, props)
     assert len(messages) == 1 and "makes the bucket public" in messages[0]
+
+
+def _with_not_principal(document: str) -> str:
+    policy = json.loads(document)
+    for statement in policy["Statement"]:
+        del statement["Principal"]
+        statement["NotPrincipal"] = {"AWS": "arn:aws:iam::123456789012:role/uploader"}
+    return json.dumps(policy)
+
+
+def test_deny_with_not_principal_exempts_someone_and_does_not_count():
+    _, resources = _bucket_stack(_with_not_principal(bucket_policy_document("data-bucket")))
+    found = run_stack_policy(SSE, resources)
+    assert len(found) == 1 and "NotPrincipal" in found[0][0] and "uploader" in found[0][0]
+    assert run_stack_policy("s3-deny-insecure-transport", resources) != []
+
+
+def test_allow_with_not_principal_is_public():
+    document = json.dumps(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::b/*",
+                }
+            ]
+        }
+    )
+    messages = run_resource_policy("s3-no-public-grants", POLICY, {"policy": document})
+    assert len(messages) == 1 and "NotPrincipal" in messages[0]

@@ -117,7 +117,11 @@ def denies(statement: Mapping[str, Any], actions: list[str], arn: str | None) ->
     problems = []
     if effect(statement) != "deny":
         problems.append(f"its Effect is {statement.get('Effect')!r}, not 'Deny'")
-    if not principal_is_everyone(statement):
+    if "NotPrincipal" in statement:
+        problems.append(
+            f"its NotPrincipal {statement.get('NotPrincipal')!r} exempts those principals"
+        )
+    elif not principal_is_everyone(statement):
         problems.append(f"its Principal {statement.get('Principal')!r} is not '*'")
     missing = [action for action in actions if not action_covers(statement, action)]
     if missing:
@@ -284,13 +288,17 @@ def public_access_block_check(
 def _public_statements(statements: list[dict[str, Any]]) -> list[str]:
     found = []
     for index, statement in enumerate(statements):
-        if effect(statement) != "allow" or not principal_is_everyone(statement):
+        if effect(statement) != "allow":
+            continue
+        if "NotPrincipal" in statement:
+            whom = f"everyone but NotPrincipal {statement.get('NotPrincipal')!r}"
+        elif principal_is_everyone(statement):
+            whom = "Principal '*'"
+        else:
             continue
         if RESTRICTING_CONDITION_KEYS.intersection(condition_keys(statement)):
             continue
-        found.append(
-            f"{_label(statement, index)} allows {statement.get('Action')!r} to Principal '*'"
-        )
+        found.append(f"{_label(statement, index)} allows {statement.get('Action')!r} to {whom}")
     return found
 
 

@@ -232,9 +232,13 @@ def resource_covers(statement: Mapping[str, Any], arn: str) -> bool:
 
 
 def principal_is_everyone(statement: Mapping[str, Any]) -> bool:
-    """Principal "*" or {"AWS": "*"} (alone or in a list)."""
+    """Principal "*" or {"AWS": "*"} (alone or in a list).
+
+    A NotPrincipal statement is about everyone *except* the principals it names, so it is not:
+    a Deny with NotPrincipal exempts them, an Allow with NotPrincipal is public (see its callers).
+    """
     if "NotPrincipal" in statement:
-        return True
+        return False
     principal = statement.get("Principal")
     if principal == "*":
         return True
