@@ -26,9 +26,8 @@ Route = Callable[["RequestHandler"], None]
 class RequestLog:
     host_headers: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
-    # Set when a client closed its connection while a route was still sending.
     lock: threading.Lock = field(default_factory=threading.Lock)
-
+    # Set when a client closed its connection while a route was still sending.
     hung_up: threading.Event = field(default_factory=threading.Event)
 
     def record(self, host: str, path: str) -> None:

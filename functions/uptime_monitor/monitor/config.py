@@ -7,7 +7,7 @@ Variables (the deploying component sets them):
   TOPIC_ARN           SNS topic that alerts are published to. Required.
   FAILURE_THRESHOLD   consecutive failed checks before a site is down and alerted. Default 2.
   TIMEOUT_SECONDS     deadline of one check, all redirect hops included (0 < t <= 25). Default 10.
-  MAX_WORKERS         checks run at once by a scheduled run. Default 8.
+  MAX_WORKERS         checks run at once by a scheduled run. Default 32.
   MAX_REDIRECTS       redirect hops a check follows. Default 5.
   HISTORY_TTL_HOURS   hours a check's history item is kept (>= 24, for the 24 h uptime). Default 48.
   METRICS_NAMESPACE   CloudWatch namespace of the EMF metrics. Default "UptimeMonitor".
