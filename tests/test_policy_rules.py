@@ -825,3 +825,15 @@ def test_allow_with_not_principal_is_public():
     )
     messages = run_resource_policy("s3-no-public-grants", POLICY, {"policy": document})
     assert len(messages) == 1 and "NotPrincipal" in messages[0]
+
+
+def test_lambda_role_allowing_everything_but_a_few_actions_is_advised_against():
+    all_but = json.dumps(
+        {"Statement": [{"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}]}
+    )
+    role = resource(
+        "aws:iam/role:Role", "fn-role", {"inlinePolicies": [{"name": "all", "policy": all_but}]}
+    )
+    function = resource("aws:lambda/function:Function", "fn", {}, {"role": [role]})
+    found = run_stack_policy("lambda-role-no-admin-wildcard", [role, function])
+    assert len(found) == 1 and "fn-role" in found[0][0] and "NotAction ['iam:*']" in found[0][0]

@@ -135,7 +135,8 @@ S3_DENY_INSECURE_TRANSPORT = RuleSpec(
 )
 LAMBDA_ROLE_NOT_ADMIN = RuleSpec(
     name="lambda-role-no-admin-wildcard",
-    description="Lambda execution roles should not allow action '*' on resource '*'.",
+    description="Lambda execution roles should not allow action '*' (or all but a few actions, "
+    "with NotAction) on resource '*'.",
     level=ADVISORY,
     remediation="Grant the function's role only the actions it calls on the resources it uses; "
     "never AdministratorAccess or Action '*' on Resource '*'.",

@@ -49,12 +49,19 @@ def _admin_statements(document: Any) -> list[str]:
         return []
     found = []
     for index, statement in enumerate(statements):
-        if effect(statement) != "allow" or "NotAction" in statement:
+        if effect(statement) != "allow":
             continue
-        actions = [action for action in as_list(statement.get("Action")) if action in ("*", "*:*")]
         resources = [resource for resource in as_list(statement.get("Resource")) if resource == "*"]
-        if actions and resources:
-            sid = statement.get("Sid") or f"#{index + 1}"
+        if not resources:
+            continue
+        sid = statement.get("Sid") or f"#{index + 1}"
+        if "NotAction" in statement:
+            # Every action but the few named: as good as '*' for what the function could do.
+            found.append(
+                f"statement {sid} allows every action but NotAction "
+                f"{statement.get('NotAction')!r} on Resource '*'"
+            )
+        elif any(action in ("*", "*:*") for action in as_list(statement.get("Action"))):
             found.append(f"statement {sid} allows Action '*' on Resource '*'")
     return found
 
