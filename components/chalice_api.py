@@ -40,6 +40,7 @@ from components.lambda_parts import (
     check_function_name,
     check_throttle_limits,
     function_logs_and_role,
+    named_tags,
     python_function,
     throttled_stage,
 )
@@ -211,7 +212,7 @@ class ChaliceApi(pulumi.ComponentResource):
                 types=args.endpoint_type
             ),
             put_rest_api_mode="overwrite",
-            tags=self._tags(args, f"{name}-rest-api"),
+            tags=named_tags(args.tags, f"{name}-rest-api"),
             opts=child,
         )
         deployment = aws.apigateway.Deployment(
@@ -253,7 +254,3 @@ class ChaliceApi(pulumi.ComponentResource):
                 "log_group_name": self.log_group_name,
             }
         )
-
-    @staticmethod
-    def _tags(args: ChaliceApiArgs, name: str) -> dict[str, str]:
-        return {**args.tags, "Name": name}

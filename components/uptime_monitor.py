@@ -56,6 +56,7 @@ from components.lambda_parts import (
     check_function_name,
     check_throttle_limits,
     function_logs_and_role,
+    named_tags,
     python_function,
     throttled_stage,
 )
@@ -325,14 +326,14 @@ class UptimeMonitor(pulumi.ComponentResource):
             server_side_encryption=aws.dynamodb.TableServerSideEncryptionArgs(enabled=True),
             point_in_time_recovery=aws.dynamodb.TablePointInTimeRecoveryArgs(enabled=True),
             ttl=aws.dynamodb.TableTtlArgs(attribute_name=TABLE_TTL_ATTRIBUTE, enabled=True),
-            tags=self._tags(args, f"{name}-table"),
+            tags=named_tags(args.tags, f"{name}-table"),
             opts=child,
         )
         # No kms_master_key_id: see TOPIC_SSE_DECISION.
         topic = aws.sns.Topic(
             f"{name}-alerts",
             display_name="Uptime",
-            tags=self._tags(args, f"{name}-alerts"),
+            tags=named_tags(args.tags, f"{name}-alerts"),
             opts=child,
         )
         if args.alert_phone_number is not None:
@@ -438,7 +439,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             treat_missing_data="notBreaching",
             alarm_actions=[topic.arn],
             ok_actions=[topic.arn],
-            tags=self._tags(args, f"{name}-errors-alarm"),
+            tags=named_tags(args.tags, f"{name}-errors-alarm"),
             opts=child,
         )
 
@@ -478,7 +479,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
                 types=args.endpoint_type
             ),
-            tags=self._tags(args, f"{name}-rest-api"),
+            tags=named_tags(args.tags, f"{name}-rest-api"),
             opts=child,
         )
         proxy = aws.apigateway.Resource(
@@ -547,7 +548,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             f"{name}-schedule",
             description=f"Runs the uptime checks of {name} every {args.schedule_minutes} min",
             schedule_expression=schedule_expression(args.schedule_minutes),
-            tags=self._tags(args, f"{name}-schedule"),
+            tags=named_tags(args.tags, f"{name}-schedule"),
             opts=child,
         )
         aws.cloudwatch.EventTarget(
@@ -583,10 +584,6 @@ class UptimeMonitor(pulumi.ComponentResource):
             dashboard_body=body,
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-    @staticmethod
-    def _tags(args: UptimeMonitorArgs, name: str) -> dict[str, str]:
-        return {**args.tags, "Name": name}
 
 
 def dashboard_body(urls: Sequence[str], region: str, scheduled_function: str) -> dict[str, Any]:
