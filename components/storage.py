@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -98,6 +97,10 @@ class EncryptedBucketArgs:
     def receives_access_logs(self) -> bool:
         return bool(self.access_log_source_prefixes)
 
+    def prefix_for(self, name: str) -> str:
+        """The bucket name prefix of a component called `name`: `bucket_prefix`, or `<name>-`."""
+        return self.bucket_prefix if self.bucket_prefix is not None else f"{name}-"
+
     def validate(self, name: str) -> None:
         """Raise ValueError naming the argument when the Args are invalid or contradictory."""
         if self.sse_algorithm not in SSE_ALGORITHMS:
@@ -123,7 +126,7 @@ class EncryptedBucketArgs:
             raise ValueError(
                 "access_log_bucket: every bucket needs a log bucket for its server access logs"
             )
-        prefix = self.bucket_prefix if self.bucket_prefix is not None else f"{name}-"
+        prefix = self.prefix_for(name)
         if len(prefix) > MAX_BUCKET_PREFIX_LENGTH or not _BUCKET_PREFIX.match(prefix):
             raise ValueError(
                 f"bucket_prefix: {prefix!r} must be lowercase letters, digits and hyphens, at "
@@ -319,11 +322,10 @@ class EncryptedBucket(pulumi.ComponentResource):
         self._args = args
         self.access_log_source_prefixes = tuple(args.access_log_source_prefixes)
         child = pulumi.ResourceOptions(parent=self)
-        prefix = args.bucket_prefix if args.bucket_prefix is not None else f"{name}-"
 
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
-            bucket_prefix=prefix,
+            bucket_prefix=args.prefix_for(name),
             force_destroy=args.force_destroy,
             tags={**args.tags, "Name": name},
             opts=child,
@@ -479,8 +481,3 @@ class EncryptedBucket(pulumi.ComponentResource):
             policy=document,
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-
-def source_prefixes(names: Sequence[str]) -> tuple[str, ...]:
-    """The default bucket prefixes of components with these names (for a log bucket's Args)."""
-    return tuple(f"{name}-" for name in names)
