@@ -15,9 +15,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.config import NAT_STRATEGIES, NatStrategy
+from components.database import MYSQL_PORT
 
 ANYWHERE_IPV4 = "0.0.0.0/0"
-MYSQL_PORT = 3306
 NFS_PORT = 2049
 SSH_PORT = 22
 HTTP_PORT = 80
@@ -205,17 +205,17 @@ class Network(pulumi.ComponentResource):
         count = {"none": 0, "single": 1, "per-az": len(self.public_subnets)}[strategy]
         gateways = []
         for index in range(count):
-            zone_name = f"{self._name}-nat-{index + 1}"
+            nat_name = f"{self._name}-nat-{index + 1}"
             address = aws.ec2.Eip(
-                zone_name, domain="vpc", tags=self._tags(zone_name), opts=self._child
+                nat_name, domain="vpc", tags=self._tags(nat_name), opts=self._child
             )
             gateways.append(
                 aws.ec2.NatGateway(
-                    zone_name,
+                    nat_name,
                     allocation_id=address.id,
                     subnet_id=self.public_subnets[index].id,
                     connectivity_type="public",
-                    tags=self._tags(zone_name),
+                    tags=self._tags(nat_name),
                     opts=pulumi.ResourceOptions(parent=self, depends_on=[self.internet_gateway]),
                 )
             )
@@ -342,17 +342,7 @@ class Network(pulumi.ComponentResource):
         cidr: str | None = None,
         source: aws.ec2.SecurityGroup | None = None,
     ) -> None:
-        aws.vpc.SecurityGroupIngressRule(
-            f"{self._name}-{role}",
-            security_group_id=target.id,
-            ip_protocol=TCP,
-            from_port=port,
-            to_port=port,
-            cidr_ipv4=cidr,
-            referenced_security_group_id=source.id if source is not None else None,
-            description=role.replace("-", " "),
-            opts=self._child,
-        )
+        self._rule(aws.vpc.SecurityGroupIngressRule, target, role, port, cidr, source)
 
     def _egress(
         self,
@@ -363,14 +353,26 @@ class Network(pulumi.ComponentResource):
         cidr: str | None = None,
         destination: aws.ec2.SecurityGroup | None = None,
     ) -> None:
-        aws.vpc.SecurityGroupEgressRule(
+        self._rule(aws.vpc.SecurityGroupEgressRule, target, role, port, cidr, destination)
+
+    def _rule(
+        self,
+        rule_type: type[aws.vpc.SecurityGroupIngressRule] | type[aws.vpc.SecurityGroupEgressRule],
+        target: aws.ec2.SecurityGroup,
+        role: str,
+        port: int,
+        cidr: str | None,
+        peer: aws.ec2.SecurityGroup | None,
+    ) -> None:
+        """One TCP port of `target`, to or from a CIDR block or another tier's group."""
+        rule_type(
             f"{self._name}-{role}",
             security_group_id=target.id,
             ip_protocol=TCP,
             from_port=port,
             to_port=port,
             cidr_ipv4=cidr,
-            referenced_security_group_id=destination.id if destination is not None else None,
+            referenced_security_group_id=peer.id if peer is not None else None,
             description=role.replace("-", " "),
             opts=self._child,
         )
