@@ -298,7 +298,7 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
     return Settings(
         project=project,
         stack=stack,
-        network=cast(NetworkSettings, network),
+        network=network,
         api=api,
         database=database,
         file_system=file_system,
@@ -383,7 +383,7 @@ def _in_range(low: int, high: int) -> Callable[[int], str | None]:
     return lambda number: None if low <= number <= high else f"must be between {low} and {high}"
 
 
-def _parse_network(reader: _Reader) -> NetworkSettings | None:
+def _parse_network(reader: _Reader) -> NetworkSettings:
     defaults = NetworkSettings()
     problems_before = len(reader.problems)
     vpc = _vpc_network(reader, reader.string("vpcCidr", defaults.vpc_cidr))
