@@ -97,8 +97,12 @@ class Plan:
 
 def read_stack_config(
     stack_name: str, root: Path = PROJECT_ROOT, stack_file: Path | None = None
-) -> tuple[str, dict[str, str], list[str]]:
-    """(project, config, secret keys) for a stack, with Pulumi.yaml defaults applied."""
+) -> tuple[str, dict[str, str]]:
+    """(project, config) for a stack, with Pulumi.yaml defaults applied.
+
+    Encrypted values cannot be read offline and are refused; stand-ins come from `run_program`'s
+    `secrets`, which are the only secret keys of an offline run.
+    """
     project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
     project = project_file["name"]
     config: dict[str, str] = {}
@@ -112,7 +116,6 @@ def read_stack_config(
         stack_config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
     except yaml.YAMLError as error:
         raise ConfigFileError(f"{path} is not valid YAML: {error}") from error
-    secret_keys = []
     for key, value in stack_config.items():
         qualified = _qualified(project, key)
         if isinstance(value, dict) and set(value) == {"secure"}:
@@ -121,7 +124,7 @@ def read_stack_config(
                 "pass a stand-in value with --secret KEY=VALUE"
             )
         config[qualified] = config_string(value)
-    return project, config, secret_keys
+    return project, config
 
 
 def _qualified(project: str, key: str) -> str:
@@ -450,7 +453,8 @@ def run_program(
     `config_overrides` and `secrets` take keys with or without the project prefix; secrets are
     marked secret like `pulumi config set --secret` would.
     """
-    project, config, secret_keys = read_stack_config(stack_name, root, stack_file)
+    project, config = read_stack_config(stack_name, root, stack_file)
+    secret_keys: list[str] = []
     for key, value in (config_overrides or {}).items():
         config[_qualified(project, key)] = value
     for key, value in (secrets or {}).items():
