@@ -275,8 +275,23 @@ def as_secret(value: str) -> pulumi.Output[str]:
 def load_settings() -> Settings:
     """Read and validate the current stack's config (project namespace)."""
     config = pulumi.Config()
-    raw = {key: value for key in KNOWN_KEYS if (value := config.get(key)) is not None}
-    return parse_settings(raw, project=pulumi.get_project(), stack=pulumi.get_stack())
+    project = pulumi.get_project()
+    keys = sorted(set(KNOWN_KEYS) | _keys_set_in_namespace(project))
+    raw = {key: value for key in keys if (value := config.get(key)) is not None}
+    return parse_settings(raw, project=project, stack=pulumi.get_stack())
+
+
+def _keys_set_in_namespace(project: str) -> set[str]:
+    """Every key the stack sets in the project's namespace, so a misspelt one is caught.
+
+    `pulumi.Config` reads one key at a time; the whole map is the runtime's `CONFIG`.
+    """
+    prefix = f"{project}:"
+    return {
+        key.removeprefix(prefix).removeprefix("config:")
+        for key in pulumi.runtime.config.CONFIG.get()
+        if key.startswith(prefix)
+    }
 
 
 def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Settings:
@@ -288,11 +303,8 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
     file_system = _parse_file_system(reader)
     storage = _parse_storage(reader)
     monitor = _parse_monitor(reader)
-    unknown = sorted(set(raw) - set(KNOWN_KEYS))
-    for key in unknown:
-        reader.problem(
-            key, raw[key], f"is not a setting of this project (known: {', '.join(KNOWN_KEYS)})"
-        )
+    for key in sorted(set(raw) - set(KNOWN_KEYS)):
+        reader.unknown_key(key)
     if reader.problems:
         raise SettingsError(reader.problems)
     return Settings(
@@ -320,6 +332,13 @@ class _Reader:
 
     def problem(self, key: str, value: object, reason: str) -> None:
         self.problems.append(f"{self.namespace}:{key} = {value!r} {reason}")
+
+    def unknown_key(self, key: str) -> None:
+        # Its value is not shown: a misspelt key may well hold a secret.
+        known = ", ".join(KNOWN_KEYS)
+        self.problems.append(
+            f"{self.namespace}:{key} is not a setting of this project (known: {known})"
+        )
 
     def secret_problem(self, key: str, reason: str) -> None:
         """A problem with a secret setting: named, but its value never shown."""

@@ -163,6 +163,21 @@ def test_an_unknown_key_is_named():
         parse_settings({"vpcCIDR": "10.0.0.0/16"}, project="platform", stack="dev")
 
 
+def test_a_misspelt_key_in_the_stack_stops_the_program_before_anything_is_registered():
+    with pytest.raises(ProgramFailed) as failure:
+        run_program("prod", config_overrides={"natStrategey": "per-az"})
+    assert "platform:natStrategey is not a setting of this project" in str(failure.value.__cause__)
+    assert failure.value.plan.resources == []
+
+
+def test_a_misspelt_secret_key_is_named_without_its_value():
+    with pytest.raises(ProgramFailed) as failure:
+        run_program("dev", secrets={"alertPhoneNumbr": "+15555550123"})
+    message = str(failure.value.__cause__)
+    assert "platform:alertPhoneNumbr" in message
+    assert "5555550123" not in message
+
+
 def test_good_config_gives_a_frozen_typed_settings_object():
     settings = parse_settings(
         {
