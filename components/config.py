@@ -284,12 +284,14 @@ def load_settings() -> Settings:
 def _keys_set_in_namespace(project: str) -> set[str]:
     """Every key the stack sets in the project's namespace, so a misspelt one is caught.
 
-    `pulumi.Config` reads one key at a time; the whole map is the runtime's `CONFIG`.
+    `pulumi.Config` reads one key at a time; the whole map is the runtime's `CONFIG`, or the
+    `PULUMI_CONFIG` environment variable the language host may pass it in.
     """
     prefix = f"{project}:"
+    every_key = {*pulumi.runtime.config.CONFIG.get(), *pulumi.runtime.config.get_config_env()}
     return {
         key.removeprefix(prefix).removeprefix("config:")
-        for key in pulumi.runtime.config.CONFIG.get()
+        for key in every_key
         if key.startswith(prefix)
     }
 
