@@ -84,7 +84,7 @@ content_buckets = {
         EncryptedBucketArgs(
             bucket_prefix=f"{bucket_prefix}-{role}-",
             access_log_bucket=log_bucket,
-            sse_algorithm="aws:kms" if storage_settings.sse_algorithm == "aws:kms" else "AES256",
+            sse_algorithm=storage_settings.sse_algorithm,
             kms_key_arn=storage_settings.kms_key_arn,
             noncurrent_version_expiration_days=storage_settings.noncurrent_version_expiration_days,
             # Browsers load WordPress media from the media bucket (lesson 14); code is not served.

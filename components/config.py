@@ -91,7 +91,8 @@ MIN_DB_STORAGE_GB = 20
 MAX_DB_STORAGE_GB = 65536
 EFS_PERFORMANCE_MODES = ("generalPurpose", "maxIO")
 EFS_THROUGHPUT_MODES = ("bursting", "elastic", "provisioned")
-SSE_ALGORITHMS = ("AES256", "aws:kms")
+SseAlgorithm = Literal["AES256", "aws:kms"]
+SSE_ALGORITHMS: tuple[SseAlgorithm, ...] = ("AES256", "aws:kms")
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
 _ENGINE_VERSION = re.compile(r"^(\d+\.\d+)(\.\d+)?$")
 _INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
@@ -183,7 +184,7 @@ class FileSystemSettings:
 class StorageSettings:
     """The S3 buckets. Defaults match `Pulumi.yaml`: SSE-S3, no CORS, old versions kept 90 days."""
 
-    sse_algorithm: str = "AES256"
+    sse_algorithm: SseAlgorithm = "AES256"
     kms_key_arn: str | None = None
     cors_allowed_origins: tuple[str, ...] = ()
     noncurrent_version_expiration_days: int = 90
@@ -213,6 +214,11 @@ MAX_MONITOR_TIMEOUT_SECONDS = 25
 MAX_MONITOR_WORKERS = 64
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def is_email_address(value: str) -> bool:
+    """A plausible address: one @, no spaces, a dot in the domain."""
+    return _EMAIL.match(value) is not None
 
 
 def check_site_url(value: str) -> str | None:
@@ -580,7 +586,9 @@ def _parse_file_system(reader: _Reader) -> FileSystemSettings:
 
 def _parse_storage(reader: _Reader) -> StorageSettings:
     defaults = StorageSettings()
-    algorithm = reader.choice("bucketSseAlgorithm", defaults.sse_algorithm, SSE_ALGORITHMS)
+    algorithm: SseAlgorithm = reader.choice(
+        "bucketSseAlgorithm", defaults.sse_algorithm, SSE_ALGORITHMS
+    )
     key_arn = reader.string("bucketKmsKeyArn", "").strip() or None
     if key_arn is not None:
         if (reason := check_kms_key_arn(key_arn)) is not None:
@@ -624,7 +632,7 @@ def _parse_monitor(reader: _Reader) -> MonitorSettings:
         )
         phone = None
     email = reader.string("alertEmail", "").strip() or None
-    if email is not None and not _EMAIL.match(email):
+    if email is not None and not is_email_address(email):
         reader.problem("alertEmail", email, "is not an email address")
         email = None
     return MonitorSettings(

@@ -97,6 +97,7 @@ class Network(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._child = pulumi.ResourceOptions(parent=self)
+        self._region = aws.get_region().region
 
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
@@ -386,7 +387,7 @@ class Network(pulumi.ComponentResource):
             opts=self._child,
         )
         identity = aws.get_caller_identity()
-        region = aws.get_region().region
+        region = self._region
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
             assume_role_policy=pulumi.Output.json_dumps(
@@ -436,11 +437,10 @@ class Network(pulumi.ComponentResource):
         self.flow_log_group_name = log_group.name
 
     def _build_s3_endpoint(self) -> None:
-        region = aws.get_region().region
         self.s3_endpoint = aws.ec2.VpcEndpoint(
             f"{self._name}-s3-endpoint",
             vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{region}.s3",
+            service_name=f"com.amazonaws.{self._region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=self.private_route_table_ids,
             tags=self._tags(f"{self._name}-s3"),

@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -31,11 +31,11 @@ import pulumi_aws as aws
 from components.config import (
     CORS_METHODS,
     SSE_ALGORITHMS,
+    SseAlgorithm,
     check_cors_origin,
     check_kms_key_arn,
 )
 
-SseAlgorithm = Literal["AES256", "aws:kms"]
 SSE_HEADER = "s3:x-amz-server-side-encryption"
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 # Every source bucket writes its access logs under this prefix, in a folder of its own name.

@@ -49,6 +49,7 @@ from components.config import (
     MAX_MONITOR_SCHEDULE_MINUTES,
     MIN_LAMBDA_MEMORY_MB,
     check_site_url,
+    is_email_address,
 )
 from components.lambda_parts import (
     ENDPOINT_TYPES,
@@ -230,7 +231,7 @@ class UptimeMonitorArgs:
                 f"timeout_seconds {self.timeout_seconds} need {needed} s per run, more than "
                 f"Lambda's {MAX_LAMBDA_TIMEOUT_SECONDS} s; raise max_workers"
             )
-        if self.alert_email is not None and "@" not in self.alert_email:
+        if self.alert_email is not None and not is_email_address(self.alert_email):
             raise ValueError(f"alert_email: {self.alert_email!r} is not an email address")
         if self.authorization not in AUTHORIZATIONS:
             raise ValueError(

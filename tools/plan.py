@@ -16,7 +16,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from components.config import SettingsError
 from tools.offline import ConfigFileError, Plan, ProgramFailed, run_program, walk_tree
 from tools.policy_gate import PolicyGateError, check_plan, load_policy_config
 
@@ -34,7 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ProgramFailed as failure:
-        if isinstance(failure.__cause__, SettingsError | ValueError):
+        # Invalid settings (SettingsError) or Args a component refused: both are ValueErrors.
+        if isinstance(failure.__cause__, ValueError):
             print(f"error: {failure.__cause__}", file=sys.stderr)
             return 2
         raise
