@@ -420,3 +420,23 @@ def test_loopback_target_is_refused_without_connecting_when_loopback_is_not_allo
     assert "loopback address 127.0.0.1" in result.detail
     assert connector.addresses == []
     assert server.log.paths == []
+
+
+def test_a_resolver_that_never_answers_cannot_outlast_the_deadline():
+    release = threading.Event()
+    answered = threading.Event()
+
+    def hung_resolver(host: str, port: int) -> list[IPAddress]:
+        release.wait(timeout=10)
+        answered.set()
+        return [ipaddress.ip_address("192.0.2.10")]  # never contacted: the check has given up
+
+    checker = HttpChecker(SsrfGuard(resolver=hung_resolver), timeout_seconds=0.2)
+    try:
+        result = checker.check(Site("https://hung-dns.test/"))
+        # The check returned while the lookup was still hanging, and said why.
+        assert not answered.is_set()
+        assert result.outcome is Outcome.DNS_FAILURE
+        assert "no answer within" in result.detail
+    finally:
+        release.set()

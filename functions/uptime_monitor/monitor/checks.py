@@ -117,7 +117,8 @@ class _PinnedConnection(http.client.HTTPConnection):
 
 class _Watchdog:
     """Shuts the connection down at the deadline: a server dripping one byte at a time stays
-    within every socket timeout, so only this bounds a whole check (DNS lookup excepted)."""
+    within every socket timeout, so only this bounds a whole check (the SSRF guard bounds the DNS
+    lookup)."""
 
     def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
         self.fired = False
@@ -187,7 +188,7 @@ class HttpChecker:
         url = site.url
         for _hop in range(self._max_redirects + 1):
             try:
-                target = self._guard.validate(url)
+                target = self._guard.validate(url, timeout=deadline.remaining())
                 response = self._fetch(target, deadline, started)
             except TargetRefused as error:
                 return CheckResult(site.url, Outcome.BLOCKED, str(error))

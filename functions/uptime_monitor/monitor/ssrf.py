@@ -10,6 +10,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -175,6 +176,11 @@ def refusal_reason(address: IPAddress, *, allow_loopback: bool = False) -> str |
     return None
 
 
+# getaddrinfo has no timeout of its own: a lookup that must respect a deadline runs here and is
+# abandoned (left to finish in the background) when the deadline comes first.
+_LOOKUPS = ThreadPoolExecutor(max_workers=16, thread_name_prefix="dns-lookup")
+
+
 class SsrfGuard:
     """Validates a URL and every address its host resolves to; refuses internal targets."""
 
@@ -185,9 +191,10 @@ class SsrfGuard:
         self.allow_loopback = allow_loopback
         self._resolver = resolver
 
-    def validate(self, url: str) -> Target:
+    def validate(self, url: str, timeout: float | None = None) -> Target:
+        """The target, its host resolved within `timeout` seconds (None: no limit)."""
         parsed = parse_target_url(url)
-        addresses = self._addresses(parsed)
+        addresses = self._addresses(parsed, timeout)
         for address in addresses:
             reason = refusal_reason(address, allow_loopback=self.allow_loopback)
             if reason is not None:
@@ -201,14 +208,22 @@ class SsrfGuard:
             addresses=addresses,
         )
 
-    def _addresses(self, parsed: ParsedUrl) -> tuple[IPAddress, ...]:
+    def _addresses(self, parsed: ParsedUrl, timeout: float | None) -> tuple[IPAddress, ...]:
         literal = literal_address(parsed.host)
         if literal is not None:
             return (literal,)
         try:
-            resolved = tuple(self._resolver(parsed.host, parsed.port))
+            resolved = tuple(self._resolve(parsed, timeout))
         except (OSError, UnicodeError) as error:
             raise ResolutionFailed(parsed.host, str(error)) from error
         if not resolved:
             raise ResolutionFailed(parsed.host, "no addresses")
         return resolved
+
+    def _resolve(self, parsed: ParsedUrl, timeout: float | None) -> Sequence[IPAddress]:
+        if timeout is None:
+            return self._resolver(parsed.host, parsed.port)
+        lookup = _LOOKUPS.submit(self._resolver, parsed.host, parsed.port)
+        if not wait([lookup], timeout=timeout).done:
+            raise ResolutionFailed(parsed.host, f"no answer within {timeout:g} s")
+        return lookup.result()
