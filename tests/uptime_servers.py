@@ -171,16 +171,8 @@ def serve(
     server = LoopbackHTTPServer(routes)
     if tls_context is not None:
         server.socket = tls_context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.daemon = True
-    thread.start()
-    try:
+    with _running(server):
         yield server
-    finally:
-        server.stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 class LoopbackTCPServer(socketserver.ThreadingTCPServer):
@@ -214,11 +206,18 @@ def serve_tcp(
     behaviour: Callable[[socket.socket, threading.Event], None],
 ) -> Iterator[LoopbackTCPServer]:
     server = LoopbackTCPServer(behaviour)
+    with _running(server):
+        yield server
+
+
+@contextmanager
+def _running(server: LoopbackHTTPServer | LoopbackTCPServer) -> Iterator[None]:
+    """Serve on a background thread until the block ends, then stop and wait for it."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True
     thread.start()
     try:
-        yield server
+        yield
     finally:
         server.stopping.set()
         server.shutdown()
