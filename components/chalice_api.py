@@ -28,12 +28,6 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.config import (
-    LOG_RETENTION_DAYS,
-    MAX_API_TIMEOUT_SECONDS,
-    MAX_LAMBDA_MEMORY_MB,
-    MIN_LAMBDA_MEMORY_MB,
-)
 from components.lambda_parts import (
     ENDPOINT_TYPES,
     EndpointType,
@@ -59,6 +53,12 @@ from components.packaging import (
     LAMBDA_ARCHITECTURE_X86_64,
     LAMBDA_ARCHITECTURES,
     build_chalice_archive,
+)
+from components.shared import (
+    LOG_RETENTION_DAYS,
+    MAX_API_TIMEOUT_SECONDS,
+    MAX_LAMBDA_MEMORY_MB,
+    MIN_LAMBDA_MEMORY_MB,
 )
 
 MIN_MEMORY_MB = MIN_LAMBDA_MEMORY_MB
@@ -254,3 +254,11 @@ class ChaliceApi(pulumi.ComponentResource):
                 "log_group_name": self.log_group_name,
             }
         )
+
+    def exports(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+        """The stack outputs of the API, each name starting with `prefix` (like `md5Api`)."""
+        return {
+            f"{prefix}Url": self.url,
+            f"{prefix}FunctionName": self.function_name,
+            f"{prefix}LogGroupName": self.log_group_name,
+        }

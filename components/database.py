@@ -12,28 +12,71 @@ managed by RDS in Secrets Manager unless a Pulumi secret is given, and it stays 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from components.config import (
-    MAX_BACKUP_RETENTION_DAYS,
-    MAX_DB_STORAGE_GB,
-    MIN_BACKUP_RETENTION_DAYS,
-    MIN_DB_STORAGE_GB,
-    check_db_name,
-    check_db_username,
-    check_engine_version,
-    check_instance_class,
-    mysql_family,
-)
+from components.shared import MYSQL_PORT
 
-MYSQL_PORT = 3306
+# RDS for MySQL major versions this project supports, with the parameter group family of each.
+MYSQL_FAMILIES = {"8.0": "mysql8.0", "8.4": "mysql8.4"}
+MIN_BACKUP_RETENTION_DAYS = 1
+MAX_BACKUP_RETENTION_DAYS = 35  # the most RDS keeps automated backups
+# gp3 storage for RDS for MySQL: 20 GiB to 64 TiB.
+MIN_DB_STORAGE_GB = 20
+MAX_DB_STORAGE_GB = 65536
+_ENGINE_VERSION = re.compile(r"^(\d+\.\d+)(\.\d+)?$")
+_INSTANCE_CLASS = re.compile(r"^db\.[a-z0-9]+\.[a-z0-9]+$")
+_DB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+_DB_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
+
 # RDS for MySQL can export error, general, slowquery, audit and iam-db-auth-error; the notes'
 # operators need the first and the slow queries (general logs every statement: too costly).
 CLOUDWATCH_LOG_EXPORTS = ("error", "slowquery")
+
+
+def check_engine_version(version: str) -> str | None:
+    match = _ENGINE_VERSION.match(version)
+    if match is None or match.group(1) not in MYSQL_FAMILIES:
+        return f"must be a MySQL version of a supported major ({', '.join(MYSQL_FAMILIES)}), like 8.0 or 8.0.40"
+    return None
+
+
+def mysql_family(version: str) -> str:
+    """The DB parameter group family of a MySQL engine version (`8.0.40` -> `mysql8.0`)."""
+    return MYSQL_FAMILIES[".".join(version.split(".")[:2])]
+
+
+def check_instance_class(value: str) -> str | None:
+    if _INSTANCE_CLASS.match(value):
+        return None
+    return "must be an RDS instance class like db.t3.micro"
+
+
+def check_db_name(value: str) -> str | None:
+    if _DB_NAME.match(value):
+        return None
+    return "must start with a letter and hold only letters, digits and _ (at most 64)"
+
+
+def check_db_username(value: str) -> str | None:
+    if not _DB_USERNAME.match(value):
+        return "must start with a letter and hold only letters, digits and _ (at most 16)"
+    if value.lower() == "rdsadmin":
+        return "is reserved by RDS"
+    return None
+
+
+def check_db_password(value: str) -> str | None:
+    """RDS for MySQL master passwords: 8 to 41 printable ASCII, without / " @ or spaces."""
+    if not 8 <= len(value) <= 41:
+        return "must be 8 to 41 characters long"
+    if any(not 33 <= ord(char) <= 126 or char in '/"@' for char in value):
+        return 'must be printable ASCII without /, ", @ or spaces'
+    return None
 
 
 @dataclass(frozen=True)
@@ -54,9 +97,10 @@ class DatabaseArgs:
     - `kms_key_id`: a customer managed key for storage; None = the account's `aws/rds` key.
     """
 
-    subnet_ids: Sequence[pulumi.Input[str]]
-    subnet_availability_zones: Sequence[str]
-    security_group_ids: Sequence[pulumi.Input[str]]
+    # Wired from the network (stack settings leave them empty).
+    subnet_ids: Sequence[pulumi.Input[str]] = ()
+    subnet_availability_zones: Sequence[str] = ()
+    security_group_ids: Sequence[pulumi.Input[str]] = ()
     engine_version: str = "8.0"
     instance_class: str = "db.t3.micro"
     allocated_storage_gb: int = 20
@@ -221,3 +265,18 @@ class Database(pulumi.ComponentResource):
                 "parameter_group_name": self.parameter_group_name,
             }
         )
+
+    def exports(self) -> dict[str, pulumi.Input[object]]:
+        """The stack outputs of the database: where it is and who logs in, never a password."""
+        outputs: dict[str, pulumi.Input[object]] = {
+            "dbEndpoint": self.endpoint,
+            "dbAddress": self.address,
+            "dbPort": self.port,
+            "dbName": self.db_name,
+            "dbUsername": self.username,
+        }
+        # Where RDS keeps the generated password (an ARN, not the password); absent with a
+        # password of our own.
+        if self.secret_arn is not None:
+            outputs["dbSecretArn"] = self.secret_arn
+        return outputs

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.config import EFS_PERFORMANCE_MODES, EFS_THROUGHPUT_MODES
-
+EFS_PERFORMANCE_MODES = ("generalPurpose", "maxIO")
+EFS_THROUGHPUT_MODES = ("bursting", "elastic", "provisioned")
 # The notes' recommended NFS options, then AWS's: hard mounts and a new source port on reconnect.
 MOUNT_OPTIONS = "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport"
 IA_TRANSITIONS = (
@@ -46,8 +46,9 @@ class FileSystemArgs:
     - `kms_key_id`: a customer managed key; None = the account's `aws/elasticfilesystem` key.
     """
 
-    subnet_ids: Sequence[pulumi.Input[str]]
-    security_group_ids: Sequence[pulumi.Input[str]]
+    # Wired from the network (stack settings leave them empty).
+    subnet_ids: Sequence[pulumi.Input[str]] = ()
+    security_group_ids: Sequence[pulumi.Input[str]] = ()
     performance_mode: str = "generalPurpose"
     throughput_mode: str = "elastic"
     provisioned_throughput_mibps: float | None = None
@@ -207,3 +208,12 @@ class FileSystem(pulumi.ComponentResource):
                 "access_point_fstab_line": self.access_point_fstab_line,
             }
         )
+
+    def exports(self) -> dict[str, pulumi.Input[str]]:
+        """The stack outputs of the file system."""
+        return {
+            "fileSystemId": self.file_system_id,
+            "fileSystemDnsName": self.dns_name,
+            "fileSystemAccessPointId": self.access_point_id,
+            "fileSystemFstabLine": self.fstab_line,
+        }

@@ -9,6 +9,8 @@ keeps its own resource names; tags get `Name` = the resource's name, as everywhe
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,8 +19,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.config import MAX_API_THROTTLE_BURST_LIMIT, MAX_API_THROTTLE_RATE_LIMIT
 from components.packaging import LAMBDA_PYTHON_RUNTIME, Archive
+from components.shared import MAX_API_THROTTLE_BURST_LIMIT, MAX_API_THROTTLE_RATE_LIMIT
 
 MAX_FUNCTION_NAME_LENGTH = 64
 FUNCTION_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -28,6 +30,7 @@ LAMBDA_SERVICE = "lambda.amazonaws.com"
 API_GATEWAY_SERVICE = "apigateway.amazonaws.com"
 EndpointType = Literal["EDGE", "REGIONAL"]
 ENDPOINT_TYPES: tuple[EndpointType, ...] = ("EDGE", "REGIONAL")
+PROXY_PATH_PART = "{proxy+}"
 
 
 def check_function_name(function_name: str, argument: str) -> None:
@@ -232,3 +235,86 @@ def throttled_stage(
         opts=child,
     )
     return stage
+
+
+def proxy_rest_api(
+    prefix: str,
+    function: aws.lambda_.Function,
+    *,
+    api_name: str,
+    description: str,
+    endpoint_type: EndpointType,
+    authorization: str,
+    stage_name: str,
+    throttle_rate_limit: float,
+    throttle_burst_limit: int,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.apigateway.Stage:
+    """The REST API Zappa creates for a WSGI app: `/` and `/{proxy+}`, method ANY, each an
+    `aws_proxy` integration with `function` (the app routes by path); published as a throttled
+    stage. Returns the stage."""
+    child = pulumi.ResourceOptions(parent=parent)
+    rest_api = aws.apigateway.RestApi(
+        f"{prefix}-rest-api",
+        name=api_name,
+        description=description,
+        endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(types=endpoint_type),
+        tags=named_tags(tags, f"{prefix}-rest-api"),
+        opts=child,
+    )
+    proxy = aws.apigateway.Resource(
+        f"{prefix}-proxy-resource",
+        rest_api=rest_api.id,
+        parent_id=rest_api.root_resource_id,
+        path_part=PROXY_PATH_PART,
+        opts=child,
+    )
+    routes: list[pulumi.Resource] = []
+    for route, resource_id in (("root", rest_api.root_resource_id), ("proxy", proxy.id)):
+        method = aws.apigateway.Method(
+            f"{prefix}-{route}-method",
+            rest_api=rest_api.id,
+            resource_id=resource_id,
+            http_method="ANY",
+            authorization=authorization,
+            opts=child,
+        )
+        integration = aws.apigateway.Integration(
+            f"{prefix}-{route}-integration",
+            rest_api=rest_api.id,
+            resource_id=resource_id,
+            http_method=method.http_method,
+            type="AWS_PROXY",
+            integration_http_method="POST",
+            uri=function.invoke_arn,
+            opts=child,
+        )
+        routes += [method, integration]
+    layout = {
+        "paths": ["/", f"/{PROXY_PATH_PART}"],
+        "method": "ANY",
+        "authorization": authorization,
+        "integration": "AWS_PROXY",
+    }
+    deployment = aws.apigateway.Deployment(
+        f"{prefix}-deployment",
+        rest_api=rest_api.id,
+        description="Redeployed whenever the API's methods change",
+        triggers={
+            "layout_sha256": hashlib.sha256(json.dumps(layout, sort_keys=True).encode()).hexdigest()
+        },
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=routes),
+    )
+    return throttled_stage(
+        prefix,
+        rest_api,
+        deployment,
+        function,
+        stage_name=stage_name,
+        throttle_rate_limit=throttle_rate_limit,
+        throttle_burst_limit=throttle_burst_limit,
+        permission_resource_name=f"{prefix}-api-permission",
+        tags=tags,
+        parent=parent,
+    )

@@ -9,16 +9,24 @@ default security group stripped of every rule; flow logs to CloudWatch; an S3 ga
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
-from components.config import NAT_STRATEGIES, NatStrategy
-from components.database import MYSQL_PORT
+from components.flow_logs import vpc_flow_log
+from components.shared import MYSQL_PORT, NFS_PORT, check_log_retention
+from components.subnets import subnet_layout
 
+NatStrategy = Literal["none", "single", "per-az"]
+NAT_STRATEGIES: tuple[NatStrategy, ...] = ("none", "single", "per-az")
+FlowLogTrafficType = Literal["ALL", "ACCEPT", "REJECT"]
+FLOW_LOG_TRAFFIC_TYPES: tuple[FlowLogTrafficType, ...] = ("ALL", "ACCEPT", "REJECT")
+MIN_AZ_COUNT = 2
+MAX_AZ_COUNT = 6
 ANYWHERE_IPV4 = "0.0.0.0/0"
-NFS_PORT = 2049
 SSH_PORT = 22
 HTTP_PORT = 80
 HTTPS_PORT = 443
@@ -29,39 +37,75 @@ ALL_PROTOCOLS = "-1"
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    """Inputs of `Network`. Secure by default: no SSH, no public IPs, flow logs on."""
+    """Inputs of `Network`. Secure by default: no SSH, no public IPs, flow logs on.
 
-    vpc_cidr: str
-    # One public and one private subnet block per AZ, in the same order as the AZ names.
-    availability_zones: list[str]
-    public_subnet_cidrs: list[str]
-    private_subnet_cidrs: list[str]
+    - `vpc_cidr`: a private IPv4 block between /16 and /28 (`10.0.0.0/16`).
+    - `availability_zone_count`: 2 to 6 (2); the region's first standard zones are used, unless
+      `availability_zones` names them (then their number counts).
+    - `public_subnet_prefix_length` (24) / `private_subnet_prefix_length` (20): one public and
+      one private block per AZ carved from `vpc_cidr` in order; or `public_subnet_cidrs` /
+      `private_subnet_cidrs` list the blocks, one per AZ in zone order.
+    - `nat_strategy`: `none`, `single` (default) or `per-az`.
+    - `admin_cidr`: the only source of SSH (bastion, public ACL); None = no SSH.
+    - `flow_log_retention_days` (90), `flow_log_traffic_type` (`ALL`).
+    """
+
+    vpc_cidr: str = "10.0.0.0/16"
+    availability_zone_count: int = 2
+    availability_zones: Sequence[str] = ()
+    public_subnet_prefix_length: int = 24
+    private_subnet_prefix_length: int = 20
+    public_subnet_cidrs: Sequence[str] = ()
+    private_subnet_cidrs: Sequence[str] = ()
     nat_strategy: NatStrategy = "single"
     admin_cidr: str | None = None
     enable_bastion: bool = False
     map_public_ip_on_launch: bool = False
     flow_log_retention_days: int = 90
-    flow_log_traffic_type: str = "ALL"
+    flow_log_traffic_type: FlowLogTrafficType = "ALL"
     database_port: int = MYSQL_PORT
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        zones = len(self.availability_zones)
-        if zones < 2:
-            raise ValueError(
-                f"availability_zones: {self.availability_zones!r} needs at least 2 zones"
+        zones = self.zone_count
+        if not MIN_AZ_COUNT <= zones <= MAX_AZ_COUNT:
+            given = (
+                f"availability_zones: {list(self.availability_zones)!r} names {zones} zones"
+                if self.availability_zones
+                else f"availability_zone_count: {zones}"
             )
+            raise ValueError(f"{given}; a network needs {MIN_AZ_COUNT} to {MAX_AZ_COUNT}")
         for name in ("public_subnet_cidrs", "private_subnet_cidrs"):
-            if len(getattr(self, name)) != zones:
-                raise ValueError(
-                    f"{name}: {getattr(self, name)!r} must have one block per AZ ({zones})"
-                )
+            blocks = getattr(self, name)
+            if blocks and len(blocks) != zones:
+                raise ValueError(f"{name}: {list(blocks)!r} must have one block per AZ ({zones})")
         if self.nat_strategy not in NAT_STRATEGIES:
             raise ValueError(f"nat_strategy: {self.nat_strategy!r} must be one of {NAT_STRATEGIES}")
+        if self.flow_log_traffic_type not in FLOW_LOG_TRAFFIC_TYPES:
+            raise ValueError(
+                f"flow_log_traffic_type: {self.flow_log_traffic_type!r} must be one of "
+                f"{FLOW_LOG_TRAFFIC_TYPES}"
+            )
+        if (reason := check_log_retention(self.flow_log_retention_days)) is not None:
+            raise ValueError(f"flow_log_retention_days: {self.flow_log_retention_days} {reason}")
         if self.admin_cidr is not None and ipaddress.ip_network(self.admin_cidr).prefixlen == 0:
             raise ValueError(f"admin_cidr: {self.admin_cidr!r} would open SSH to the internet")
         if self.enable_bastion and self.admin_cidr is None:
             raise ValueError("enable_bastion: True needs admin_cidr, the only source of SSH")
+        self.subnet_layout()  # raises SubnetsDoNotFit when the blocks do not fit
+
+    @property
+    def zone_count(self) -> int:
+        return len(self.availability_zones) or self.availability_zone_count
+
+    def subnet_layout(self) -> tuple[list[str], list[str]]:
+        """The public and private subnet blocks, one of each per AZ, in AZ order."""
+        return subnet_layout(
+            self.vpc_cidr,
+            self.zone_count,
+            public=(self.public_subnet_prefix_length, self.public_subnet_cidrs),
+            private=(self.private_subnet_prefix_length, self.private_subnet_cidrs),
+        )
 
 
 def availability_zone_names(count: int) -> list[str]:
@@ -72,7 +116,7 @@ def availability_zone_names(count: int) -> list[str]:
     )
     if len(zones.names) < count:
         raise ValueError(
-            f"availabilityZoneCount = {count} but the region has only {len(zones.names)} "
+            f"availability_zone_count: {count} but the region has only {len(zones.names)} "
             f"available zones: {', '.join(zones.names)}"
         )
     return list(zones.names[:count])
@@ -108,7 +152,10 @@ class Network(pulumi.ComponentResource):
             opts=self._child,
         )
         self.vpc_id = self.vpc.id
-        self.availability_zones = list(args.availability_zones)
+        self.availability_zones = list(args.availability_zones) or availability_zone_names(
+            args.availability_zone_count
+        )
+        self._public_subnet_cidrs, self._private_subnet_cidrs = args.subnet_layout()
         self._build_subnets()
         self._build_routing()
         self._build_network_acls()
@@ -133,6 +180,17 @@ class Network(pulumi.ComponentResource):
             }
         )
 
+    def exports(self) -> dict[str, pulumi.Input[object]]:
+        """The stack outputs of the network."""
+        return {
+            "vpcId": self.vpc_id,
+            "availabilityZones": self.availability_zones,
+            "publicSubnetIds": self.public_subnet_ids,
+            "privateSubnetIds": self.private_subnet_ids,
+            "natGatewayCount": len(self.nat_gateway_ids),
+            "flowLogGroupName": self.flow_log_group_name,
+        }
+
     def _tags(self, name: str) -> dict[str, str]:
         return {**self._args.tags, "Name": name}
 
@@ -149,7 +207,7 @@ class Network(pulumi.ComponentResource):
                 opts=self._child,
             )
             for index, (zone, cidr) in enumerate(
-                zip(args.availability_zones, args.public_subnet_cidrs, strict=True)
+                zip(self.availability_zones, self._public_subnet_cidrs, strict=True)
             )
         ]
         self.private_subnets = [
@@ -163,7 +221,7 @@ class Network(pulumi.ComponentResource):
                 opts=self._child,
             )
             for index, (zone, cidr) in enumerate(
-                zip(args.availability_zones, args.private_subnet_cidrs, strict=True)
+                zip(self.availability_zones, self._private_subnet_cidrs, strict=True)
             )
         ]
         self.public_subnet_ids = [subnet.id for subnet in self.public_subnets]
@@ -379,60 +437,14 @@ class Network(pulumi.ComponentResource):
         )
 
     def _build_flow_logs(self) -> None:
-        args, name = self._args, self._name
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-flow-logs",
-            retention_in_days=args.flow_log_retention_days,
-            tags=self._tags(f"{name}-flow-logs"),
-            opts=self._child,
-        )
-        identity = aws.get_caller_identity()
-        region = self._region
-        role = aws.iam.Role(
-            f"{name}-flow-logs-role",
-            assume_role_policy=pulumi.Output.json_dumps(
-                _service_trust_policy(
-                    "vpc-flow-logs.amazonaws.com",
-                    account_id=identity.account_id,
-                    source_arn=f"arn:aws:ec2:{region}:{identity.account_id}:vpc-flow-log/*",
-                )
-            ),
-            tags=self._tags(f"{name}-flow-logs"),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(
-            f"{name}-flow-logs-write",
-            role=role.id,
-            policy=pulumi.Output.json_dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "WriteFlowLogsToThisGroupOnly",
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogStream",
-                                "logs:PutLogEvents",
-                                "logs:DescribeLogGroups",
-                                "logs:DescribeLogStreams",
-                            ],
-                            "Resource": [log_group.arn, pulumi.Output.concat(log_group.arn, ":*")],
-                        }
-                    ],
-                }
-            ),
-            opts=self._child,
-        )
-        aws.ec2.FlowLog(
-            f"{name}-flow-log",
-            vpc_id=self.vpc.id,
-            traffic_type=args.flow_log_traffic_type,
-            log_destination_type="cloud-watch-logs",
-            log_destination=log_group.arn,
-            iam_role_arn=role.arn,
-            max_aggregation_interval=60,
-            tags=self._tags(f"{name}-flow-log"),
-            opts=self._child,
+        log_group = vpc_flow_log(
+            self._name,
+            self.vpc.id,
+            region=self._region,
+            retention_days=self._args.flow_log_retention_days,
+            traffic_type=self._args.flow_log_traffic_type,
+            tags=self._args.tags,
+            parent=self,
         )
         self.flow_log_group_name = log_group.name
 
@@ -459,22 +471,4 @@ def _acl_rule(
         "cidr_block": cidr,
         "from_port": from_port,
         "to_port": to_port,
-    }
-
-
-def _service_trust_policy(service: str, *, account_id: str, source_arn: str) -> dict:
-    """A trust policy letting one AWS service assume the role, for this account only."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": source_arn},
-                },
-            }
-        ],
     }

@@ -27,8 +27,8 @@ from typing import Any
 from chalice.app import Chalice, ChaliceAuthorizer, IAMAuthorizer
 from chalice.deploy.swagger import SwaggerGenerator
 
-from components.config import API_AUTHORIZATIONS as AUTHORIZATIONS
-from components.config import ApiAuthorization as Authorization
+from components.shared import API_AUTHORIZATIONS as AUTHORIZATIONS
+from components.shared import ApiAuthorization as Authorization
 
 # Stands for the Lambda function's invoke ARN until it is known; a plain JSON string.
 INVOKE_ARN_PLACEHOLDER = "${api_handler_invoke_arn}"

@@ -23,19 +23,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
 
-from components.config import (
-    CORS_METHODS,
-    SSE_ALGORITHMS,
-    SseAlgorithm,
-    check_cors_origin,
-    check_kms_key_arn,
-)
-
+SseAlgorithm = Literal["AES256", "aws:kms"]
+SSE_ALGORITHMS: tuple[SseAlgorithm, ...] = ("AES256", "aws:kms")
+CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+$")
+_ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
 SSE_HEADER = "s3:x-amz-server-side-encryption"
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 # Every source bucket writes its access logs under this prefix, in a folder of its own name.
@@ -43,6 +40,18 @@ ACCESS_LOG_PREFIX = "access-logs/"
 # S3 bucket names are at most 63 characters; the provider appends 26 to a `bucket_prefix`.
 MAX_BUCKET_PREFIX_LENGTH = 37
 _BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def check_kms_key_arn(value: str) -> str | None:
+    return None if _KMS_KEY_ARN.match(value) else "is not a KMS key or alias ARN"
+
+
+def check_cors_origin(value: str) -> str | None:
+    if value == "*":
+        return "would let every website use the bucket; list your own sites' origins (lesson 14)"
+    if not _ORIGIN.match(value):
+        return "must be an origin like https://www.example.com (scheme, host, optional port)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -446,6 +455,10 @@ class EncryptedBucket(pulumi.ComponentResource):
                 "regional_domain_name": self.regional_domain_name,
             }
         )
+
+    def exports(self, prefix: str) -> dict[str, pulumi.Input[str]]:
+        """The stack outputs of the bucket, each name starting with `prefix` (like `media`)."""
+        return {f"{prefix}BucketName": self.bucket_name}
 
     @property
     def receives_access_logs(self) -> bool:

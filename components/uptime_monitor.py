@@ -30,27 +30,14 @@ What it builds:
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import json
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.config import (
-    LOG_RETENTION_DAYS,
-    MAX_API_TIMEOUT_SECONDS,
-    MAX_LAMBDA_MEMORY_MB,
-    MAX_MONITOR_SCHEDULE_MINUTES,
-    MIN_LAMBDA_MEMORY_MB,
-    check_site_url,
-    is_email_address,
-)
 from components.lambda_parts import (
     ENDPOINT_TYPES,
     EndpointType,
@@ -58,27 +45,44 @@ from components.lambda_parts import (
     check_throttle_limits,
     function_logs_and_role,
     named_tags,
+    proxy_rest_api,
     python_function,
-    throttled_stage,
 )
 from components.openapi import AUTHORIZATIONS, Authorization
 from components.packaging import (
     BUILD_DIR,
     LAMBDA_ARCHITECTURE_X86_64,
     LAMBDA_ARCHITECTURES,
-    PROJECT_DIR,
     Archive,
     build_function_archive,
 )
+from components.shared import (
+    LOG_RETENTION_DAYS,
+    MAX_API_TIMEOUT_SECONDS,
+    MAX_LAMBDA_MEMORY_MB,
+    MIN_LAMBDA_MEMORY_MB,
+    is_email_address,
+)
+from components.uptime_parts import (
+    FUNCTION_DIR,
+    MAX_LAMBDA_TIMEOUT_SECONDS,
+    METRICS_NAMESPACE,
+    Site,
+    check_site_url,
+    dashboard_body,
+    module_constants,
+    schedule_expression,
+    scheduled_timeout_needed,
+    scheduled_timeout_seconds,
+    site_url,
+)
 
-FUNCTION_DIR = PROJECT_DIR / "functions" / "uptime_monitor"
 HTTP_HANDLER = "monitor.http_handler.handler"
 SCHEDULED_HANDLER = "monitor.scheduled_handler.handler"
 EVENTS_SERVICE = "events.amazonaws.com"
-# Lambda's longest timeout.
-MAX_LAMBDA_TIMEOUT_SECONDS = 900
-# Time a scheduled run needs besides the checks themselves: start, DynamoDB, SNS.
-SCHEDULED_MARGIN_SECONDS = 30
+MAX_SCHEDULE_MINUTES = 1440  # once a day
+MAX_FAILURE_THRESHOLD = 10
+MAX_WORKERS = 64
 # Time POST /ping needs besides its one check; never above API Gateway's 29 s.
 HTTP_MARGIN_SECONDS = 4
 TABLE_HASH_KEY = "pk"
@@ -87,7 +91,6 @@ TABLE_TTL_ATTRIBUTE = "expires_at"
 HTTP_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 SCHEDULED_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 SCHEDULED_TOPIC_ACTIONS = ("sns:Publish",)
-PROXY_PATH_PART = "{proxy+}"
 
 TOPIC_SSE_DECISION = (
     "The alert topic is not encrypted at rest. The AWS-managed key alias/aws/sns has a key "
@@ -102,60 +105,12 @@ TOPIC_SSE_DECISION = (
 )
 
 
-def _module_constants(path: Path, names: Sequence[str]) -> dict[str, Any]:
-    """Literal module-level constants of a function's source file, read without importing it
-    (the function's package is not importable from the program, and must not be imported)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: dict[str, Any] = {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name) and target.id in names:
-                found[target.id] = ast.literal_eval(node.value)
-    missing = sorted(set(names) - set(found))
-    if missing:
-        raise LookupError(f"{path} no longer defines {', '.join(missing)}")
-    return found
-
-
-_METRICS = _module_constants(
-    FUNCTION_DIR / "monitor" / "metrics.py",
-    ("DEFAULT_NAMESPACE", "SITE_DIMENSION", "UP_METRIC", "LATENCY_METRIC"),
-)
-_MONITOR_CONFIG = _module_constants(
+_MONITOR_CONFIG = module_constants(
     FUNCTION_DIR / "monitor" / "config.py",
     ("MAX_TIMEOUT_SECONDS", "MIN_HISTORY_TTL_HOURS"),
 )
-METRICS_NAMESPACE: str = _METRICS["DEFAULT_NAMESPACE"]
-SITE_DIMENSION: str = _METRICS["SITE_DIMENSION"]
-UP_METRIC: str = _METRICS["UP_METRIC"]
-LATENCY_METRIC: str = _METRICS["LATENCY_METRIC"]
 MAX_CHECK_TIMEOUT_SECONDS = int(_MONITOR_CONFIG["MAX_TIMEOUT_SECONDS"])
 MIN_HISTORY_TTL_HOURS = int(_MONITOR_CONFIG["MIN_HISTORY_TTL_HOURS"])
-
-Site = str | Mapping[str, Any]
-
-
-def site_url(site: Site) -> str:
-    return site if isinstance(site, str) else str(site.get("url", ""))
-
-
-def schedule_expression(minutes: int) -> str:
-    """EventBridge's rate expression: `rate(1 minute)`, `rate(5 minutes)`."""
-    return f"rate({minutes} minute{'' if minutes == 1 else 's'})"
-
-
-def scheduled_timeout_needed(site_count: int, max_workers: int, check_timeout: int) -> int:
-    """Seconds a scheduled run may take: every batch of checks at its deadline, plus a margin."""
-    batches = math.ceil(max(site_count, 1) / max_workers)
-    return batches * check_timeout + SCHEDULED_MARGIN_SECONDS
-
-
-def scheduled_timeout_seconds(site_count: int, max_workers: int, check_timeout: int) -> int:
-    return min(
-        scheduled_timeout_needed(site_count, max_workers, check_timeout),
-        MAX_LAMBDA_TIMEOUT_SECONDS,
-    )
 
 
 @dataclass(frozen=True)
@@ -203,20 +158,25 @@ class UptimeMonitorArgs:
         duplicates = sorted({url for url in urls if urls.count(url) > 1})
         if duplicates:
             raise ValueError(f"sites: {duplicates!r} are listed more than once")
-        if not 1 <= self.schedule_minutes <= MAX_MONITOR_SCHEDULE_MINUTES:
+        if not 1 <= self.schedule_minutes <= MAX_SCHEDULE_MINUTES:
             raise ValueError(
                 f"schedule_minutes: {self.schedule_minutes!r} must be between 1 and "
-                f"{MAX_MONITOR_SCHEDULE_MINUTES}"
+                f"{MAX_SCHEDULE_MINUTES}"
             )
-        if self.failure_threshold < 1:
-            raise ValueError(f"failure_threshold: {self.failure_threshold!r} must be at least 1")
+        if not 1 <= self.failure_threshold <= MAX_FAILURE_THRESHOLD:
+            raise ValueError(
+                f"failure_threshold: {self.failure_threshold!r} must be between 1 and "
+                f"{MAX_FAILURE_THRESHOLD}"
+            )
         if not 1 <= self.timeout_seconds <= MAX_CHECK_TIMEOUT_SECONDS:
             raise ValueError(
                 f"timeout_seconds: {self.timeout_seconds!r} must be between 1 and "
                 f"{MAX_CHECK_TIMEOUT_SECONDS} (POST /ping must answer within API Gateway's 29 s)"
             )
-        if self.max_workers < 1:
-            raise ValueError(f"max_workers: {self.max_workers!r} must be at least 1")
+        if not 1 <= self.max_workers <= MAX_WORKERS:
+            raise ValueError(
+                f"max_workers: {self.max_workers!r} must be between 1 and {MAX_WORKERS}"
+            )
         if self.max_redirects < 0:
             raise ValueError(f"max_redirects: {self.max_redirects!r} must be 0 or more")
         if self.history_ttl_hours < MIN_HISTORY_TTL_HOURS:
@@ -394,6 +354,7 @@ class UptimeMonitor(pulumi.ComponentResource):
         }
         handlers = {"http": HTTP_HANDLER, "scheduled": SCHEDULED_HANDLER}
         functions: dict[str, aws.lambda_.Function] = {}
+        log_group_names: dict[str, pulumi.Output[str]] = {}
         for role_name, function_name in function_names.items():
             logs_and_role = function_logs_and_role(
                 f"{name}-{role_name}",
@@ -404,6 +365,7 @@ class UptimeMonitor(pulumi.ComponentResource):
                 parent=self,
                 extra_statements=statements[role_name],
             )
+            log_group_names[role_name] = logs_and_role.log_group.name
             functions[role_name] = python_function(
                 f"{name}-{role_name}-function",
                 function_name,
@@ -421,7 +383,19 @@ class UptimeMonitor(pulumi.ComponentResource):
             )
         http_function, scheduled_function = functions["http"], functions["scheduled"]
 
-        stage = self._rest_api(name, args, function_names["http"], http_function)
+        stage = proxy_rest_api(
+            name,
+            http_function,
+            api_name=function_names["http"],
+            description="The uptime monitor's Flask app (/ping, status page, status API)",
+            endpoint_type=args.endpoint_type,
+            authorization=args.authorization,
+            stage_name=args.stage_name,
+            throttle_rate_limit=args.throttle_rate_limit,
+            throttle_burst_limit=args.throttle_burst_limit,
+            tags=args.tags,
+            parent=self,
+        )
         rule = self._schedule(name, args, scheduled_function)
         dashboard = self._dashboard(name, args, stack, scheduled_function)
         aws.cloudwatch.MetricAlarm(
@@ -451,6 +425,8 @@ class UptimeMonitor(pulumi.ComponentResource):
         self.http_function_name = http_function.name
         self.scheduled_function_name = scheduled_function.name
         self.schedule_rule_name = rule.name
+        self.http_log_group_name = log_group_names["http"]
+        self.scheduled_log_group_name = log_group_names["scheduled"]
         self.register_outputs(
             {
                 "url": self.url,
@@ -460,86 +436,24 @@ class UptimeMonitor(pulumi.ComponentResource):
                 "http_function_name": self.http_function_name,
                 "scheduled_function_name": self.scheduled_function_name,
                 "schedule_rule_name": self.schedule_rule_name,
+                "http_log_group_name": self.http_log_group_name,
+                "scheduled_log_group_name": self.scheduled_log_group_name,
                 "archive_size": self.archive_size,
             }
         )
 
-    def _rest_api(
-        self,
-        name: str,
-        args: UptimeMonitorArgs,
-        api_name: str,
-        function: aws.lambda_.Function,
-    ) -> aws.apigateway.Stage:
-        """The REST API Zappa would create: `/` and `/{proxy+}`, ANY, aws_proxy to Flask."""
-        child = pulumi.ResourceOptions(parent=self)
-        rest_api = aws.apigateway.RestApi(
-            f"{name}-rest-api",
-            name=api_name,
-            description="The uptime monitor's Flask app (/ping, status page, status API)",
-            endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
-                types=args.endpoint_type
-            ),
-            tags=named_tags(args.tags, f"{name}-rest-api"),
-            opts=child,
-        )
-        proxy = aws.apigateway.Resource(
-            f"{name}-proxy-resource",
-            rest_api=rest_api.id,
-            parent_id=rest_api.root_resource_id,
-            path_part=PROXY_PATH_PART,
-            opts=child,
-        )
-        routes: list[pulumi.Resource] = []
-        for route, resource_id in (("root", rest_api.root_resource_id), ("proxy", proxy.id)):
-            method = aws.apigateway.Method(
-                f"{name}-{route}-method",
-                rest_api=rest_api.id,
-                resource_id=resource_id,
-                http_method="ANY",
-                authorization=args.authorization,
-                opts=child,
-            )
-            integration = aws.apigateway.Integration(
-                f"{name}-{route}-integration",
-                rest_api=rest_api.id,
-                resource_id=resource_id,
-                http_method=method.http_method,
-                type="AWS_PROXY",
-                integration_http_method="POST",
-                uri=function.invoke_arn,
-                opts=child,
-            )
-            routes += [method, integration]
-        layout = {
-            "paths": ["/", f"/{PROXY_PATH_PART}"],
-            "method": "ANY",
-            "authorization": args.authorization,
-            "integration": "AWS_PROXY",
+    def exports(self) -> dict[str, pulumi.Input[str]]:
+        """The stack outputs operators and runbooks use."""
+        return {
+            "monitorUrl": self.url,
+            "alertTopicArn": self.topic_arn,
+            "monitorTableName": self.table_name,
+            "monitorDashboardName": self.dashboard_name,
+            "monitorHttpFunctionName": self.http_function_name,
+            "monitorScheduledFunctionName": self.scheduled_function_name,
+            "monitorHttpLogGroupName": self.http_log_group_name,
+            "monitorScheduledLogGroupName": self.scheduled_log_group_name,
         }
-        deployment = aws.apigateway.Deployment(
-            f"{name}-deployment",
-            rest_api=rest_api.id,
-            description="Redeployed whenever the API's methods change",
-            triggers={
-                "layout_sha256": hashlib.sha256(
-                    json.dumps(layout, sort_keys=True).encode()
-                ).hexdigest()
-            },
-            opts=pulumi.ResourceOptions(parent=self, depends_on=routes),
-        )
-        return throttled_stage(
-            name,
-            rest_api,
-            deployment,
-            function,
-            stage_name=args.stage_name,
-            throttle_rate_limit=args.throttle_rate_limit,
-            throttle_burst_limit=args.throttle_burst_limit,
-            permission_resource_name=f"{name}-api-permission",
-            tags=args.tags,
-            parent=self,
-        )
 
     def _schedule(
         self, name: str, args: UptimeMonitorArgs, function: aws.lambda_.Function
@@ -585,66 +499,3 @@ class UptimeMonitor(pulumi.ComponentResource):
             dashboard_body=body,
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-
-def dashboard_body(urls: Sequence[str], region: str, scheduled_function: str) -> dict[str, Any]:
-    """Per site, a latency and an availability widget (the monitor's EMF metrics); then the
-    scheduled function's invocations, errors and duration."""
-    width, height = 12, 6
-    widgets: list[dict[str, Any]] = []
-    for row, url in enumerate(urls):
-        for column, (title, metric, stat, unit_label) in enumerate(
-            (
-                ("Latency", LATENCY_METRIC, "p90", "ms"),
-                ("Availability", UP_METRIC, "Average", "fraction up"),
-            )
-        ):
-            properties: dict[str, Any] = {
-                "title": f"{title}: {url}",
-                "region": region,
-                "view": "timeSeries",
-                "stat": stat,
-                "period": 300,
-                "metrics": [[METRICS_NAMESPACE, metric, SITE_DIMENSION, url]],
-                "yAxis": {"left": {"label": unit_label, "min": 0}},
-            }
-            if metric == UP_METRIC:
-                properties["yAxis"]["left"]["max"] = 1
-            widgets.append(
-                {
-                    "type": "metric",
-                    "x": column * width,
-                    "y": row * height,
-                    "width": width,
-                    "height": height,
-                    "properties": properties,
-                }
-            )
-    widgets.append(
-        {
-            "type": "metric",
-            "x": 0,
-            "y": len(urls) * height,
-            "width": 2 * width,
-            "height": height,
-            "properties": {
-                "title": "Scheduled checks: invocations, errors, duration",
-                "region": region,
-                "view": "timeSeries",
-                "stat": "Sum",
-                "period": 300,
-                "metrics": [
-                    ["AWS/Lambda", "Invocations", "FunctionName", scheduled_function],
-                    ["AWS/Lambda", "Errors", "FunctionName", scheduled_function],
-                    [
-                        "AWS/Lambda",
-                        "Duration",
-                        "FunctionName",
-                        scheduled_function,
-                        {"stat": "Maximum", "yAxis": "right"},
-                    ],
-                ],
-            },
-        }
-    )
-    return {"widgets": widgets}

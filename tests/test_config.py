@@ -7,13 +7,8 @@ import dataclasses
 import pytest
 import yaml
 
-from components.config import (
-    KNOWN_KEYS,
-    NetworkSettings,
-    SettingsError,
-    parse_settings,
-    subnet_layout,
-)
+from components.network import NetworkArgs
+from components.settings import KNOWN_KEYS, SettingsError, parse_settings
 from tools.offline import PROJECT_ROOT, ProgramFailed, config_string, run_program
 
 BAD_CONFIGS = [
@@ -198,7 +193,7 @@ def test_good_config_gives_a_frozen_typed_settings_object():
 
 
 def test_derived_subnets_are_carved_public_first_and_aligned():
-    public, private = subnet_layout(NetworkSettings(availability_zone_count=3))
+    public, private = NetworkArgs(availability_zone_count=3).subnet_layout()
     assert public == ["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"]
     assert private == ["10.0.16.0/20", "10.0.32.0/20", "10.0.48.0/20"]
 
@@ -212,7 +207,7 @@ def test_explicit_subnets_are_used_as_given():
         project="platform",
         stack="dev",
     )
-    assert subnet_layout(settings.network) == (
+    assert settings.network.subnet_layout() == (
         ["10.0.1.0/24", "10.0.2.0/24"],
         ["10.0.128.0/20", "10.0.144.0/20"],
     )

@@ -7,8 +7,8 @@ import json
 import pytest
 from google.protobuf import json_format
 
-from components.config import SettingsError
 from components.database import Database, DatabaseArgs
+from components.settings import SettingsError
 from tests.topology import Topology
 from tools.offline import Plan, PlannedResource, ProgramFailed, run_program
 

@@ -82,3 +82,26 @@ def test_plan_command_refuses_an_encrypted_value_it_cannot_read(tmp_path):
     result = run_plan("secret", "--stack-file", str(stack_file))
     assert result.returncode == 2
     assert "platform:vpcCidr is encrypted" in result.stderr
+
+
+RUNBOOK_OUTPUTS = {
+    "md5ApiUrl",
+    "md5ApiFunctionName",
+    "md5ApiLogGroupName",
+    "monitorUrl",
+    "monitorHttpFunctionName",
+    "monitorScheduledFunctionName",
+    "monitorHttpLogGroupName",
+    "monitorScheduledLogGroupName",
+    "flowLogGroupName",
+}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_exports_the_names_the_runbooks_use(stack_plan, stack):
+    exports = stack_plan(stack).exports
+    assert RUNBOOK_OUTPUTS <= set(exports)
+    assert exports["md5ApiLogGroupName"] == f"/aws/lambda/{exports['md5ApiFunctionName']}"
+    assert exports["monitorScheduledLogGroupName"] == (
+        f"/aws/lambda/{exports['monitorScheduledFunctionName']}"
+    )

@@ -14,15 +14,14 @@ import pulumi
 import pytest
 from google.protobuf import json_format
 
-from components.config import load_settings
-from components.uptime_monitor import (
+from components.settings import load_settings
+from components.uptime_monitor import UptimeMonitor, UptimeMonitorArgs
+from components.uptime_parts import (
     FUNCTION_DIR,
     LATENCY_METRIC,
     METRICS_NAMESPACE,
     SITE_DIMENSION,
     UP_METRIC,
-    UptimeMonitor,
-    UptimeMonitorArgs,
     schedule_expression,
     scheduled_timeout_seconds,
 )

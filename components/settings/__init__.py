@@ -1,0 +1,104 @@
+"""Stack settings: the one place that reads `pulumi.Config`.
+
+`load_settings()` reads the stack's config, validates every value and returns a frozen
+`Settings` whose sections are the components' own `...Args`, so the program only wires
+components together. Every problem is reported at once, each naming the config key and the bad
+value, and it is raised before the program registers a single resource.
+
+`parse_settings()` does the work on a plain mapping of raw config strings, so tests and the
+offline plan can call it without a Pulumi engine.
+
+One module per config section (`network.py`, `database.py`, ...): its `KEYS`, its
+`SECRET_KEYS` if any, and `parse(reader)` returning its component's Args.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+from components.chalice_api import ChaliceApiArgs
+from components.database import DatabaseArgs
+from components.file_system import FileSystemArgs
+from components.network import NetworkArgs
+from components.settings import api, database, file_system, monitor, network, storage
+from components.settings.reader import Reader, SettingsError
+from components.settings.storage import BucketSettings
+from components.uptime_monitor import UptimeMonitorArgs
+
+__all__ = [
+    "KNOWN_KEYS",
+    "SECRET_KEYS",
+    "Settings",
+    "SettingsError",
+    "load_settings",
+    "parse_settings",
+]
+
+_SECTIONS = (network, api, database, file_system, storage, monitor)
+KNOWN_KEYS: tuple[str, ...] = tuple(key for section in _SECTIONS for key in section.KEYS)
+# Settings set with `pulumi config set --secret`: validated without showing their value.
+SECRET_KEYS: tuple[str, ...] = (*database.SECRET_KEYS, *monitor.SECRET_KEYS)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the program needs from the stack's config, validated, as component Args."""
+
+    project: str
+    stack: str
+    network: NetworkArgs
+    api: ChaliceApiArgs
+    database: DatabaseArgs
+    file_system: FileSystemArgs
+    buckets: BucketSettings
+    monitor: UptimeMonitorArgs
+
+
+def load_settings() -> Settings:
+    """Read and validate the current stack's config (project namespace)."""
+    config = pulumi.Config()
+    project = pulumi.get_project()
+    keys = sorted(set(KNOWN_KEYS) | _keys_set_in_namespace(project))
+    raw = {key: value for key in keys if (value := config.get(key)) is not None}
+    return parse_settings(raw, project=project, stack=pulumi.get_stack())
+
+
+def _keys_set_in_namespace(project: str) -> set[str]:
+    """Every key the stack sets in the project's namespace, so a misspelt one is caught.
+
+    `pulumi.Config` reads one key at a time; the whole map is the runtime's `CONFIG`, or the
+    `PULUMI_CONFIG` environment variable the language host may pass it in.
+    """
+    prefix = f"{project}:"
+    every_key = {*pulumi.runtime.config.CONFIG.get(), *pulumi.runtime.config.get_config_env()}
+    return {
+        key.removeprefix(prefix).removeprefix("config:")
+        for key in every_key
+        if key.startswith(prefix)
+    }
+
+
+def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Settings:
+    """Validate raw config strings (keys without the project prefix) into `Settings`."""
+    reader = Reader(raw, namespace=project, project=project, stack=stack)
+    settings = Settings(
+        project=project,
+        stack=stack,
+        network=network.parse(reader),
+        api=api.parse(reader),
+        database=database.parse(reader),
+        file_system=file_system.parse(reader),
+        buckets=storage.parse(reader),
+        monitor=monitor.parse(reader),
+    )
+    for key in sorted(set(raw) - set(KNOWN_KEYS)):
+        # Its value is not shown: a misspelt key may well hold a secret.
+        reader.problems.append(
+            f"{project}:{key} is not a setting of this project (known: {', '.join(KNOWN_KEYS)})"
+        )
+    if reader.problems:
+        raise SettingsError(reader.problems)
+    return settings

@@ -1,0 +1,50 @@
+"""The md5 API section of the stack config: the `ChaliceApi` Args of functions/md5_api."""
+
+from __future__ import annotations
+
+from components.chalice_api import ChaliceApiArgs
+from components.packaging import PROJECT_DIR
+from components.settings.reader import Reader, in_range
+from components.shared import (
+    API_AUTHORIZATIONS,
+    MAX_API_THROTTLE_BURST_LIMIT,
+    MAX_API_THROTTLE_RATE_LIMIT,
+    MAX_API_TIMEOUT_SECONDS,
+    MAX_LAMBDA_MEMORY_MB,
+    MIN_LAMBDA_MEMORY_MB,
+)
+
+KEYS = (
+    "apiAuthorization",
+    "apiThrottleRateLimit",
+    "apiThrottleBurstLimit",
+    "apiLogRetentionDays",
+    "apiMemoryMb",
+    "apiTimeoutSeconds",
+)
+MD5_API_DIR = PROJECT_DIR / "functions" / "md5_api"
+
+
+def parse(reader: Reader) -> ChaliceApiArgs:
+    defaults = ChaliceApiArgs(app_dir=MD5_API_DIR)
+    return ChaliceApiArgs(
+        app_dir=MD5_API_DIR,
+        authorization=reader.choice("apiAuthorization", defaults.authorization, API_AUTHORIZATIONS),
+        throttle_rate_limit=reader.integer(
+            "apiThrottleRateLimit",
+            int(defaults.throttle_rate_limit),
+            in_range(1, MAX_API_THROTTLE_RATE_LIMIT),
+        ),
+        throttle_burst_limit=reader.integer(
+            "apiThrottleBurstLimit",
+            defaults.throttle_burst_limit,
+            in_range(1, MAX_API_THROTTLE_BURST_LIMIT),
+        ),
+        log_retention_days=reader.log_retention("apiLogRetentionDays", defaults.log_retention_days),
+        memory_mb=reader.integer(
+            "apiMemoryMb", defaults.memory_mb, in_range(MIN_LAMBDA_MEMORY_MB, MAX_LAMBDA_MEMORY_MB)
+        ),
+        timeout_seconds=reader.integer(
+            "apiTimeoutSeconds", defaults.timeout_seconds, in_range(1, MAX_API_TIMEOUT_SECONDS)
+        ),
+    )

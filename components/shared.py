@@ -1,0 +1,42 @@
+"""Values and checks that several components and the stack settings share: AWS's own limits,
+the ports the tiers talk on, and small checks of plain values. Everything may import this
+module; it imports nothing of the project's."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+MYSQL_PORT = 3306
+NFS_PORT = 2049
+
+# The values CloudWatch Logs accepts for a log group's retention, in days.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
+
+MIN_LAMBDA_MEMORY_MB = 128
+MAX_LAMBDA_MEMORY_MB = 10240
+# API Gateway ends a REST API's integration after 29 seconds.
+MAX_API_TIMEOUT_SECONDS = 29
+# API Gateway's default account quotas: 10,000 requests per second, bursts of 5,000.
+MAX_API_THROTTLE_RATE_LIMIT = 10000
+MAX_API_THROTTLE_BURST_LIMIT = 5000
+
+# "AWS_IAM": callers sign requests with SigV4 and need execute-api:Invoke; "NONE": public.
+ApiAuthorization = Literal["NONE", "AWS_IAM"]
+API_AUTHORIZATIONS: tuple[ApiAuthorization, ...] = ("NONE", "AWS_IAM")
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+
+
+def is_email_address(value: str) -> bool:
+    """A plausible address: one @, no spaces, a dot in the domain."""
+    return _EMAIL.match(value) is not None
+
+
+def check_log_retention(days: int) -> str | None:
+    if days in LOG_RETENTION_DAYS:
+        return None
+    return f"is not a retention CloudWatch Logs accepts (one of {', '.join(map(str, LOG_RETENTION_DAYS))})"
