@@ -130,6 +130,10 @@ class DatabaseArgs:
             )
         if not self.security_group_ids:
             raise ValueError("security_group_ids: the database needs its security group")
+        self.validate_settings()
+
+    def validate_settings(self) -> None:
+        """The checks of the configured values alone (no wiring), which the settings run too."""
         checks = {
             "engine_version": check_engine_version(self.engine_version),
             "instance_class": check_instance_class(self.instance_class),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 import yaml
@@ -61,6 +62,12 @@ BAD_CONFIGS = [
     ({"dbEngineVersion": "eight"}, "platform:dbEngineVersion", "eight"),
     ({"dbInstanceClass": "t3.micro"}, "platform:dbInstanceClass", "t3.micro"),
     ({"dbAllocatedStorageGb": "10"}, "platform:dbAllocatedStorageGb", "'10'"),
+    ({"dbMaxAllocatedStorageGb": "70000"}, "platform:dbMaxAllocatedStorageGb", "'70000'"),
+    (
+        {"dbAllocatedStorageGb": "100", "dbMaxAllocatedStorageGb": "50"},
+        "platform:dbMaxAllocatedStorageGb",
+        "50 must be above allocated_storage_gb (100)",
+    ),
     ({"dbName": "word-press"}, "platform:dbName", "word-press"),
     ({"dbUsername": "rdsadmin"}, "platform:dbUsername", "rdsadmin"),
     ({"dbBackupRetentionDays": "0"}, "platform:dbBackupRetentionDays", "'0'"),
@@ -73,6 +80,15 @@ BAD_CONFIGS = [
     ({"monitorSites": '["https://me:pw@example.com"]'}, "platform:monitorSites", "credentials"),
     ({"monitorSites": '["https:///path"]'}, "platform:monitorSites", "has no host"),
     ({"monitorSites": "https://example.com"}, "platform:monitorSites", "list of strings"),
+    (
+        {
+            "monitorSites": json.dumps([f"https://site{n}.example.com" for n in range(40)]),
+            "monitorMaxWorkers": "1",
+            "monitorTimeoutSeconds": "25",
+        },
+        "platform:monitorSites",
+        "raise max_workers",
+    ),
     ({"monitorScheduleMinutes": "0"}, "platform:monitorScheduleMinutes", "'0'"),
     ({"monitorScheduleMinutes": "1441"}, "platform:monitorScheduleMinutes", "'1441'"),
     ({"monitorFailureThreshold": "11"}, "platform:monitorFailureThreshold", "'11'"),

@@ -16,18 +16,21 @@ from components.database import (
 )
 from components.settings.reader import Reader, as_secret, in_range
 
-KEYS = (
-    "dbEngineVersion",
-    "dbInstanceClass",
-    "dbAllocatedStorageGb",
-    "dbName",
-    "dbUsername",
-    "dbBackupRetentionDays",
-    "dbMultiAz",
-    "dbDeletionProtection",
-    "dbFinalSnapshot",
-    "dbPassword",
-)
+# The config key of each `DatabaseArgs` field the stack may set.
+KEYS_BY_FIELD = {
+    "engine_version": "dbEngineVersion",
+    "instance_class": "dbInstanceClass",
+    "allocated_storage_gb": "dbAllocatedStorageGb",
+    "max_allocated_storage_gb": "dbMaxAllocatedStorageGb",
+    "db_name": "dbName",
+    "username": "dbUsername",
+    "backup_retention_days": "dbBackupRetentionDays",
+    "multi_az": "dbMultiAz",
+    "deletion_protection": "dbDeletionProtection",
+    "final_snapshot": "dbFinalSnapshot",
+    "password": "dbPassword",
+}
+KEYS = tuple(KEYS_BY_FIELD.values())
 SECRET_KEYS = ("dbPassword",)
 
 
@@ -37,7 +40,7 @@ def parse(reader: Reader) -> DatabaseArgs:
     if password is not None and (reason := check_db_password(password)) is not None:
         reader.secret_problem("dbPassword", reason)
         password = None
-    return DatabaseArgs(
+    args = DatabaseArgs(
         engine_version=reader.checked(
             "dbEngineVersion", defaults.engine_version, check_engine_version
         ),
@@ -49,6 +52,11 @@ def parse(reader: Reader) -> DatabaseArgs:
             defaults.allocated_storage_gb,
             in_range(MIN_DB_STORAGE_GB, MAX_DB_STORAGE_GB),
         ),
+        # 0 = storage autoscaling off.
+        max_allocated_storage_gb=reader.integer(
+            "dbMaxAllocatedStorageGb", 0, in_range(0, MAX_DB_STORAGE_GB)
+        )
+        or None,
         db_name=reader.checked("dbName", defaults.db_name, check_db_name),
         username=reader.checked("dbUsername", defaults.username, check_db_username),
         backup_retention_days=reader.integer(
@@ -62,3 +70,9 @@ def parse(reader: Reader) -> DatabaseArgs:
         # Wrapped only when given, so that settings without a password need no Pulumi runtime.
         password=as_secret(password) if password is not None else None,
     )
+    return reader.build(lambda: _validated(args), DatabaseArgs, KEYS_BY_FIELD)
+
+
+def _validated(args: DatabaseArgs) -> DatabaseArgs:
+    args.validate_settings()
+    return args

@@ -15,17 +15,19 @@ from components.uptime_monitor import (
     check_site_url,
 )
 
-KEYS = (
-    "monitorSites",
-    "monitorScheduleMinutes",
-    "monitorFailureThreshold",
-    "monitorTimeoutSeconds",
-    "monitorMaxWorkers",
-    "alertPhoneNumber",
-    "alertEmail",
-    "monitorApiAuthorization",
-    "monitorLogRetentionDays",
-)
+# The config key of each `UptimeMonitorArgs` field the stack may set.
+KEYS_BY_FIELD = {
+    "sites": "monitorSites",
+    "schedule_minutes": "monitorScheduleMinutes",
+    "failure_threshold": "monitorFailureThreshold",
+    "timeout_seconds": "monitorTimeoutSeconds",
+    "max_workers": "monitorMaxWorkers",
+    "alert_phone_number": "alertPhoneNumber",
+    "alert_email": "alertEmail",
+    "authorization": "monitorApiAuthorization",
+    "log_retention_days": "monitorLogRetentionDays",
+}
+KEYS = tuple(KEYS_BY_FIELD.values())
 SECRET_KEYS = ("alertPhoneNumber",)
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
@@ -45,7 +47,6 @@ def parse(reader: Reader) -> UptimeMonitorArgs:
         reader.problem("alertEmail", email, "is not an email address")
         email = None
     return reader.build(
-        "monitor",
         lambda: UptimeMonitorArgs(
             sites=sites,
             schedule_minutes=reader.integer(
@@ -77,6 +78,7 @@ def parse(reader: Reader) -> UptimeMonitorArgs:
             ),
         ),
         UptimeMonitorArgs,
+        KEYS_BY_FIELD,
     )
 
 

@@ -115,12 +115,16 @@ class Reader:
             return ()
         return tuple(items)
 
-    def build(self, section: str, factory: Callable[[], T], fallback: Callable[[], T]) -> T:
-        """The section's Args; a combination the Args refuse is a problem of `section`."""
+    def build(
+        self, factory: Callable[[], T], fallback: Callable[[], T], keys: Mapping[str, str]
+    ) -> T:
+        """The section's Args from `factory`, or `fallback` when the Args refuse a combination
+        of values: the Args' error names its field, `keys` maps the field to its config key."""
         try:
             return factory()
         except ValueError as error:
-            self.problems.append(f"{self.namespace}:{section} settings: {error}")
+            field, _, reason = str(error).partition(": ")
+            self.problems.append(f"{self.namespace}:{keys.get(field, field)}: {reason}")
             return fallback()
 
 
