@@ -98,7 +98,9 @@ def test_ping_down_site_answers_408(store: SiteStore):
 
     assert response.status_code == 408
     assert response.mimetype == "application/json"
-    assert response.data == b'{"response": "408", "result": "error"}'
+    assert response.data == (
+        b'{"reason": "connection refused", "response": "408", "result": "error"}'
+    )
 
 
 def test_ping_server_error_is_down(store: SiteStore, server: LoopbackHTTPServer):
@@ -107,7 +109,7 @@ def test_ping_server_error_is_down(store: SiteStore, server: LoopbackHTTPServer)
     response = client.post("/ping", data={"domain": f"http://127.0.0.1:{server.port}/error"})
 
     assert response.status_code == 408
-    assert response.data == b'{"response": "408", "result": "error"}'
+    assert response.data == b'{"reason": "status 500", "response": "408", "result": "error"}'
 
 
 def test_ping_refuses_loopback_without_fetching_it(store: SiteStore, server: LoopbackHTTPServer):
@@ -166,7 +168,14 @@ def save_history(store: SiteStore) -> None:
         )
     )
     store.save_state(
-        SiteState(down_url, SiteStatus.DOWN, 3, last_checked_at=NOW, last_outcome="timeout")
+        SiteState(
+            down_url,
+            SiteStatus.DOWN,
+            3,
+            last_checked_at=NOW,
+            last_outcome="timeout",
+            last_reason="timeout after 10 s",
+        )
     )
     for minute, up in enumerate([True, True, True, False]):
         checked_at = NOW - timedelta(minutes=minute + 1)
@@ -191,9 +200,28 @@ def test_status_api_lists_every_site(store: SiteStore):
         "status": "up",
         "last_latency_ms": 42.0,
         "last_checked_at": NOW.isoformat(),
+        "last_checked_ago": "just now",
         "last_outcome": "up",
+        "last_reason": None,
         "uptime_24h_percent": 75.0,
         "checks_24h": 4,
+        "uptime_7d_percent": 75.0,
+        "uptime_30d_percent": 75.0,
+        "heartbeats": [
+            {
+                "checked_at": (NOW - timedelta(minutes=4)).isoformat(),
+                "up": False,
+                "latency_ms": None,
+            },
+            *(
+                {
+                    "checked_at": (NOW - timedelta(minutes=m)).isoformat(),
+                    "up": True,
+                    "latency_ms": 42.0,
+                }
+                for m in (3, 2, 1)
+            ),
+        ],
     }
     assert sites[XSS_URL]["status"] == "down"
     assert sites[never]["status"] == "unknown"
@@ -211,8 +239,9 @@ def test_status_page_shows_sites_and_escapes_them(store: SiteStore):
     assert response.mimetype == "text/html"
     assert "https://shop.example.com/" in html
     assert "42 ms" in html
-    assert "75.00 % of 4 checks" in html
-    assert "down (timeout)" in html
+    assert "75.00 %" in html
+    assert "1 of 2 sites down" in html
+    assert "timeout after 10 s" in html
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")

@@ -40,6 +40,7 @@ def lambda_environment(
     monkeypatch.setenv("SITES", json.dumps([f"http://127.0.0.1:{server.port}/"]))
     monkeypatch.setenv("FAILURE_THRESHOLD", "1")
     monkeypatch.setenv("HISTORY_TTL_HOURS", "24")
+    monkeypatch.setenv("STACK_NAME", "dev")
     aws.dependencies.cache_clear()
     http_handler.wsgi_handler.cache_clear()
     with mock_aws():
@@ -137,7 +138,10 @@ def test_scheduled_handler_checks_records_and_alerts(
         "errors": 0,
     }
     assert server.log.paths == []
-    assert published_messages() == [f"website http://127.0.0.1:{server.port}/ is down"]
+    assert published_messages() == [
+        f"website http://127.0.0.1:{server.port}/ is down: "
+        "refused: loopback address 127.0.0.1 (stack dev)"
+    ]
     items = lambda_environment.scan(TableName=TABLE_NAME)["Items"]
     history = [item for item in items if item["sk"]["S"].startswith("CHECK#")]
     expires_at = int(history[0]["expires_at"]["N"])

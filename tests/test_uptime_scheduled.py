@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from monitor.alerts import PublishFailed, SnsPublisher
+from monitor.alerts import SNS_CHANNEL, PublishFailed, SnsPublisher
 from monitor.checks import CheckResult, Site
 from monitor.config import MonitorConfig
 from monitor.scheduled import RunSummary, run_checks
@@ -71,7 +71,7 @@ class Run:
         return run_checks(
             config,
             store=self.aws.store,
-            publish=publish or self.aws.publisher,
+            publishers={SNS_CHANNEL: publish or self.aws.publisher},
             write_metrics=self.metric_lines.append,
             now=lambda: moment,
         )
@@ -105,7 +105,7 @@ def server(switch: HealthSwitch) -> Iterator[LoopbackHTTPServer]:
 
 
 def monitor_config(*urls: str, **settings: Any) -> MonitorConfig:
-    defaults: dict[str, Any] = {"failure_threshold": 2, "timeout_seconds": 5.0}
+    defaults: dict[str, Any] = {"failure_threshold": 2, "timeout_seconds": 5.0, "stack_name": "dev"}
     return MonitorConfig(
         table_name=TABLE_NAME,
         topic_arn=TOPIC_ARN,
@@ -123,11 +123,14 @@ def test_repeated_failures_alert_once_and_recovery_once(
     config = monitor_config(url, failure_threshold=2)
 
     summaries = [run(config) for _ in range(4)]
-    assert published_messages() == [f"website {url} is down"]
+    down = f"website {url} is down: status 503 (stack dev)"
+    assert published_messages() == [down]
     switch.healthy = True
     summaries += [run(config) for _ in range(2)]
 
-    assert published_messages() == [f"website {url} is down", f"website {url} is up again"]
+    # Down from the first failed run (minute 0) to the first good one (minute 4).
+    recovered = f"website {url} is up again after 4 min down (was: status 503) (stack dev)"
+    assert published_messages() == [down, recovered]
     assert [s.alerts_sent for s in summaries] == [0, 1, 0, 0, 1, 0]
     assert [s.down for s in summaries] == [1, 1, 1, 1, 0, 0]
     assert aws.store.load_state(url).status.value == "up"
@@ -147,11 +150,13 @@ def test_failed_publish_keeps_alerts_pending_without_stopping_the_batch(
     third = run(config)
 
     assert first == RunSummary(checked=3, up=1, down=2, alerts_sent=0, alerts_pending=2)
-    assert all(p is not None and p.message.endswith("is down") for p in pending)
+    assert all(p[0].message.endswith("is down: connection refused (stack dev)") for p in pending)
     assert aws.store.load_state(up_url).status.value == "up"
     assert second.alerts_sent == 2 and second.alerts_pending == 0
     assert third.alerts_sent == 0
-    assert sorted(published_messages()) == sorted(f"website {url} is down" for url in down_urls)
+    assert sorted(published_messages()) == sorted(
+        f"website {url} is down: connection refused (stack dev)" for url in down_urls
+    )
 
 
 def test_one_failing_publish_does_not_keep_the_other_alerts_from_going_out(aws: Aws, run: Run):
@@ -165,12 +170,13 @@ def test_one_failing_publish_does_not_keep_the_other_alerts_from_going_out(aws: 
         aws.publisher(message)
 
     first = run(config, publish_except_for_broken)
-    assert published_messages() == [f"website {working} is down"]
+    down = "is down: connection refused (stack dev)"
+    assert published_messages() == [f"website {working} {down}"]
     second = run(config)
 
     assert (first.alerts_sent, first.alerts_pending) == (1, 1)
     assert (second.alerts_sent, second.alerts_pending) == (1, 0)
-    assert published_messages() == [f"website {working} is down", f"website {broken} is down"]
+    assert published_messages() == [f"website {working} {down}", f"website {broken} {down}"]
 
 
 def test_history_items_carry_the_ttl_and_metrics_are_emitted(
@@ -216,7 +222,7 @@ def test_a_crashing_check_is_counted_and_logged(aws: Aws, caplog: pytest.LogCapt
     summary = run_checks(
         config,
         store=aws.store,
-        publish=aws.publisher,
+        publishers={SNS_CHANNEL: aws.publisher},
         checker=CrashingChecker(),
         write_metrics=lambda line: None,
     )
@@ -230,10 +236,10 @@ class StoreFailingFor(SiteStore):
         self.__dict__.update(store.__dict__)
         self.failing_url = failing_url
 
-    def save_state(self, state: Any) -> None:
+    def save_state(self, state: Any) -> Any:
         if state.url == self.failing_url:
             raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "Put")
-        super().save_state(state)
+        return super().save_state(state)
 
 
 def test_a_storage_error_on_one_site_does_not_stop_the_batch(aws: Aws, server: LoopbackHTTPServer):
@@ -243,7 +249,7 @@ def test_a_storage_error_on_one_site_does_not_stop_the_batch(aws: Aws, server: L
     summary = run_checks(
         monitor_config(failing, fine),
         store=store,
-        publish=aws.publisher,
+        publishers={SNS_CHANNEL: aws.publisher},
         write_metrics=lambda line: None,
     )
 

@@ -235,25 +235,40 @@ class HttpChecker:
             reason=f"more than {self._max_redirects} redirects",
         )
 
-    def _fetch(self, target: Target, deadline: _Deadline, started: float) -> _Response:
+    def post(self, url: str, body: bytes, content_type: str) -> int:
+        """POSTs `body` to `url` through the same guard and deadline (no redirects followed);
+        the response's status. Raises what a check would classify."""
+        started = self._clock()
+        deadline = _Deadline(started + self._timeout_seconds, self._clock)
+        target = self._guard.validate(url, timeout=deadline.remaining())
+        return self._fetch(target, deadline, started, body=body, content_type=content_type).status
+
+    def _fetch(
+        self,
+        target: Target,
+        deadline: _Deadline,
+        started: float,
+        *,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> _Response:
         tls_context = self._tls_context if target.scheme == "https" else None
         connection = _PinnedConnection(target, deadline, self._open_pinned_socket, tls_context)
         watchdog = _Watchdog(connection, deadline.remaining())
+        headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         try:
-            connection.request(
-                "GET",
-                target.path,
-                headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"},
-            )
+            connection.request("GET" if body is None else "POST", target.path, body, headers)
             _set_socket_timeout(connection, deadline.remaining())
             response = connection.getresponse()
             latency = self._clock() - started
             location = response.getheader("Location")
             if response.status in REDIRECT_STATUSES and location:
                 return _Response(response.status, location, latency, b"")
-            body = self._read_body(connection, response, deadline)
+            content = self._read_body(connection, response, deadline)
             return _Response(
-                response.status, location, latency, body, connection.cert_expires_at
+                response.status, location, latency, content, connection.cert_expires_at
             )
         except (OSError, http.client.HTTPException) as error:
             if watchdog.fired:
