@@ -17,11 +17,12 @@ from monitor.app import create_app
 from monitor.checks import CheckResult, HttpChecker, Outcome, Site
 from monitor.config import MonitorConfig
 from monitor.ssrf import SsrfGuard
+from monitor.status import HEARTBEATS
 from monitor.store import SiteStore
 from moto import mock_aws
 
 from tests.uptime_aws import TABLE_NAME, TOPIC_ARN, create_table, use_fake_credentials
-from tests.uptime_servers import LoopbackHTTPServer, refused_port, respond, serve
+from tests.uptime_servers import LoopbackHTTPServer, refused_port, respond, serve, slow
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 XSS_URL = "https://evil.example.com/?q=<script>alert(1)</script>"
@@ -256,3 +257,43 @@ def test_status_without_storage_answers_503(store: SiteStore):
 
     assert response.status_code == 503
     assert response.get_json() == {"error": "status storage is unavailable"}
+
+
+def test_ping_says_why_beside_the_notes_keys(store: SiteStore):
+    config = MonitorConfig(
+        table_name=TABLE_NAME, topic_arn=TOPIC_ARN, timeout_seconds=0.5, allow_loopback=True
+    )
+    client = client_for(store, config)
+    with serve({"/slow": slow(), "/gone": respond(503)}) as faults:
+        slow_answer = client.post("/ping", data={"domain": f"http://127.0.0.1:{faults.port}/slow"})
+        gone_answer = client.post("/ping", data={"domain": f"http://127.0.0.1:{faults.port}/gone"})
+
+    assert slow_answer.status_code == 408
+    assert slow_answer.get_json() == {
+        "response": "408",
+        "result": "error",
+        "reason": "timeout after 0.5 s",
+    }
+    assert gone_answer.get_json()["reason"] == "status 503"
+
+
+def test_status_page_draws_heartbeats_sparkline_and_a_banner(store: SiteStore):
+    save_history(store)
+    client = client_for(store, config_for("https://shop.example.com/", XSS_URL))
+
+    html = client.get("/").get_data(as_text=True)
+
+    assert html.count('<rect class="up"') == 3
+    assert html.count('<rect class="down"') == 1
+    assert html.count('<rect class="none"') == 2 * HEARTBEATS - 4
+    assert html.count("<polyline ") == 1
+    assert 'aria-label="Last 4 checks: 3 up, 1 down"' in html
+    assert '<meta http-equiv="refresh"' in html
+    assert "Uptime 7 days" in html and "Uptime 30 days" in html
+
+
+def test_status_page_without_sites_says_how_to_add_them(store: SiteStore):
+    html = client_for(store, config_for()).get("/").get_data(as_text=True)
+
+    assert "No sites are monitored" in html
+    assert "monitorSites" in html

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from monitor.alerts import SNS_CHANNEL, PublishFailed, SnsPublisher
-from monitor.checks import CheckResult, Site
-from monitor.config import MonitorConfig
+from monitor.alerts import (
+    SNS_CHANNEL,
+    WEBHOOK_CHANNEL,
+    PublishFailed,
+    SnsPublisher,
+    WebhookPublisher,
+)
+from monitor.checks import CheckResult, HttpChecker, Site
+from monitor.config import MonitorConfig, checker_for
 from monitor.scheduled import RunSummary, run_checks
+from monitor.ssrf import SsrfGuard
 from monitor.store import SiteStore
 from moto import mock_aws
 
@@ -33,6 +41,7 @@ from tests.uptime_servers import (
     RequestHandler,
     refused_port,
     respond,
+    self_signed_tls,
     serve,
 )
 
@@ -269,3 +278,122 @@ def test_checks_run_concurrently_up_to_max_workers(aws: Aws, run: Run, sites: in
     assert gate.released
     assert gate.peak == min(sites, workers)
     assert summary.up == sites
+
+
+class RacingStore(SiteStore):
+    """Lets a rival run write the state between this run's read and its first write."""
+
+    def __init__(self, store: SiteStore, rival: Callable[[], object]) -> None:
+        self.__dict__.update(store.__dict__)
+        self.rival: Callable[[], object] | None = rival
+
+    def save_state(self, state: Any) -> Any:
+        if self.rival is not None:
+            rival, self.rival = self.rival, None
+            rival()
+        return super().save_state(state)
+
+
+@pytest.mark.parametrize("rival_minute", [2, 0], ids=["rival-newer", "rival-older"])
+def test_overlapping_runs_neither_lose_a_write_nor_repeat_an_alert(aws: Aws, rival_minute: int):
+    create_sms_topic(aws.sns)
+    url = f"http://127.0.0.1:{refused_port()}/"
+    config = monitor_config(url, failure_threshold=1)
+    publishers = {SNS_CHANNEL: aws.publisher}
+
+    def run_at(minute: int, store: SiteStore) -> RunSummary:
+        moment = T0 + timedelta(minutes=minute)
+        return run_checks(
+            config,
+            store=store,
+            publishers=publishers,
+            write_metrics=lambda line: None,
+            now=lambda: moment,
+        )
+
+    summary = run_at(1, RacingStore(aws.store, lambda: run_at(rival_minute, aws.store)))
+
+    state = aws.store.load_state(url)
+    assert published_messages() == [f"website {url} is down: connection refused (stack dev)"]
+    assert state.status.value == "down" and state.alerted == {SNS_CHANNEL}
+    assert state.last_checked_at == T0 + timedelta(minutes=max(1, rival_minute))
+    assert summary.errors == 0
+    assert len(aws.store.checks_between(url, T0 - timedelta(hours=1), T0 + timedelta(hours=1))) == 2
+
+
+def test_alerts_go_to_the_webhook_as_slack_json_too(aws: Aws, run: Run):
+    create_sms_topic(aws.sns)
+    down = f"http://127.0.0.1:{refused_port()}/"
+    config = monitor_config(down, failure_threshold=1)
+    with serve({"/hook/T000/B000/secret-token": respond(200)}) as hook:
+        webhook = WebhookPublisher(
+            checker_for(config), f"http://127.0.0.1:{hook.port}/hook/T000/B000/secret-token"
+        )
+        summary = run_checks(
+            config,
+            store=aws.store,
+            publishers={SNS_CHANNEL: aws.publisher, WEBHOOK_CHANNEL: webhook},
+            write_metrics=lambda line: None,
+            now=lambda: T0,
+        )
+
+    message = f"website {down} is down: connection refused (stack dev)"
+    assert published_messages() == [message]
+    assert [json.loads(body) for body in hook.log.bodies] == [{"text": message}]
+    assert summary.alerts_sent == 2
+
+
+def test_a_failing_webhook_keeps_its_alert_pending_and_never_shows_its_url(
+    aws: Aws, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+):
+    create_sms_topic(aws.sns)
+    down = f"http://127.0.0.1:{refused_port()}/"
+    config = monitor_config(down, failure_threshold=1)
+    with serve({"/hook/secret-token": respond(500)}) as hook:
+        hook_url = f"http://127.0.0.1:{hook.port}/hook/secret-token"
+        refused_url = "http://169.254.169.254/hook/secret-token"
+        for url in (hook_url, refused_url):
+            webhook = WebhookPublisher(checker_for(config), url)
+            summary = run_checks(
+                config,
+                store=aws.store,
+                publishers={SNS_CHANNEL: aws.publisher, WEBHOOK_CHANNEL: webhook},
+                write_metrics=lambda line: None,
+                now=lambda: T0 + timedelta(minutes=len(hook.log.bodies)),
+            )
+            assert summary.alerts_pending == 1
+
+    pending = aws.store.load_state(down).pending
+    assert [n.channels for n in pending] == [{WEBHOOK_CHANNEL}]
+    assert len(published_messages()) == 1 and len(hook.log.bodies) == 1
+    assert "webhook answered HTTP 500" in caplog.text
+    assert "webhook refused: link-local address 169.254.169.254" in caplog.text
+    captured = capsys.readouterr()
+    assert "secret-token" not in caplog.text + captured.out + captured.err
+
+
+def test_a_certificate_close_to_expiry_is_warned_about_once(aws: Aws, tmp_path: Path):
+    create_sms_topic(aws.sns)
+    tls = self_signed_tls("127.0.0.1", tmp_path, valid_for=timedelta(days=3))
+    with serve({"/ok": respond(200)}, tls_context=tls.server_context) as server:
+        url = f"https://127.0.0.1:{server.port}/ok"
+        config = monitor_config(url, cert_expiry_days=14)
+        checker = HttpChecker(
+            SsrfGuard(allow_loopback=True), timeout_seconds=5.0, tls_context=tls.client_context
+        )
+        checked_at = datetime.now(UTC)
+        for minute in range(2):
+            run_checks(
+                config,
+                store=aws.store,
+                publishers={SNS_CHANNEL: aws.publisher},
+                checker=checker,
+                write_metrics=lambda line: None,
+                now=lambda moment=checked_at + timedelta(minutes=minute): moment,
+            )
+
+    expires = tls.not_after
+    assert published_messages() == [
+        f"website {url}: TLS certificate expires in 2 days ({expires:%Y-%m-%d}) (stack dev)"
+    ]
+    assert aws.store.load_state(url).status.value == "up"
