@@ -288,7 +288,6 @@ def test_status_page_draws_heartbeats_sparkline_and_a_banner(store: SiteStore):
     assert html.count('<rect class="none"') == 2 * HEARTBEATS - 4
     assert html.count("<polyline ") == 1
     assert 'aria-label="Last 4 checks: 3 up, 1 down"' in html
-    assert '<meta http-equiv="refresh"' in html
     assert "Uptime 7 days" in html and "Uptime 30 days" in html
 
 
@@ -297,3 +296,15 @@ def test_status_page_without_sites_says_how_to_add_them(store: SiteStore):
 
     assert "No sites are monitored" in html
     assert "monitorSites" in html
+
+
+def test_status_page_refreshes_itself_until_the_visitor_pauses_it(store: SiteStore):
+    client = client_for(store, config_for("https://shop.example.com/"))
+
+    refreshing = client.get("/")
+    paused = client.get("/?refresh=off")
+
+    assert refreshing.headers["Refresh"] == "60"
+    assert 'href="?refresh=off"' in refreshing.get_data(as_text=True)
+    assert "Refresh" not in paused.headers
+    assert "Refreshing is paused" in paused.get_data(as_text=True)

@@ -80,11 +80,15 @@ def create_app(
         return ping_response({"reason": result.reason, "result": "error", "response": "408"}, 408)
 
     @app.get("/")
-    def status_page() -> str:
+    def status_page() -> Response:
         moment = now()
         reports = [site_report(store, site.url, moment) for site in config.sites]
-        return render_template(
+        # Refreshes itself unless the visitor paused it (WCAG 2.2.1: a time limit the user
+        # can turn off); by header, so the page needs no script and no meta refresh.
+        refreshing = request.args.get("refresh") != "off"
+        page = render_template(
             "status.html",
+            refreshing=refreshing,
             reports=reports,
             overview=overview(reports),
             generated_at=moment,
@@ -96,6 +100,8 @@ def create_app(
             beat=(BEAT_WIDTH, BEAT_HEIGHT),
             spark=(SPARK_WIDTH, SPARK_HEIGHT),
         )
+        headers = {"Refresh": str(REFRESH_SECONDS)} if refreshing else {}
+        return Response(page, mimetype="text/html", headers=headers)
 
     @app.get("/favicon.ico")
     def favicon() -> Response:
