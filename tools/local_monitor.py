@@ -28,6 +28,8 @@ from monitor.config import MonitorConfig  # noqa: E402
 from monitor.store import SiteStore, day_sort_key, site_partition_key  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from tools.monitor_table import create_table  # noqa: E402
+
 REGION = "us-east-1"
 TABLE_NAME = "uptime-local"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:123456789012:uptime-local"
@@ -84,21 +86,6 @@ def _add_rollup(client: object, url: str, day: object, checks: int, up: int) -> 
     )
 
 
-def _create_table(client: object) -> None:
-    client.create_table(  # type: ignore[attr-defined]
-        TableName=TABLE_NAME,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-    )
-
-
 @contextmanager
 def local_monitor(now: datetime | None = None) -> Iterator[Flask]:
     """The Flask app over a seeded moto table; AWS is never contacted while the block runs.
@@ -108,7 +95,7 @@ def local_monitor(now: datetime | None = None) -> Iterator[Flask]:
         os.environ.setdefault(name, "local")
     with mock_aws():
         client = boto3.client("dynamodb", region_name=REGION)
-        _create_table(client)
+        create_table(client, TABLE_NAME)
         store = SiteStore(client, TABLE_NAME, timedelta(hours=48))
         seeded_at = now or datetime.now(UTC)
         seed(store, client, seeded_at)
