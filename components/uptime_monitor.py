@@ -10,22 +10,21 @@ What it builds:
   point-in-time recovery, TTL on `expires_at`) for site state and check history;
 - an SNS topic for alerts, an SMS subscription to the (secret) phone number when one is given
   and an email subscription when an address is given. The topic has no server-side encryption,
-  on purpose: see `TOPIC_SSE_DECISION`;
+  on purpose: see `TOPIC_SSE_DECISION` in `uptime_parts.py`;
 - two functions from the same archive, each with its own log group (created first, with a
   retention) and its own role, whose one inline policy allows exactly what that function does:
   `http` (`monitor.http_handler.handler`): write its log group, dynamodb:GetItem and
   dynamodb:Query on the table; `scheduled` (`monitor.scheduled_handler.handler`): write its
-  log group, dynamodb:GetItem and dynamodb:PutItem on the table, sns:Publish on the topic. The
-  scheduled function has a reserved concurrency of 1 (runs never overlap) and a timeout long
-  enough for every site: ceil(sites / max_workers) x check timeout + a margin;
-- a REST API for the Flask app: the root `/` and a `{proxy+}` resource, method ANY, each an
-  `aws_proxy` integration (Flask routes by path), AWS_IAM authorization by default, a stage
-  (`api`) with throttling and metrics, and a Lambda permission for this API's stage only;
-- an EventBridge rule `rate(N minutes)` targeting the scheduled function, and its permission
-  (events.amazonaws.com, this rule's ARN only);
-- a CloudWatch dashboard with latency and availability widgets per site, from the monitor's
-  EMF metrics (namespace, metric and dimension names read from `monitor/metrics.py`), and an
-  alarm on the scheduled function's errors that notifies the topic.
+  log group, dynamodb:GetItem, PutItem (conditional state writes, history) and UpdateItem
+  (daily rollups) on the table, sns:Publish on the topic. The scheduled function has a reserved
+  concurrency of 1 and a timeout long enough for every site: ceil(sites / max_workers) x check
+  timeout + a margin. Without sites there is no scheduled function, schedule, alarm or
+  dashboard;
+- a REST API for the Flask app (`/` and `{proxy+}`, ANY, aws_proxy; AWS_IAM by default), a
+  throttled stage `api` and a Lambda permission for this API's stage only;
+- an EventBridge rule `rate(N minutes)` targeting the scheduled function (permission for this
+  rule only), a dashboard with latency and availability widgets per site (EMF metric names read
+  from `monitor/metrics.py`) and an alarm on the scheduled function's errors to the topic.
 """
 
 from __future__ import annotations
@@ -70,6 +69,7 @@ from components.uptime_parts import (
     Site,
     dashboard_body,
     module_constants,
+    role_statements,
     schedule_expression,
     scheduled_timeout_needed,
     scheduled_timeout_seconds,
@@ -90,24 +90,6 @@ HTTP_MARGIN_SECONDS = 4
 TABLE_HASH_KEY = "pk"
 TABLE_RANGE_KEY = "sk"
 TABLE_TTL_ATTRIBUTE = "expires_at"
-HTTP_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
-# PutItem writes state (conditionally) and history; UpdateItem adds to the daily rollups.
-SCHEDULED_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-SCHEDULED_TOPIC_ACTIONS = ("sns:Publish",)
-
-TOPIC_SSE_DECISION = (
-    "The alert topic is not encrypted at rest. The AWS-managed key alias/aws/sns has a key "
-    "policy nobody can edit that lets only principals of the account use it through SNS, so "
-    "CloudWatch, whose errors alarm publishes to this topic, cannot use it: alarm "
-    "notifications to such a topic are silently dropped (SNS developer guide, 'Enable "
-    "compatibility between event sources from AWS services and encrypted topics'). The "
-    "scheduled role would also need kms:GenerateDataKey* and kms:Decrypt on a key it cannot "
-    "scope by name. A customer-managed key would work but costs a key per stack and a key "
-    "policy to maintain, to protect messages that hold only a public site's URL and status, "
-    "kept by SNS for seconds and then sent as plain SMS over carrier networks anyway."
-)
-
-
 _MONITOR_CONFIG = module_constants(
     FUNCTION_DIR / "monitor" / "config.py",
     ("MAX_TIMEOUT_SECONDS", "MIN_HISTORY_TTL_HOURS"),
@@ -349,30 +331,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             }
         else:
             scheduled_environment = environment
-        statements = {
-            "http": [
-                {
-                    "Sid": "ReadSiteState",
-                    "Effect": "Allow",
-                    "Action": list(HTTP_ACTIONS),
-                    "Resource": table.arn,
-                }
-            ],
-            "scheduled": [
-                {
-                    "Sid": "ReadWriteSiteState",
-                    "Effect": "Allow",
-                    "Action": list(SCHEDULED_TABLE_ACTIONS),
-                    "Resource": table.arn,
-                },
-                {
-                    "Sid": "PublishAlerts",
-                    "Effect": "Allow",
-                    "Action": list(SCHEDULED_TOPIC_ACTIONS),
-                    "Resource": topic.arn,
-                },
-            ],
-        }
+        statements = role_statements(table.arn, topic.arn)
         timeouts = {
             "http": min(args.timeout_seconds + HTTP_MARGIN_SECONDS, MAX_API_TIMEOUT_SECONDS),
             "scheduled": scheduled_timeout_seconds(

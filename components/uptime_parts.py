@@ -13,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pulumi
+
 from components.packaging import PROJECT_DIR
 
 FUNCTION_DIR = PROJECT_DIR / "functions" / "uptime_monitor"
@@ -114,6 +116,54 @@ def _http_statuses(value: object) -> bool:
         and bool(value)
         and all(type(status) is int and 100 <= status <= 599 for status in value)
     )
+
+
+HTTP_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+# PutItem writes state (conditionally) and history; UpdateItem adds to the daily rollups.
+SCHEDULED_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+SCHEDULED_TOPIC_ACTIONS = ("sns:Publish",)
+
+TOPIC_SSE_DECISION = (
+    "The alert topic is not encrypted at rest. The AWS-managed key alias/aws/sns has a key "
+    "policy nobody can edit that lets only principals of the account use it through SNS, so "
+    "CloudWatch, whose errors alarm publishes to this topic, cannot use it: alarm "
+    "notifications to such a topic are silently dropped (SNS developer guide, 'Enable "
+    "compatibility between event sources from AWS services and encrypted topics'). The "
+    "scheduled role would also need kms:GenerateDataKey* and kms:Decrypt on a key it cannot "
+    "scope by name. A customer-managed key would work but costs a key per stack and a key "
+    "policy to maintain, to protect messages that hold only a public site's URL and status, "
+    "kept by SNS for seconds and then sent as plain SMS over carrier networks anyway."
+)
+
+
+def role_statements(
+    table_arn: pulumi.Input[str], topic_arn: pulumi.Input[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """What each function's role may do besides writing its logs: exactly what it does."""
+    return {
+        "http": [
+            {
+                "Sid": "ReadSiteState",
+                "Effect": "Allow",
+                "Action": list(HTTP_ACTIONS),
+                "Resource": table_arn,
+            }
+        ],
+        "scheduled": [
+            {
+                "Sid": "ReadWriteSiteState",
+                "Effect": "Allow",
+                "Action": list(SCHEDULED_TABLE_ACTIONS),
+                "Resource": table_arn,
+            },
+            {
+                "Sid": "PublishAlerts",
+                "Effect": "Allow",
+                "Action": list(SCHEDULED_TOPIC_ACTIONS),
+                "Resource": topic_arn,
+            },
+        ],
+    }
 
 
 def schedule_expression(minutes: int) -> str:
