@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -147,3 +150,14 @@ def test_scheduled_handler_checks_records_and_alerts(
     expires_at = int(history[0]["expires_at"]["N"])
     assert before + 24 * 3600 <= expires_at <= int(time.time()) + 24 * 3600
     assert history[0]["outcome"] == {"S": "blocked"}
+
+
+def test_the_scheduled_entry_point_never_imports_flask():
+    source = Path(__file__).resolve().parents[1] / "functions" / "uptime_monitor"
+    probe = "import sys, monitor.scheduled_handler; print(sorted({'flask', 'jinja2', 'werkzeug'} & set(sys.modules)))"
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=source, capture_output=True, text=True, check=True
+    )
+
+    assert loaded.stdout.strip() == "[]"
