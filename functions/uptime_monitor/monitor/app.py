@@ -22,7 +22,7 @@ from monitor.status import (
     heartbeat_bars,
     latency_summary,
     overview,
-    site_report,
+    site_reports,
     sparkline_points,
 )
 from monitor.store import SiteStore
@@ -82,7 +82,7 @@ def create_app(
     @app.get("/")
     def status_page() -> Response:
         moment = now()
-        reports = [site_report(store, site.url, moment) for site in config.sites]
+        reports = site_reports(store, [site.url for site in config.sites], moment)
         # Refreshes itself unless the visitor paused it (WCAG 2.2.1: a time limit the user
         # can turn off); by header, so the page needs no script and no meta refresh.
         refreshing = request.args.get("refresh") != "off"
@@ -111,7 +111,7 @@ def create_app(
     @app.get("/api/status")
     def status_api() -> Response:
         moment = now()
-        reports = [site_report(store, site.url, moment) for site in config.sites]
+        reports = site_reports(store, [site.url for site in config.sites], moment)
         return jsonify(
             generated_at=moment.isoformat(), sites=[asdict(report) for report in reports]
         )

@@ -12,6 +12,7 @@ that was read, so two overlapping runs can never overwrite each other's state.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -70,6 +71,13 @@ class UptimeWindow:
     @property
     def percent(self) -> float | None:
         return None if self.checks == 0 else round(100.0 * self.up / self.checks, 3)
+
+
+def sum_windows(windows: Iterable[UptimeWindow]) -> UptimeWindow:
+    counted = list(windows)
+    return UptimeWindow(
+        checks=sum(window.checks for window in counted), up=sum(window.up for window in counted)
+    )
 
 
 @dataclass(frozen=True)
@@ -160,18 +168,24 @@ class SiteStore:
         points = self.checks_between(url, since, until)
         return UptimeWindow(checks=len(points), up=sum(point.up for point in points))
 
-    def daily_uptime(self, url: str, first_day: date, last_day: date) -> UptimeWindow:
-        """Checks and up checks of the UTC days from first_day to last_day, from the rollups."""
+    def daily_rollups(self, url: str, first_day: date, last_day: date) -> dict[date, UptimeWindow]:
+        """Checks and up checks of each UTC day from first_day to last_day that has any."""
         items = self._query(
             url,
             day_sort_key(first_day),
             day_sort_key(last_day),
-            {"#checks": "checks", "#up": "up"},
+            {"#sk": "sk", "#checks": "checks", "#up": "up"},
         )
-        return UptimeWindow(
-            checks=sum(int(item["checks"]["N"]) for item in items),
-            up=sum(int(item["up"]["N"]) for item in items),
-        )
+        return {
+            date.fromisoformat(item["sk"]["S"].removeprefix(DAY_SORT_KEY_PREFIX)): UptimeWindow(
+                checks=int(item["checks"]["N"]), up=int(item["up"]["N"])
+            )
+            for item in items
+        }
+
+    def daily_uptime(self, url: str, first_day: date, last_day: date) -> UptimeWindow:
+        """Checks and up checks of the UTC days from first_day to last_day, from the rollups."""
+        return sum_windows(self.daily_rollups(url, first_day, last_day).values())
 
     def _query(
         self, url: str, first_key: str, last_key: str, names: dict[str, str]
