@@ -12,7 +12,8 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from components.packaging import PROJECT_DIR
 
@@ -57,7 +58,7 @@ def sample_result(url: str, ago: timedelta, step: int) -> CheckResult:
     return CheckResult(url, Outcome.UP, "HTTP 200", latency, 200, "status 200")
 
 
-def seed(store: SiteStore, client: object, now: datetime) -> None:
+def seed(store: SiteStore, client: Any, now: datetime) -> None:
     """A day of checks every 5 minutes for each sample site, their states, and daily rollups
     for the 29 days before (as the scheduled function would have written them)."""
     policy = AlertPolicy(failure_threshold=2)
@@ -76,10 +77,10 @@ def seed(store: SiteStore, client: object, now: datetime) -> None:
             _add_rollup(client, url, (now - timedelta(days=days_ago)).date(), checks, up)
 
 
-def _add_rollup(client: object, url: str, day: object, checks: int, up: int) -> None:
-    client.update_item(  # type: ignore[attr-defined]
+def _add_rollup(client: Any, url: str, day: date, checks: int, up: int) -> None:
+    client.update_item(
         TableName=TABLE_NAME,
-        Key={"pk": {"S": site_partition_key(url)}, "sk": {"S": day_sort_key(day)}},  # type: ignore[arg-type]
+        Key={"pk": {"S": site_partition_key(url)}, "sk": {"S": day_sort_key(day)}},
         UpdateExpression="ADD #checks :checks, #up :up",
         ExpressionAttributeNames={"#checks": "checks", "#up": "up"},
         ExpressionAttributeValues={":checks": {"N": str(checks)}, ":up": {"N": str(up)}},
