@@ -155,6 +155,7 @@ def python_function(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     reserved_concurrent_executions: int | None = None,
+    publish: bool = False,
 ) -> aws.lambda_.Function:
     """The Lambda function, running `archive` on the project's Python runtime as the role of
     `logs_and_role`, logging to its log group; created after the log group and the role policy
@@ -171,6 +172,7 @@ def python_function(
         memory_size=memory_mb,
         timeout=timeout_seconds,
         reserved_concurrent_executions=reserved_concurrent_executions,
+        publish=publish,
         environment=(
             aws.lambda_.FunctionEnvironmentArgs(variables=dict(environment))
             if environment
