@@ -183,6 +183,8 @@ AUTONAMED = {
     "aws:cloudwatch/eventRule:EventRule": "name",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
     "aws:sqs/queue:Queue": "name",
+    "aws:kinesis/stream:Stream": "name",
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "name",
 }
 
 # Resources whose ids AWS makes up as short random strings (a REST API id: 10 characters).

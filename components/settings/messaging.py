@@ -99,7 +99,7 @@ def _fanout(reader: Reader, retention: int) -> FanoutArgs:
     if visibility < 6 * timeout:
         reader.problem(
             "queueVisibilityTimeoutSeconds",
-            visibility,
+            reader.raw.get("queueVisibilityTimeoutSeconds", str(visibility)),
             f"must be at least six times consumerTimeoutSeconds ({timeout}): {6 * timeout}",
         )
     return reader.build(
