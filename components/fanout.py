@@ -287,10 +287,11 @@ class Fanout(pulumi.ComponentResource):
         )
 
     def exports(self) -> dict[str, pulumi.Input[str]]:
+        """`fanoutTopicArn`, and per queue (`sub`): `fanoutSubQueueUrl`,
+        `fanoutSubDeadLetterQueueUrl` (the runbook's replay needs both)."""
         outputs: dict[str, pulumi.Input[str]] = {"fanoutTopicArn": self.topic_arn}
         for queue_name, url in self.queue_urls.items():
-            outputs[f"fanoutQueueUrl-{queue_name}"] = url
-            outputs[f"fanoutDeadLetterQueueUrl-{queue_name}"] = self.dead_letter_queue_urls[
-                queue_name
-            ]
+            label = "".join(part.capitalize() for part in queue_name.split("-"))
+            outputs[f"fanout{label}QueueUrl"] = url
+            outputs[f"fanout{label}DeadLetterQueueUrl"] = self.dead_letter_queue_urls[queue_name]
         return outputs
