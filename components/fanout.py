@@ -221,7 +221,13 @@ class Fanout(pulumi.ComponentResource):
         )
 
     def _consumer(
-        self, prefix: str, function_name: str, queue: aws.sqs.Queue, *, archive: Archive, args: FanoutArgs
+        self,
+        prefix: str,
+        function_name: str,
+        queue: aws.sqs.Queue,
+        *,
+        archive: Archive,
+        args: FanoutArgs,
     ) -> aws.lambda_.Function:
         logs_and_role = function_logs_and_role(
             f"{prefix}-consumer",

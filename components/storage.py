@@ -481,7 +481,10 @@ class EncryptedBucket(pulumi.ComponentResource):
                 f"grant_write: {self._name!r} receives server access logs and accepts objects "
                 "only from S3 log delivery"
             )
-        both, algorithm = pulumi.Output.all(self.arn, self._args.kms_key_arn), self._args.sse_algorithm
+        both, algorithm = (
+            pulumi.Output.all(self.arn, self._args.kms_key_arn),
+            self._args.sse_algorithm,
+        )
         return self._grant(
             role,
             "write",

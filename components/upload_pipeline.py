@@ -194,7 +194,10 @@ class UploadPipeline(pulumi.ComponentResource):
                 opts=child,
             )
         dead_letters = encrypted_queue(
-            f"{name}-dlq", tags=args.tags, parent=self, message_retention_seconds=MAX_RETENTION_SECONDS
+            f"{name}-dlq",
+            tags=args.tags,
+            parent=self,
+            message_retention_seconds=MAX_RETENTION_SECONDS,
         )
         invoke = pulumi.InvokeOutputOptions(parent=self)
         topic_key = aws.kms.get_alias_output(name=SNS_MANAGED_KEY_ALIAS, opts=invoke)

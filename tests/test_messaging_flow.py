@@ -23,7 +23,7 @@ from moto import mock_aws
 from uploads.events import NotAnUploadEvent, summarise, uploads
 
 from components.fanout import FanoutArgs
-from tests.uptime_aws import REGION, use_fake_credentials
+from tests.uptime_aws import use_fake_credentials
 from tools.produce_records import documents, put_records
 
 MAX_RECEIVE_COUNT = FanoutArgs().max_receive_count
@@ -208,7 +208,10 @@ def test_keys_arrive_url_encoded_and_other_events_are_refused():
         "Records": [
             {
                 "eventName": "ObjectCreated:Put",
-                "s3": {"bucket": {"name": "media"}, "object": {"key": "uploads/my+file%281%29.txt"}},
+                "s3": {
+                    "bucket": {"name": "media"},
+                    "object": {"key": "uploads/my+file%281%29.txt"},
+                },
             }
         ]
     }

@@ -57,7 +57,11 @@ def test_a_queue_needs_sse_sqs_or_a_key(props, blocked):
 
 @pytest.mark.parametrize(
     ("props", "blocked"),
-    [({}, True), ({"kmsMasterKeyId": "alias/aws/sns"}, False), ({"kmsMasterKeyId": UNKNOWN}, False)],
+    [
+        ({}, True),
+        ({"kmsMasterKeyId": "alias/aws/sns"}, False),
+        ({"kmsMasterKeyId": UNKNOWN}, False),
+    ],
 )
 def test_a_topic_needs_a_key(props, blocked):
     assert bool(run_resource_policy("sns-topic-encrypted", TOPIC, props, name="pub")) is blocked

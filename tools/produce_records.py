@@ -61,7 +61,7 @@ def put_records(
 
 
 def main(argv: list[str] | None = None, stdin: TextIO = sys.stdin) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description="Put JSON lines to a Kinesis stream.")
     parser.add_argument("--stream", required=True, help="the stream name (stack output)")
     parser.add_argument("--file", type=argparse.FileType("r"), help="JSON lines; default stdin")
     parser.add_argument("--interval", type=float, default=0.0, help="seconds between records")

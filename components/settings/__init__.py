@@ -23,8 +23,7 @@ from components.chalice_api import ChaliceApiArgs
 from components.database import DatabaseArgs
 from components.file_system import FileSystemArgs
 from components.network import NetworkArgs
-from components.settings import api, database, file_system, monitor, network, storage
-from components.settings import messaging
+from components.settings import api, database, file_system, messaging, monitor, network, storage
 from components.settings.messaging import MessagingSettings
 from components.settings.reader import Reader, SettingsError
 from components.settings.storage import BucketSettings

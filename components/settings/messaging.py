@@ -141,9 +141,7 @@ def _stream(reader: Reader, retention: int) -> StreamArgs:
         "stream",
         lambda: StreamArgs(
             mode=reader.choice("streamMode", defaults.mode, STREAM_MODES),
-            shard_count=reader.integer(
-                "streamShardCount", defaults.shard_count, in_range(1, 500)
-            ),
+            shard_count=reader.integer("streamShardCount", defaults.shard_count, in_range(1, 500)),
             retention_hours=reader.integer(
                 "streamRetentionHours",
                 defaults.retention_hours,
