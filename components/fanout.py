@@ -24,7 +24,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from components.lambda_parts import check_function_name, function_logs_and_role, python_function
+from components.lambda_parts import check_function_name, logged_function
 from components.messaging_parts import (
     LONG_POLL_SECONDS,
     MAX_DELAY_SECONDS,
@@ -36,18 +36,13 @@ from components.messaging_parts import (
     MIN_MESSAGE_BYTES,
     MIN_RETENTION_SECONDS,
     VISIBILITY_TO_TIMEOUT_RATIO,
+    check_between,
+    check_log_retention_days,
     encrypted_queue,
     encrypted_topic,
     threshold_alarm,
 )
-from components.packaging import (
-    BUILD_DIR,
-    LAMBDA_ARCHITECTURE_X86_64,
-    PROJECT_DIR,
-    Archive,
-    build_function_archive,
-)
-from components.shared import LOG_RETENTION_DAYS
+from components.packaging import BUILD_DIR, PROJECT_DIR, Archive, build_function_archive
 
 CONSUMER_DIR = PROJECT_DIR / "functions" / "queue_consumer"
 CONSUMER_HANDLER = "consumer.handler.handler"
@@ -86,14 +81,14 @@ class FanoutArgs:
                 raise ValueError(f"queue_names: {queue_name!r} {reason}")
         if len(set(self.queue_names)) != len(self.queue_names):
             raise ValueError(f"queue_names: {list(self.queue_names)!r} repeats a name")
-        _between("max_receive_count", self.max_receive_count, 1, MAX_RECEIVE_COUNT)
-        _between(
+        check_between("max_receive_count", self.max_receive_count, 1, MAX_RECEIVE_COUNT)
+        check_between(
             "consumer_timeout_seconds",
             self.consumer_timeout_seconds,
             1,
             MAX_FUNCTION_TIMEOUT_SECONDS,
         )
-        _between(
+        check_between(
             "visibility_timeout_seconds",
             self.visibility_timeout_seconds,
             0,
@@ -106,36 +101,29 @@ class FanoutArgs:
                 f"{VISIBILITY_TO_TIMEOUT_RATIO} x consumer_timeout_seconds "
                 f"({self.consumer_timeout_seconds}) = {needed}"
             )
-        _between(
+        check_between(
             "retention_seconds",
             self.retention_seconds,
             MIN_RETENTION_SECONDS,
             MAX_RETENTION_SECONDS,
         )
-        _between("max_message_bytes", self.max_message_bytes, MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES)
-        _between("delay_seconds", self.delay_seconds, 0, MAX_DELAY_SECONDS)
-        _between("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
+        check_between(
+            "max_message_bytes", self.max_message_bytes, MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES
+        )
+        check_between("delay_seconds", self.delay_seconds, 0, MAX_DELAY_SECONDS)
+        check_between("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
         if self.oldest_message_alarm_seconds < 60:
             raise ValueError(
                 f"oldest_message_alarm_seconds: {self.oldest_message_alarm_seconds} must be at "
                 "least 60"
             )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days: {self.log_retention_days!r} is not a retention "
-                "CloudWatch Logs accepts"
-            )
+        check_log_retention_days(self.log_retention_days)
 
 
 def check_queue_name(queue_name: str) -> str | None:
     if _QUEUE_NAME.match(queue_name):
         return None
     return "must be 1 to 40 lowercase letters, digits and hyphens"
-
-
-def _between(argument: str, value: int, low: int, high: int) -> None:
-    if not low <= value <= high:
-        raise ValueError(f"{argument}: {value!r} must be between {low} and {high}")
 
 
 def consumer_statements(queue_arn: pulumi.Input[str]) -> list[dict]:
@@ -229,25 +217,15 @@ class Fanout(pulumi.ComponentResource):
         archive: Archive,
         args: FanoutArgs,
     ) -> aws.lambda_.Function:
-        logs_and_role = function_logs_and_role(
+        function = logged_function(
             f"{prefix}-consumer",
             function_name,
-            policy_resource_name=f"{prefix}-consumer-policy",
-            log_retention_days=args.log_retention_days,
-            tags=args.tags,
-            parent=self,
-            extra_statements=consumer_statements(queue.arn),
-        )
-        function = python_function(
-            f"{prefix}-consumer-function",
-            function_name,
-            logs_and_role,
             handler=CONSUMER_HANDLER,
             archive=archive,
-            architecture=LAMBDA_ARCHITECTURE_X86_64,
+            statements=consumer_statements(queue.arn),
             memory_mb=args.memory_mb,
             timeout_seconds=args.consumer_timeout_seconds,
-            environment={},
+            log_retention_days=args.log_retention_days,
             tags=args.tags,
             parent=self,
         )
@@ -258,7 +236,8 @@ class Fanout(pulumi.ComponentResource):
             batch_size=args.batch_size,
             # Only the failed messages of a batch return to the queue.
             function_response_types=["ReportBatchItemFailures"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs_and_role.role_policy]),
+            # The function depends on its role policy, so the mapping starts once it may poll.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[function]),
         )
         return function
 

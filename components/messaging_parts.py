@@ -22,6 +22,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.lambda_parts import named_tags
+from components.shared import check_log_retention
 
 SNS_SERVICE = "sns.amazonaws.com"
 SNS_MANAGED_KEY_ALIAS = "alias/aws/sns"
@@ -41,6 +42,17 @@ MAX_RECEIVE_COUNT = 1_000
 VISIBILITY_TO_TIMEOUT_RATIO = 6
 # Lambda's longest timeout.
 MAX_FUNCTION_TIMEOUT_SECONDS = 900
+
+
+def check_between(argument: str, value: int, low: int, high: int) -> None:
+    """Raise `ValueError` naming `argument` unless `low <= value <= high`."""
+    if not low <= value <= high:
+        raise ValueError(f"{argument}: {value!r} must be between {low} and {high}")
+
+
+def check_log_retention_days(days: int) -> None:
+    if (reason := check_log_retention(days)) is not None:
+        raise ValueError(f"log_retention_days: {days!r} {reason}")
 
 
 def deny_insecure_transport(queue_arn: str) -> dict[str, Any]:

@@ -29,8 +29,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.lambda_parts import named_tags
-from components.messaging_parts import threshold_alarm
-from components.shared import LOG_RETENTION_DAYS
+from components.messaging_parts import check_between, check_log_retention_days, threshold_alarm
 
 StreamMode = Literal["PROVISIONED", "ON_DEMAND"]
 STREAM_MODES: tuple[StreamMode, ...] = ("PROVISIONED", "ON_DEMAND")
@@ -85,13 +84,13 @@ class StreamArgs:
             raise ValueError(f"mode: {self.mode!r} must be one of {STREAM_MODES}")
         if self.shard_count < 1:
             raise ValueError(f"shard_count: {self.shard_count!r} must be at least 1")
-        for argument, value, low, high in (
-            ("retention_hours", self.retention_hours, MIN_RETENTION_HOURS, MAX_RETENTION_HOURS),
-            ("buffer_size_mb", self.buffer_size_mb, MIN_BUFFER_MB, MAX_BUFFER_MB),
-            ("buffer_interval_seconds", self.buffer_interval_seconds, 0, MAX_BUFFER_SECONDS),
-        ):
-            if not low <= value <= high:
-                raise ValueError(f"{argument}: {value!r} must be between {low} and {high}")
+        check_between(
+            "retention_hours", self.retention_hours, MIN_RETENTION_HOURS, MAX_RETENTION_HOURS
+        )
+        check_between("buffer_size_mb", self.buffer_size_mb, MIN_BUFFER_MB, MAX_BUFFER_MB)
+        check_between(
+            "buffer_interval_seconds", self.buffer_interval_seconds, 0, MAX_BUFFER_SECONDS
+        )
         if self.iterator_age_alarm_seconds < 60:
             raise ValueError(
                 f"iterator_age_alarm_seconds: {self.iterator_age_alarm_seconds!r} must be at "
@@ -103,11 +102,7 @@ class StreamArgs:
                 f"buffer_interval_seconds ({self.buffer_interval_seconds}): records wait that "
                 "long in the buffer by design"
             )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days: {self.log_retention_days!r} is not a retention "
-                "CloudWatch Logs accepts"
-            )
+        check_log_retention_days(self.log_retention_days)
 
 
 def firehose_trust_policy(account_id: str) -> dict[str, Any]:

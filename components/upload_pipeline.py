@@ -28,22 +28,19 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.lambda_parts import check_function_name, function_logs_and_role, python_function
+from components.lambda_parts import check_function_name, logged_function
 from components.messaging_parts import (
     MAX_FUNCTION_TIMEOUT_SECONDS,
     MAX_RETENTION_SECONDS,
     SNS_MANAGED_KEY_ALIAS,
+    check_between,
+    check_log_retention_days,
     encrypted_queue,
     encrypted_topic,
     threshold_alarm,
 )
-from components.packaging import (
-    BUILD_DIR,
-    LAMBDA_ARCHITECTURE_X86_64,
-    PROJECT_DIR,
-    build_function_archive,
-)
-from components.shared import LOG_RETENTION_DAYS, is_email_address
+from components.packaging import BUILD_DIR, PROJECT_DIR, build_function_archive
+from components.shared import is_email_address
 
 PROCESSOR_DIR = PROJECT_DIR / "functions" / "upload_processor"
 PROCESSOR_HANDLER = "uploads.handler.handler"
@@ -92,28 +89,17 @@ class UploadPipelineArgs:
     def __post_init__(self) -> None:
         if (reason := check_upload_prefix(self.prefix)) is not None:
             raise ValueError(f"prefix: {self.prefix!r} {reason}")
-        if not 0 <= self.retry_attempts <= MAX_RETRY_ATTEMPTS:
-            raise ValueError(
-                f"retry_attempts: {self.retry_attempts!r} must be between 0 and "
-                f"{MAX_RETRY_ATTEMPTS}"
-            )
-        if not MIN_EVENT_AGE_SECONDS <= self.max_event_age_seconds <= MAX_EVENT_AGE_SECONDS:
-            raise ValueError(
-                f"max_event_age_seconds: {self.max_event_age_seconds!r} must be between "
-                f"{MIN_EVENT_AGE_SECONDS} and {MAX_EVENT_AGE_SECONDS}"
-            )
+        check_between("retry_attempts", self.retry_attempts, 0, MAX_RETRY_ATTEMPTS)
+        check_between(
+            "max_event_age_seconds",
+            self.max_event_age_seconds,
+            MIN_EVENT_AGE_SECONDS,
+            MAX_EVENT_AGE_SECONDS,
+        )
         if self.notify_email is not None and not is_email_address(self.notify_email):
             raise ValueError(f"notify_email: {self.notify_email!r} is not an email address")
-        if not 1 <= self.timeout_seconds <= MAX_FUNCTION_TIMEOUT_SECONDS:
-            raise ValueError(
-                f"timeout_seconds: {self.timeout_seconds!r} must be between 1 and "
-                f"{MAX_FUNCTION_TIMEOUT_SECONDS}"
-            )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days: {self.log_retention_days!r} is not a retention "
-                "CloudWatch Logs accepts"
-            )
+        check_between("timeout_seconds", self.timeout_seconds, 1, MAX_FUNCTION_TIMEOUT_SECONDS)
+        check_log_retention_days(self.log_retention_days)
 
 
 def processor_statements(
@@ -208,25 +194,15 @@ class UploadPipeline(pulumi.ComponentResource):
             queue_arn=dead_letters.arn,
             bucket_kms_key_arn=args.bucket_kms_key_arn,
         )
-        logs_and_role = function_logs_and_role(
+        function = logged_function(
             name,
             function_name,
-            policy_resource_name=f"{name}-policy",
-            log_retention_days=args.log_retention_days,
-            tags=args.tags,
-            parent=self,
-            extra_statements=statements,
-        )
-        function = python_function(
-            f"{name}-function",
-            function_name,
-            logs_and_role,
             handler=PROCESSOR_HANDLER,
             archive=archive,
-            architecture=LAMBDA_ARCHITECTURE_X86_64,
+            statements=statements,
             memory_mb=args.memory_mb,
             timeout_seconds=args.timeout_seconds,
-            environment={},
+            log_retention_days=args.log_retention_days,
             tags=args.tags,
             parent=self,
             publish=True,
