@@ -20,13 +20,22 @@ AWS facts relied on:
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
-from components.stream import DELIVERY_PREFIX, ERROR_OUTPUT_PREFIX, firehose_policy_document
+from components.fanout import FanoutArgs
+from components.stream import (
+    DELIVERY_PREFIX,
+    ERROR_OUTPUT_PREFIX,
+    Stream,
+    StreamArgs,
+    firehose_policy_document,
+)
+from components.upload_pipeline import UploadPipeline, UploadPipelineArgs
 from tests.iam_eval import Request, allowed_by, denied_by, put_object
-from tools.offline import ACCOUNT_ID, Plan, PlannedResource
+from tools.offline import ACCOUNT_ID, Plan, PlannedResource, ProgramFailed, run_program
 
 REGION = "us-east-1"
 SNS = "sns.amazonaws.com"
@@ -340,3 +349,46 @@ def test_the_upload_role_reads_only_the_prefix_and_reaches_only_its_destinations
             "Resource": named(plan, "platform-uploads-dlq").outputs["arn"],
         },
     }
+
+
+# --- Args refuse what AWS (or the design) would refuse, naming the argument -------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "names"),
+    [
+        (lambda: FanoutArgs(max_receive_count=0), "max_receive_count: 0"),
+        (
+            lambda: FanoutArgs(consumer_timeout_seconds=60, visibility_timeout_seconds=300),
+            "visibility_timeout_seconds: 300 is below 6 x consumer_timeout_seconds (60) = 360",
+        ),
+        (lambda: FanoutArgs(retention_seconds=59), "retention_seconds: 59"),
+        (lambda: FanoutArgs(queue_names=("Sub",)), "queue_names: 'Sub'"),
+        (lambda: FanoutArgs(queue_names=()), "queue_names"),
+        (lambda: StreamArgs(retention_hours=8761), "retention_hours: 8761"),
+        (lambda: StreamArgs(buffer_size_mb=129), "buffer_size_mb: 129"),
+        (lambda: StreamArgs(mode="SERVERLESS"), "mode: 'SERVERLESS'"),  # type: ignore[arg-type]
+        (
+            lambda: StreamArgs(buffer_interval_seconds=900, freshness_alarm_seconds=900),
+            "freshness_alarm_seconds: 900",
+        ),
+        (lambda: UploadPipelineArgs(prefix=""), "prefix: '' would trigger the pipeline"),
+        (lambda: UploadPipelineArgs(retry_attempts=3), "retry_attempts: 3"),
+        (lambda: UploadPipelineArgs(max_event_age_seconds=21_601), "max_event_age_seconds"),
+        (lambda: UploadPipelineArgs(log_retention_days=45), "log_retention_days: 45"),
+    ],
+)
+def test_args_refuse_bad_values_naming_the_argument(make, names):
+    with pytest.raises(ValueError, match=re.escape(names)):
+        make()
+
+
+def test_a_stream_or_pipeline_without_its_bucket_is_refused_before_anything_is_created():
+    with pytest.raises(ProgramFailed) as failed:
+        run_program("dev", program=lambda: Stream("s", StreamArgs()))
+    assert "bucket_arn, key_arn" in str(failed.value.__cause__)
+    assert failed.value.plan.resources == []
+    with pytest.raises(ProgramFailed) as failed:
+        run_program("dev", program=lambda: UploadPipeline("u", UploadPipelineArgs()))
+    assert "bucket_arn, bucket_id" in str(failed.value.__cause__)
+    assert failed.value.plan.resources == []

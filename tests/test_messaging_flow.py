@@ -24,7 +24,7 @@ from uploads.events import NotAnUploadEvent, summarise, uploads
 
 from components.fanout import FanoutArgs
 from tests.uptime_aws import use_fake_credentials
-from tools.produce_records import documents, put_records
+from tools.produce_records import documents, main, put_records
 
 MAX_RECEIVE_COUNT = FanoutArgs().max_receive_count
 
@@ -223,3 +223,12 @@ def test_keys_arrive_url_encoded_and_other_events_are_refused():
         uploads({"Records": [{**event["Records"][0], "eventName": "ObjectRemoved:Delete"}]})
     with pytest.raises(NotAnUploadEvent):
         uploads({})
+
+
+def test_the_producer_command_puts_a_file_of_json_lines(aws, tmp_path, capsys):
+    kinesis = boto3.client("kinesis")
+    kinesis.create_stream(StreamName="s", ShardCount=1)
+    readings = tmp_path / "readings.jsonl"
+    readings.write_text('{"name": "a", "t": 1}\n{"name": "b", "t": 2}\n')
+    assert main(["--stream", "s", "--file", str(readings)]) == 0
+    assert capsys.readouterr().out.strip() == "put 2 records to s"

@@ -69,12 +69,16 @@ def main(argv: list[str] | None = None, stdin: TextIO = sys.stdin) -> int:
     import boto3  # only the command needs it; tests pass their own client
 
     source = options.file or stdin
-    numbers = put_records(
-        boto3.client("kinesis"),
-        options.stream,
-        documents(source),
-        interval_seconds=options.interval,
-    )
+    try:
+        numbers = put_records(
+            boto3.client("kinesis"),
+            options.stream,
+            documents(source),
+            interval_seconds=options.interval,
+        )
+    finally:
+        if options.file is not None:
+            options.file.close()
     print(f"put {len(numbers)} records to {options.stream}")
     return 0
 
