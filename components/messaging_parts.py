@@ -27,7 +27,9 @@ from components.shared import check_log_retention
 SNS_SERVICE = "sns.amazonaws.com"
 SNS_MANAGED_KEY_ALIAS = "alias/aws/sns"
 # SQS quotas (SetQueueAttributes): retention 60 s..14 days, delay 0..900 s, visibility
-# 0..12 h, size 1,024..262,144 bytes, long polling 0..20 s, maxReceiveCount 1..1,000.
+# 0..12 h, long polling 0..20 s, maxReceiveCount 1..1,000, size 1,024 bytes..1 MiB; but SNS
+# publishes messages of at most 256 KiB (https://docs.aws.amazon.com/general/latest/gr/sns.html),
+# so a fan-out queue's maximum size stops at 262,144 bytes, the notes' (and SQS's) default.
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
 MIN_RETENTION_SECONDS = 60
 MAX_RETENTION_SECONDS = 1_209_600
