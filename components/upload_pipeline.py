@@ -83,7 +83,7 @@ class UploadPipelineArgs:
     # Wiring: the media bucket, and its KMS key when it is SSE-KMS.
     bucket_arn: pulumi.Input[str] = ""
     bucket_id: pulumi.Input[str] = ""
-    bucket_kms_key_arn: str | None = None
+    bucket_kms_key_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -108,7 +108,7 @@ def processor_statements(
     topic_arn: pulumi.Input[str],
     topic_key_arn: pulumi.Input[str],
     queue_arn: pulumi.Input[str],
-    bucket_kms_key_arn: str | None,
+    bucket_kms_key_arn: pulumi.Input[str] | None,
 ) -> list[dict[str, Any]]:
     """What the function and its destinations do with its role; `uploads_arn` is
     `<bucket ARN>/<prefix>*`."""
@@ -138,7 +138,7 @@ def processor_statements(
             "Resource": queue_arn,
         },
     ]
-    if bucket_kms_key_arn:
+    if bucket_kms_key_arn is not None:
         statements.append(
             {
                 "Sid": "DecryptUploads",

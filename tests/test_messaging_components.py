@@ -392,3 +392,18 @@ def test_a_stream_or_pipeline_without_its_bucket_is_refused_before_anything_is_c
         run_program("dev", program=lambda: UploadPipeline("u", UploadPipelineArgs()))
     assert "bucket_arn, bucket_id" in str(failed.value.__cause__)
     assert failed.value.plan.resources == []
+
+
+def test_with_an_sse_kms_media_bucket_the_upload_role_may_decrypt_with_that_key_only():
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    plan = run_program(
+        "dev", config_overrides={"bucketSseAlgorithm": "aws:kms", "bucketKmsKeyArn": key}
+    )
+    statements = role_statements(plan, "platform-uploads-policy")
+    assert statements["DecryptUploads"] == {
+        "Sid": "DecryptUploads",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": key,
+    }
+    assert "DecryptUploads" not in role_statements(run_program("dev"), "platform-uploads-policy")

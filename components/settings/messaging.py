@@ -169,8 +169,6 @@ def _uploads(reader: Reader, retention: int) -> UploadPipelineArgs:
     if email is not None and not is_email_address(email):
         reader.problem("uploadNotifyEmail", email, "is not an email address")
         email = None
-    key_arn = reader.optional("bucketKmsKeyArn")
-    media_is_kms = reader.raw.get("bucketSseAlgorithm") == "aws:kms"
     return reader.build(
         "uploads",
         lambda: UploadPipelineArgs(
@@ -185,7 +183,6 @@ def _uploads(reader: Reader, retention: int) -> UploadPipelineArgs:
             ),
             notify_email=email,
             log_retention_days=retention,
-            bucket_kms_key_arn=key_arn if media_is_kms else None,
         ),
         UploadPipelineArgs,
     )

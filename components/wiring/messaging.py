@@ -36,7 +36,12 @@ def messaging_systems(
     media = content_buckets["media"]
     uploads = UploadPipeline(
         "platform-uploads",
-        replace(messaging.uploads, bucket_arn=media.arn, bucket_id=media.bucket_id),
+        replace(
+            messaging.uploads,
+            bucket_arn=media.arn,
+            bucket_id=media.bucket_id,
+            bucket_kms_key_arn=settings.buckets.content["media"].kms_key_arn,
+        ),
     )
     return [
         fanout.exports(),
