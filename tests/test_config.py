@@ -30,6 +30,7 @@ BAD_CONFIGS = [
     ({"consumerBatchSize": "11"}, "platform:consumerBatchSize", "'11'"),
     ({"fanoutQueues": '["Sub_1"]'}, "platform:fanoutQueues", "Sub_1"),
     ({"fanoutQueues": '["sub", "sub"]'}, "platform:fanoutQueues", "more than once"),
+    ({"fanoutQueues": "[]"}, "platform:fanoutQueues", "at least one queue"),
     ({"streamMode": "SERVERLESS"}, "platform:streamMode", "SERVERLESS"),
     ({"streamShardCount": "0"}, "platform:streamShardCount", "'0'"),
     ({"streamRetentionHours": "23"}, "platform:streamRetentionHours", "'23'"),

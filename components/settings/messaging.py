@@ -79,6 +79,8 @@ def parse(reader: Reader) -> MessagingSettings:
 def _fanout(reader: Reader, retention: int) -> FanoutArgs:
     defaults = FanoutArgs()
     queues = reader.string_list("fanoutQueues") or defaults.queue_names
+    if reader.raw.get("fanoutQueues", "").strip() == "[]":
+        reader.problem("fanoutQueues", "[]", "needs at least one queue (the notes' sub)")
     for queue in queues:
         if (reason := check_queue_name(queue)) is not None:
             reader.problem("fanoutQueues", queue, reason)
