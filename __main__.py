@@ -12,9 +12,9 @@ from components.network import Network
 from components.settings import load_settings
 from components.storage import EncryptedBucket
 from components.uptime_monitor import UptimeMonitor
+from components.wiring.messaging import messaging_systems
 
 settings = load_settings()
-
 network = Network("platform", settings.network)
 
 # Data stores of the notes' WordPress design: MySQL and EFS in the private subnets only, and the
@@ -54,6 +54,7 @@ for outputs in (
     log_bucket.exports("accessLog"),
     md5_api.exports("md5Api"),
     uptime_monitor.exports(),
+    *messaging_systems(settings, log_bucket, content_buckets),
 ):
     for output_name, value in outputs.items():
         pulumi.export(output_name, value)

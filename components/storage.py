@@ -95,7 +95,8 @@ class EncryptedBucketArgs:
     access_log_bucket: EncryptedBucket | None = None
     access_log_source_prefixes: tuple[str, ...] = ()
     sse_algorithm: SseAlgorithm = "AES256"
-    kms_key_arn: str | None = None
+    # A plain ARN (checked), or a key created by the program (an Output, like EncryptionKey.arn).
+    kms_key_arn: pulumi.Input[str] | None = None
     bucket_prefix: str | None = None
     noncurrent_version_expiration_days: int = 90
     cors_rules: tuple[CorsRule, ...] = ()
@@ -124,7 +125,9 @@ class EncryptedBucketArgs:
                     f"kms_key_arn: {self.kms_key_arn!r} is only used with sse_algorithm "
                     f"'aws:kms', not {self.sse_algorithm!r}"
                 )
-            if (reason := check_kms_key_arn(self.kms_key_arn)) is not None:
+            if isinstance(self.kms_key_arn, str) and (
+                reason := check_kms_key_arn(self.kms_key_arn)
+            ):
                 raise ValueError(f"kms_key_arn: {self.kms_key_arn!r} {reason}")
         if self.receives_access_logs and self.sse_algorithm != "AES256":
             raise ValueError(
@@ -466,9 +469,9 @@ class EncryptedBucket(pulumi.ComponentResource):
 
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """Let `role` list this bucket and read its objects (and decrypt them with the key)."""
-        key = self._args.kms_key_arn
+        both = pulumi.Output.all(self.arn, self._args.kms_key_arn)
         return self._grant(
-            role, "read", self.arn.apply(lambda arn: json.dumps(read_policy_document(arn, key)))
+            role, "read", both.apply(lambda v: json.dumps(read_policy_document(v[0], v[1])))
         )
 
     def grant_write(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
@@ -478,11 +481,14 @@ class EncryptedBucket(pulumi.ComponentResource):
                 f"grant_write: {self._name!r} receives server access logs and accepts objects "
                 "only from S3 log delivery"
             )
-        key, algorithm = self._args.kms_key_arn, self._args.sse_algorithm
+        both, algorithm = (
+            pulumi.Output.all(self.arn, self._args.kms_key_arn),
+            self._args.sse_algorithm,
+        )
         return self._grant(
             role,
             "write",
-            self.arn.apply(lambda arn: json.dumps(write_policy_document(arn, algorithm, key))),
+            both.apply(lambda v: json.dumps(write_policy_document(v[0], algorithm, v[1]))),
         )
 
     def _grant(

@@ -57,6 +57,10 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
         "s3-deny-unencrypted-uploads",
         "s3-block-public-access",
         "s3-no-public-grants",
+        "sqs-queue-encrypted",
+        "sns-topic-encrypted",
+        "kinesis-stream-encrypted",
+        "firehose-encrypted",
     }
     assert {
         "storage-encrypted",
@@ -65,6 +69,8 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
         "s3-deny-insecure-transport",
         "lambda-role-no-admin-wildcard",
         "log-group-retention-set",
+        "sqs-queue-dead-letter-queue",
+        "event-source-mapping-failure-handling",
         "exemptions-used",
         "stack-exemptions-used",
     } <= {name for name, level in levels.items() if level == analyzer_pb2.ADVISORY}

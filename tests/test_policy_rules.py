@@ -48,6 +48,10 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
         "s3-deny-unencrypted-uploads",
         "s3-block-public-access",
         "s3-no-public-grants",
+        "sqs-queue-encrypted",
+        "sns-topic-encrypted",
+        "kinesis-stream-encrypted",
+        "firehose-encrypted",
     }
 
 

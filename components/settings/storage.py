@@ -26,6 +26,8 @@ KEYS = (
     "noncurrentVersionExpirationDays",
 )
 CONTENT_ROLES = ("media", "code")
+# The bucket the stream's Firehose delivers into (SSE-KMS with the stream's key, wired later).
+STREAM_ROLE = "stream"
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class BucketSettings:
 
     access_logs: EncryptedBucketArgs
     content: dict[str, EncryptedBucketArgs]
+    stream: EncryptedBucketArgs
 
 
 def parse(reader: Reader) -> BucketSettings:
@@ -55,7 +58,9 @@ def parse(reader: Reader) -> BucketSettings:
     prefix = f"{reader.project}-{reader.stack}"
     access_logs = EncryptedBucketArgs(
         bucket_prefix=f"{prefix}-logs-",
-        access_log_source_prefixes=tuple(f"{prefix}-{role}-" for role in CONTENT_ROLES),
+        access_log_source_prefixes=tuple(
+            f"{prefix}-{role}-" for role in (*CONTENT_ROLES, STREAM_ROLE)
+        ),
         sse_algorithm="AES256",  # S3 log delivery supports SSE-S3 only
         noncurrent_version_expiration_days=expiration_days,
     )
@@ -71,7 +76,12 @@ def parse(reader: Reader) -> BucketSettings:
         )
         for role in CONTENT_ROLES
     }
-    return BucketSettings(access_logs=access_logs, content=content)
+    stream = EncryptedBucketArgs(
+        bucket_prefix=f"{prefix}-{STREAM_ROLE}-",
+        sse_algorithm="aws:kms",
+        noncurrent_version_expiration_days=expiration_days,
+    )
+    return BucketSettings(access_logs=access_logs, content=content, stream=stream)
 
 
 def _kms_key_arn(reader: Reader, algorithm: SseAlgorithm) -> str | None:
