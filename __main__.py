@@ -1,5 +1,4 @@
-"""The platform: stack config -> settings (each component's Args) -> components -> outputs.
-Settings hold every configured value; this file only wires what one component needs of another."""
+"""Stack config -> settings (each component's Args) -> components -> outputs; only wiring here."""
 
 from dataclasses import replace
 
@@ -12,13 +11,12 @@ from components.network import Network
 from components.settings import load_settings
 from components.storage import EncryptedBucket
 from components.uptime_monitor import UptimeMonitor
+from components.web_tier import WebTier
 
 settings = load_settings()
-
 network = Network("platform", settings.network)
 
-# Data stores of the notes' WordPress design: MySQL and EFS in the private subnets only, and the
-# media and code buckets, whose server access logs go to the access-log bucket.
+# The notes' data stores: MySQL and EFS in private subnets; buckets log to the access-log bucket.
 database = Database(
     "platform-db",
     replace(
@@ -42,9 +40,11 @@ content_buckets = {
     for role, args in settings.buckets.content.items()
 }
 
-# The apps of the notes: the md5 API (Chalice) and the uptime monitor (Zappa-style Flask).
+# The apps of the notes: md5 API (Chalice), uptime monitor (Flask), WordPress site (web tier).
 md5_api = ChaliceApi("md5-api", settings.api)
 uptime_monitor = UptimeMonitor("uptime-monitor", settings.monitor)
+web_tiers = (network, database, file_system, content_buckets["media"], log_bucket, uptime_monitor)
+web = WebTier("platform-web", settings.web.wired(*web_tiers))
 
 for outputs in (
     network.exports(),
@@ -54,6 +54,7 @@ for outputs in (
     log_bucket.exports("accessLog"),
     md5_api.exports("md5Api"),
     uptime_monitor.exports(),
+    web.exports(),
 ):
     for output_name, value in outputs.items():
         pulumi.export(output_name, value)

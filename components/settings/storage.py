@@ -26,6 +26,8 @@ KEYS = (
     "noncurrentVersionExpirationDays",
 )
 CONTENT_ROLES = ("media", "code")
+# Where the web tier's load balancer writes its access logs in the log bucket.
+LOAD_BALANCER_LOG_PREFIX = "load-balancer"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ def parse(reader: Reader) -> BucketSettings:
     access_logs = EncryptedBucketArgs(
         bucket_prefix=f"{prefix}-logs-",
         access_log_source_prefixes=tuple(f"{prefix}-{role}-" for role in CONTENT_ROLES),
+        load_balancer_log_prefix=LOAD_BALANCER_LOG_PREFIX,
         sse_algorithm="AES256",  # S3 log delivery supports SSE-S3 only
         noncurrent_version_expiration_days=expiration_days,
     )
