@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.storage import (
+from components.bucket_policies import (
     ACCESS_LOG_PREFIX,
     LOG_DELIVERY_SERVICE,
     LogDelivery,
@@ -217,7 +217,7 @@ def test_nobody_but_log_delivery_writes_to_the_log_bucket(header):
     policy = bucket_policy_document(LOGS, "AES256", LOG_DELIVERY)
     request = put_object(f"{LOGS}/access-logs/forged", sse=header)
     denied = denied_by(policy, request)
-    assert "DenyWritesExceptS3ServerAccessLogDelivery" in denied
+    assert "DenyWritesExceptLogDelivery" in denied
     if header != "AES256":  # the header denies still hold for everyone but log delivery
         assert {"DenyUnencryptedObjectUploads", "DenyIncorrectEncryptionHeader"} & set(denied)
 

@@ -57,6 +57,9 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
         "s3-deny-unencrypted-uploads",
         "s3-block-public-access",
         "s3-no-public-grants",
+        "ec2-imdsv2-required",
+        "ec2-ebs-encrypted",
+        "alb-http-redirects-when-https",
     }
     assert {
         "storage-encrypted",

@@ -48,6 +48,9 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
         "s3-deny-unencrypted-uploads",
         "s3-block-public-access",
         "s3-no-public-grants",
+        "ec2-imdsv2-required",
+        "ec2-ebs-encrypted",
+        "alb-http-redirects-when-https",
     }
 
 

@@ -7,13 +7,8 @@ import json
 import pulumi_aws as aws
 import pytest
 
-from components.storage import (
-    ACCESS_LOG_PREFIX,
-    CorsRule,
-    EncryptedBucket,
-    EncryptedBucketArgs,
-    write_policy_document,
-)
+from components.bucket_policies import ACCESS_LOG_PREFIX, write_policy_document
+from components.storage import CorsRule, EncryptedBucket, EncryptedBucketArgs
 from tools.offline import Plan, PlannedResource, ProgramFailed, run_program
 
 BUCKET = "aws:s3/bucket:Bucket"
