@@ -47,6 +47,7 @@ _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9._:/@!+=,-]*$")
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
+_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$")
 
 
 def check_instance_type(value: str, architecture: str) -> str | None:
@@ -58,6 +59,15 @@ def check_instance_type(value: str, architecture: str) -> str | None:
         return f"has an unknown instance family {family!r} (known: {', '.join(INSTANCE_FAMILIES)})"
     if INSTANCE_FAMILIES[family] != architecture:
         return f"is an {INSTANCE_FAMILIES[family]} type, not {architecture}"
+    return None
+
+
+def check_certificate_arn(value: str, region: str | None = None) -> str | None:
+    match = _CERTIFICATE_ARN.match(value)
+    if match is None:
+        return "is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
+    if region is not None and match.group(1) != region:
+        return f"is in {match.group(1)}; the load balancer's certificate must be in {region}"
     return None
 
 

@@ -6,23 +6,21 @@ health check asks for `/healthy.html`. A launch template (Amazon Linux 2023 reso
 from AWS's public SSM parameter, IMDSv2 only, no public IP, no key pair, encrypted gp3 root)
 feeds an Auto Scaling group in the private subnets of every AZ, with ELB health checks, instance
 refresh and target tracking. Nodes are all alike: wp-content is on EFS, and each node reads the
-database secret and the shared salts with its instance role at boot (see web_parts.py and
-templates/wordpress_user_data.sh). Alarms on 5xx, unhealthy hosts and response time.
+database secret and the shared salts with its role at boot (templates/wordpress_user_data.sh).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.web_alarms import web_alarms
 from components.web_parts import (
     AL2023_AMI_PARAMETERS,
     SALT_KEYS,
@@ -30,6 +28,7 @@ from components.web_parts import (
     SALT_SPECIALS,
     Architecture,
     assume_role_document,
+    check_certificate_arn,
     check_health_check_path,
     check_instance_type,
     check_sha1,
@@ -38,6 +37,14 @@ from components.web_parts import (
     render_user_data,
     salts_document,
 )
+from components.web_wiring import (
+    WebAlerts,
+    WebDatabase,
+    WebFileSystem,
+    WebLogBucket,
+    WebMediaBucket,
+    WebNetwork,
+)
 
 HTTP_PORT = 80
 HTTPS_PORT = 443
@@ -45,31 +52,18 @@ HTTPS_PORT = 443
 # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-_CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$")
 MAX_GROUP_SIZE = 100
 # A grant a resource's owner writes for the node's role (EncryptedBucket.grant_read, ...).
 RoleGrant = Callable[[aws.iam.Role], object]
-
-
-def check_certificate_arn(value: str, region: str | None = None) -> str | None:
-    match = _CERTIFICATE_ARN.match(value)
-    if match is None:
-        return "is not an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)"
-    if region is not None and match.group(1) != region:
-        return f"is in {match.group(1)}; the load balancer's certificate must be in {region}"
-    return None
 
 
 @dataclass(frozen=True)
 class WebTierArgs:
     """Inputs of `WebTier`. Secure by default: no public IP, IMDSv2, encrypted volumes.
 
-    - wiring (empty in the stack settings, set by the program): the network's `vpc_id`,
-      `public_subnet_ids`, `private_subnet_ids`, `load_balancer_security_group_ids`,
-      `app_security_group_ids`; the database's `db_secret_arn`, `db_host`, `db_port`, `db_name`;
-      the file system's `file_system_id`, `file_system_arn`, `access_point_id`,
-      `access_point_arn`; `access_logs` (the log bucket's); `instance_role_grants` (the media
-      bucket's grants); `alarm_topic_arn` (alerts). `wired(...)` fills them from the components.
+    - the wiring fields (ids of the network's, database's and file system's resources, the log
+      bucket's `access_logs`, the media bucket's `instance_role_grants`, `alarm_topic_arn`) are
+      empty in the stack settings; `wired(...)` fills them from the components.
     - `instance_type` (`t4g.small`, Graviton) and `architecture` (`arm64`) must agree.
     - `min_size` (1) <= `desired_capacity` (1) <= `max_size` (2).
     - `certificate_arn`: an ACM certificate of the stack's region; None = HTTP only.
@@ -78,7 +72,7 @@ class WebTierArgs:
     - `deregistration_delay_seconds` (30), `stickiness` (off), `grace_period_seconds` (300).
     - `requests_per_target` (1000 a minute): target tracking's target.
     - `wordpress_version` / `wordpress_sha1`: the pinned release and its published sha1.
-    - `deletion_protection` (off; prod on), `detailed_monitoring` (off), `root_volume_gb` (20).
+    - `deletion_protection` (prod on), `detailed_monitoring`, `root_volume_gb` (20 GiB gp3).
     """
 
     vpc_id: pulumi.Input[str] = ""
@@ -196,56 +190,6 @@ class WebTierArgs:
         )
 
 
-# What the web tier needs of the other components, by shape (components never import each other).
-class WebNetwork(Protocol):
-    @property
-    def vpc_id(self) -> pulumi.Output[str]: ...
-    @property
-    def public_subnet_ids(self) -> Sequence[pulumi.Output[str]]: ...
-    @property
-    def private_subnet_ids(self) -> Sequence[pulumi.Output[str]]: ...
-    @property
-    def load_balancer_security_group_id(self) -> pulumi.Output[str]: ...
-    @property
-    def app_security_group_id(self) -> pulumi.Output[str]: ...
-
-
-class WebDatabase(Protocol):
-    @property
-    def secret_arn(self) -> pulumi.Output[str]: ...
-    @property
-    def address(self) -> pulumi.Output[str]: ...
-    @property
-    def port(self) -> pulumi.Output[int]: ...
-    @property
-    def db_name(self) -> pulumi.Output[str]: ...
-
-
-class WebFileSystem(Protocol):
-    @property
-    def file_system_id(self) -> pulumi.Output[str]: ...
-    @property
-    def arn(self) -> pulumi.Output[str]: ...
-    @property
-    def access_point_id(self) -> pulumi.Output[str]: ...
-    @property
-    def access_point_arn(self) -> pulumi.Output[str]: ...
-
-
-class WebMediaBucket(Protocol):
-    def grant_read(self, role: aws.iam.Role) -> object: ...
-    def grant_write(self, role: aws.iam.Role) -> object: ...
-
-
-class WebLogBucket(Protocol):
-    def load_balancer_access_logs(self) -> aws.lb.LoadBalancerAccessLogsArgs: ...
-
-
-class WebAlerts(Protocol):
-    @property
-    def topic_arn(self) -> pulumi.Output[str]: ...
-
-
 class WebTier(pulumi.ComponentResource):
     """ALB -> target group -> Auto Scaling group of identical WordPress nodes."""
 
@@ -270,7 +214,14 @@ class WebTier(pulumi.ComponentResource):
         self._build_load_balancer()
         self._build_listeners()
         self._build_nodes()
-        self._build_alarms()
+        web_alarms(
+            name,
+            load_balancer_suffix=self.load_balancer.arn_suffix,
+            target_group_suffix=self.target_group.arn_suffix,
+            topic_arn=args.alarm_topic_arn,
+            tags=self._tags,
+            parent=self,
+        )
 
         scheme = "https" if args.https else "http"
         self.load_balancer_arn = self.load_balancer.arn
@@ -342,17 +293,11 @@ class WebTier(pulumi.ComponentResource):
             f"{name}-node-policy",
             role=self.role.id,
             policy=pulumi.Output.all(
-                args.db_secret_arn, salts_secret.arn, args.file_system_arn, args.access_point_arn
-            ).apply(
-                lambda arns: json.dumps(
-                    node_policy_document(
-                        db_secret_arn=arns[0],
-                        salts_secret_arn=arns[1],
-                        file_system_arn=arns[2],
-                        access_point_arn=arns[3],
-                    )
-                )
-            ),
+                db_secret_arn=args.db_secret_arn,
+                salts_secret_arn=salts_secret.arn,
+                file_system_arn=args.file_system_arn,
+                access_point_arn=args.access_point_arn,
+            ).apply(lambda arns: json.dumps(node_policy_document(**arns))),
             opts=self._child,
         )
         for grant in args.instance_role_grants:
@@ -539,7 +484,10 @@ class WebTier(pulumi.ComponentResource):
                     min_healthy_percentage=50, instance_warmup=str(args.grace_period_seconds)
                 ),
             ),
-            enabled_metrics=["GroupInServiceInstances", "GroupDesiredCapacity"],
+            enabled_metrics=[
+                aws.autoscaling.Metric.GROUP_IN_SERVICE_INSTANCES,
+                aws.autoscaling.Metric.GROUP_DESIRED_CAPACITY,
+            ],
             tags=[
                 aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=False)
                 for key, value in self._tags.items()
@@ -561,37 +509,3 @@ class WebTier(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-
-    def _build_alarms(self) -> None:
-        name, args = self._name, self._args
-        actions = [args.alarm_topic_arn] if args.alarm_topic_arn is not None else []
-        load_balancer = {"LoadBalancer": self.load_balancer.arn_suffix}
-        target_group = {**load_balancer, "TargetGroup": self.target_group.arn_suffix}
-        alarms = {
-            # metric, statistic, threshold, dimensions, what it means
-            "target-5xx": ("HTTPCode_Target_5XX_Count", "Sum", 10, load_balancer, "5xx answers"),
-            "unhealthy-hosts": (
-                "UnHealthyHostCount", "Maximum", 0, target_group, "unhealthy nodes",
-            ),
-            "response-time": (
-                "TargetResponseTime", "Average", 2, load_balancer, "seconds per answer",
-            ),
-        }  # fmt: skip
-        for role, (metric, statistic, threshold, dimensions, meaning) in alarms.items():
-            aws.cloudwatch.MetricAlarm(
-                f"{name}-{role}",
-                alarm_description=f"{name}: {meaning} above {threshold} for 5 minutes",
-                namespace="AWS/ApplicationELB",
-                metric_name=metric,
-                statistic=statistic,
-                dimensions=dimensions,
-                period=60,
-                evaluation_periods=5,
-                threshold=threshold,
-                comparison_operator="GreaterThanThreshold",
-                treat_missing_data="notBreaching",
-                alarm_actions=actions,
-                ok_actions=actions,
-                tags=self._tags,
-                opts=self._child,
-            )

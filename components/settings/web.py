@@ -5,12 +5,14 @@ from __future__ import annotations
 from components.settings.reader import Reader, in_range
 from components.web_parts import (
     ARCHITECTURES,
+    Architecture,
+    check_certificate_arn,
     check_health_check_path,
     check_instance_type,
     check_sha1,
     check_wordpress_version,
 )
-from components.web_tier import MAX_GROUP_SIZE, WebTierArgs, check_certificate_arn
+from components.web_tier import MAX_GROUP_SIZE, WebTierArgs
 
 KEYS = (
     "webInstanceType",
@@ -31,7 +33,9 @@ KEYS = (
 
 def parse(reader: Reader) -> WebTierArgs:
     defaults = WebTierArgs()
-    architecture = reader.choice("webArchitecture", defaults.architecture, ARCHITECTURES)
+    architecture: Architecture = reader.choice(
+        "webArchitecture", defaults.architecture, ARCHITECTURES
+    )
     sizes = {
         key: reader.integer(key, default, in_range(1, MAX_GROUP_SIZE))
         for key, default in (
