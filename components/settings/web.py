@@ -46,9 +46,9 @@ def parse(reader: Reader) -> WebTierArgs:
     }
     low, desired, high = sizes.values()
     if low > high:
-        reader.problem("webMinSize", low, f"is above webMaxSize ({high})")
+        reader.problem("webMinSize", str(low), f"is above webMaxSize ({high})")
     elif not low <= desired <= high:
-        reader.problem("webDesiredCapacity", desired, f"must lie between {low} and {high}")
+        reader.problem("webDesiredCapacity", str(desired), f"must lie between {low} and {high}")
     certificate = reader.optional("webCertificateArn")
     if (
         certificate is not None
