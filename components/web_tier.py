@@ -144,16 +144,14 @@ class WebTierArgs:
                 f"desired_capacity: {self.desired_capacity} must lie between min_size "
                 f"({self.min_size}) and max_size ({self.max_size})"
             )
-        if not 5 <= self.health_check_interval_seconds <= 300:
-            raise ValueError(
-                f"health_check_interval_seconds: {self.health_check_interval_seconds} must be "
-                "between 5 and 300"
-            )
-        if not 0 <= self.deregistration_delay_seconds <= 3600:
-            raise ValueError(
-                f"deregistration_delay_seconds: {self.deregistration_delay_seconds} must be "
-                "between 0 and 3600"
-            )
+        ranges = {
+            "health_check_interval_seconds": (5, 300),
+            "deregistration_delay_seconds": (0, 3600),
+            "grace_period_seconds": (0, 7200),
+        }
+        for argument, (low, high) in ranges.items():
+            if not low <= getattr(self, argument) <= high:
+                raise ValueError(f"{argument}: {getattr(self, argument)} must be {low} to {high}")
 
     @property
     def https(self) -> bool:

@@ -19,6 +19,7 @@ COMPONENT_MODULES = {
     "storage",
     "chalice_api",
     "uptime_monitor",
+    "web_tier",
 }
 MAX_MAIN_LINES = 60
 MAX_MODULE_LINES = 510  # "about 500"
