@@ -59,10 +59,10 @@ def _unencrypted_volumes(node: Node) -> list[str]:
             return ["no block device mapping, so the root volume is the AMI's as it is"]
         for mapping in as_list(mappings):
             ebs = mapping.get("ebs") if isinstance(mapping, dict) else None
-            if isinstance(ebs, dict) and truthy(ebs.get("encrypted")) is False:
-                found.append(f"{mapping.get('deviceName')} has encrypted={ebs.get('encrypted')!r}")
-            elif isinstance(ebs, dict) and ebs.get("encrypted") is None:
+            if isinstance(ebs, dict) and ebs.get("encrypted") is None:
                 found.append(f"{mapping.get('deviceName')} does not set encrypted")
+            elif isinstance(ebs, dict) and truthy(ebs.get("encrypted")) is False:
+                found.append(f"{mapping.get('deviceName')} has encrypted={ebs.get('encrypted')!r}")
     elif node.type == INSTANCE:
         devices = [("root", node.get("rootBlockDevice"))]
         devices += [("ebs", device) for device in as_list(node.get("ebsBlockDevices"))]
