@@ -68,6 +68,9 @@ def test_tls_is_required_and_error_and_slow_query_logs_go_to_cloudwatch(stack_pl
     instance = one(plan, INSTANCE)
     parameters = one(plan, PARAMETER_GROUP)
     assert instance.inputs["parameterGroupName"] == parameters.outputs["name"]
+    # 8.4 by default: RDS standard support of MySQL 8.0 ended on 2026-07-31,
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MySQL.Concepts.VersionMgmt.html
+    assert instance.inputs["engineVersion"] == "8.4"
     assert parameters.inputs["family"] == "mysql8.4"
     values = {p["name"]: p["value"] for p in parameters.inputs["parameters"]}
     assert values["require_secure_transport"] == "ON"

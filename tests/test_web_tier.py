@@ -12,7 +12,6 @@ import pulumi
 import pytest
 
 from components.settings import SettingsError, parse_settings
-from components.web_parts import AL2023_AMI_PARAMETERS
 from tests.topology import Topology
 from tools.offline import PROJECT_ROOT, Plan, ProgramFailed, run_program
 from tools.policy_gate import PolicyAnalyzer, run_gate
@@ -97,7 +96,12 @@ def test_security_groups_chain_internet_to_load_balancer_to_app_to_data(stack_pl
 def test_nodes_launch_al2023_from_ssm_with_imdsv2_encrypted_gp3_and_no_key(stack_plan, stack):
     template = one(stack_plan(stack), LAUNCH_TEMPLATE)
     inputs = template.inputs
-    assert inputs["imageId"] == f"resolve:ssm:{AL2023_AMI_PARAMETERS['arm64']}"
+    # AWS's public parameter of the current AL2023 image, resolved by EC2 at launch:
+    # https://docs.aws.amazon.com/linux/al2023/ug/ec2.html#launch-from-ssm
+    # https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/create-launch-template.html#use-an-ssm-parameter-instead-of-an-ami-id
+    assert inputs["imageId"] == (
+        "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64"
+    )
     assert inputs["instanceType"] == "t4g.small"
     assert inputs["metadataOptions"]["httpTokens"] == "required"
     assert inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1
@@ -167,6 +171,8 @@ def test_with_a_certificate_https_uses_tls_1_3_and_port_80_redirects():
     plan = run_program("dev", config_overrides={"webCertificateArn": CERTIFICATE})
     listeners = {listener.inputs["port"]: listener.inputs for listener in plan.of_type(LISTENER)}
     assert listeners[443]["protocol"] == "HTTPS"
+    # TLS 1.3 and 1.2 with forward secrecy, AWS's recommended HTTPS policy:
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
     assert listeners[443]["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert listeners[443]["certificateArn"] == CERTIFICATE
     assert listeners[443]["defaultActions"][0]["type"] == "forward"
