@@ -7,7 +7,8 @@ from the app tier), and `publicly_accessible` is always false: no argument can c
 
 Storage is encrypted gp3; automated backups are always on; a parameter group requires TLS and
 turns the slow-query log on; error and slow-query logs go to CloudWatch. The master password is
-managed by RDS in Secrets Manager unless a Pulumi secret is given, and it stays a secret.
+managed by RDS in Secrets Manager unless a Pulumi secret is given, which the component then keeps
+in a secret of its own; either way `secret_arn` names the secret the app tier reads at boot.
 """
 
 from __future__ import annotations
