@@ -221,6 +221,17 @@ def test_invalid_args_raise_naming_the_argument(args, argument):
         log_bucket_args(**args).validate("site")
 
 
+@pytest.mark.parametrize("prefix", ["AWSLogs", "a/b", ""])
+def test_a_load_balancer_log_prefix_must_be_plain_and_on_a_log_bucket(prefix):
+    # ELB adds AWSLogs/<account>/ itself and refuses a prefix that holds it:
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+    with pytest.raises(ValueError, match="^load_balancer_log_prefix:"):
+        log_bucket_args(load_balancer_log_prefix=prefix).validate("logs")
+    with pytest.raises(ValueError, match="^load_balancer_log_prefix:.*receives access logs"):
+        EncryptedBucketArgs(load_balancer_log_prefix="load-balancer").validate("site")
+    log_bucket_args(load_balancer_log_prefix="load-balancer").validate("logs")
+
+
 def test_a_log_bucket_must_use_sse_s3():
     with pytest.raises(ValueError, match="^sse_algorithm:.*SSE-S3"):
         log_bucket_args(sse_algorithm="aws:kms", kms_key_arn=KEY).validate("logs")
