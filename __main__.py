@@ -1,5 +1,4 @@
-"""The platform: stack config -> settings (each component's Args) -> components -> outputs.
-Settings hold every configured value; this file only wires what one component needs of another."""
+"""Stack config -> settings (each component's Args) -> components -> outputs; only wiring here."""
 
 from dataclasses import replace
 
@@ -12,39 +11,29 @@ from components.network import Network
 from components.settings import load_settings
 from components.storage import EncryptedBucket
 from components.uptime_monitor import UptimeMonitor
+from components.web_tier import WebTier
 from components.wiring.messaging import messaging_systems
 
 settings = load_settings()
 network = Network("platform", settings.network)
 
-# Data stores of the notes' WordPress design: MySQL and EFS in the private subnets only, and the
-# media and code buckets, whose server access logs go to the access-log bucket.
-database = Database(
-    "platform-db",
-    replace(
-        settings.database,
-        subnet_ids=network.private_subnet_ids,
-        subnet_availability_zones=network.availability_zones,
-        security_group_ids=[network.database_security_group_id],
-    ),
-)
-file_system = FileSystem(
-    "platform-files",
-    replace(
-        settings.file_system,
-        subnet_ids=network.private_subnet_ids,
-        security_group_ids=[network.file_system_security_group_id],
-    ),
-)
+# The notes' data stores: MySQL and EFS in private subnets; buckets log to the access-log bucket.
+database = Database("platform-db", settings.database.in_network(network))
+file_system = FileSystem("platform-files", settings.file_system.in_network(network))
 log_bucket = EncryptedBucket("platform-access-logs", settings.buckets.access_logs)
 content_buckets = {
     role: EncryptedBucket(f"platform-{role}", replace(args, access_log_bucket=log_bucket))
     for role, args in settings.buckets.content.items()
 }
 
-# The apps of the notes: the md5 API (Chalice) and the uptime monitor (Zappa-style Flask).
+# The notes' apps: md5 API (Chalice), uptime monitor (Flask), WordPress site (web tier).
 md5_api = ChaliceApi("md5-api", settings.api)
 uptime_monitor = UptimeMonitor("uptime-monitor", settings.monitor)
+media_bucket = content_buckets["media"]
+web_args = settings.web.wired(
+    network, database, file_system, media_bucket, log_bucket, uptime_monitor
+)
+web = WebTier("platform-web", web_args)
 
 for outputs in (
     network.exports(),
@@ -55,6 +44,7 @@ for outputs in (
     md5_api.exports("md5Api"),
     uptime_monitor.exports(),
     *messaging_systems(settings, log_bucket, content_buckets),
+    web.exports(),
 ):
     for output_name, value in outputs.items():
         pulumi.export(output_name, value)

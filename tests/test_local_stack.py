@@ -35,8 +35,8 @@ LOCAL_SETTINGS = (
 )
 # Services the program and its functions call; each must go to the emulator, not to AWS.
 SERVICES_USED = (
-    "apigateway", "cloudwatch", "dynamodb", "ec2", "efs", "events", "iam", "kms", "lambda",
-    "logs", "rds", "s3", "secretsmanager", "sns", "sts",
+    "apigateway", "autoscaling", "cloudwatch", "dynamodb", "ec2", "efs", "elbv2", "events",
+    "iam", "kms", "lambda", "logs", "rds", "s3", "secretsmanager", "sns", "sts",
 )  # fmt: skip
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 

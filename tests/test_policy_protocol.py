@@ -61,6 +61,9 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
         "sns-topic-encrypted",
         "kinesis-stream-encrypted",
         "firehose-encrypted",
+        "ec2-imdsv2-required",
+        "ec2-ebs-encrypted",
+        "alb-http-redirects-when-https",
     }
     assert {
         "storage-encrypted",

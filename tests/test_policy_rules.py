@@ -52,6 +52,9 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
         "sns-topic-encrypted",
         "kinesis-stream-encrypted",
         "firehose-encrypted",
+        "ec2-imdsv2-required",
+        "ec2-ebs-encrypted",
+        "alb-http-redirects-when-https",
     }
 
 

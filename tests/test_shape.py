@@ -23,6 +23,7 @@ COMPONENT_MODULES = {
     "stream",
     "upload_pipeline",
     "encryption_key",
+    "web_tier",
 }
 MAX_MAIN_LINES = 60
 MAX_MODULE_LINES = 510  # "about 500"

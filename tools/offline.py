@@ -166,6 +166,7 @@ ID_PREFIXES = {
     "aws:efs/fileSystem:FileSystem": "fs",
     "aws:efs/mountTarget:MountTarget": "fsmt",
     "aws:efs/accessPoint:AccessPoint": "fsap",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
 }
 
 # Resources the provider names itself when the program does not: type -> name property.
@@ -185,6 +186,11 @@ AUTONAMED = {
     "aws:sqs/queue:Queue": "name",
     "aws:kinesis/stream:Stream": "name",
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "name",
+    "aws:secretsmanager/secret:Secret": "name",
+    "aws:iam/instanceProfile:InstanceProfile": "name",
+    "aws:autoscaling/group:Group": "name",
+    "aws:lb/loadBalancer:LoadBalancer": "name",
+    "aws:lb/targetGroup:TargetGroup": "name",
 }
 
 # Resources whose ids AWS makes up as short random strings (a REST API id: 10 characters).
@@ -261,7 +267,44 @@ def _lambda_function_outputs(mocks: AwsMocks, arn: str, publish: bool = False) -
     }
 
 
+def _load_balancing_outputs(kind: str) -> Callable[[AwsMocks, str, dict], dict[str, Any]]:
+    """An ALB or target group: ARN, the ARN suffix CloudWatch uses, and an ALB's DNS name."""
+
+    def outputs(mocks: AwsMocks, resource_id: str, state: dict) -> dict[str, Any]:
+        suffix = f"{kind}/{state['name']}/{_short_hash(resource_id, length=16)}"
+        computed = {
+            "arn": mocks.arn("elasticloadbalancing", suffix),
+            "arnSuffix": suffix,
+        }
+        if kind == "app":
+            computed["dnsName"] = f"{state['name']}-1234567890.{mocks.region}.elb.amazonaws.com"
+            computed["zoneId"] = "Z35SXDOTRQ7X7K"
+        return computed
+
+    return outputs
+
+
 COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancing_outputs("app"),
+    "aws:lb/targetGroup:TargetGroup": _load_balancing_outputs("targetgroup"),
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("ec2", f"launch-template/{resource_id}"),
+        "latestVersion": 1,
+        "defaultVersion": 1,
+    },
+    "aws:secretsmanager/secret:Secret": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("secretsmanager", f"secret:{state['name']}-AbCdEf"),
+    },
+    "aws:iam/instanceProfile:InstanceProfile": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("iam", f"instance-profile/{state['name']}", regional=False),
+    },
+    "aws:autoscaling/group:Group": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("autoscaling", f"autoScalingGroup:{resource_id}"),
+    },
+    # The random provider's password: a value of the asked length, deterministic here.
+    "random:index/randomPassword:RandomPassword": lambda mocks, resource_id, state: {
+        "result": (_short_hash(resource_id, "password", length=64) * 16)[: int(state["length"])],
+    },
     "aws:ec2/vpc:Vpc": lambda mocks, resource_id, state: {
         "arn": mocks.arn("ec2", f"vpc/{resource_id}"),
         "default_security_group_id": f"sg-0{_short_hash(resource_id, 'default')}",

@@ -23,11 +23,21 @@ from components.chalice_api import ChaliceApiArgs
 from components.database import DatabaseArgs
 from components.file_system import FileSystemArgs
 from components.network import NetworkArgs
-from components.settings import api, database, file_system, messaging, monitor, network, storage
+from components.settings import (
+    api,
+    database,
+    file_system,
+    messaging,
+    monitor,
+    network,
+    storage,
+    web,
+)
 from components.settings.messaging import MessagingSettings
 from components.settings.reader import Reader, SettingsError
 from components.settings.storage import BucketSettings
 from components.uptime_monitor import UptimeMonitorArgs
+from components.web_tier import WebTierArgs
 
 __all__ = [
     "KNOWN_KEYS",
@@ -38,7 +48,7 @@ __all__ = [
     "parse_settings",
 ]
 
-_SECTIONS = (network, api, database, file_system, storage, monitor, messaging)
+_SECTIONS = (network, api, database, file_system, storage, monitor, messaging, web)
 KNOWN_KEYS: tuple[str, ...] = tuple(key for section in _SECTIONS for key in section.KEYS)
 # Settings set with `pulumi config set --secret`: validated without showing their value.
 SECRET_KEYS: tuple[str, ...] = (*database.SECRET_KEYS, *monitor.SECRET_KEYS)
@@ -57,6 +67,7 @@ class Settings:
     buckets: BucketSettings
     monitor: UptimeMonitorArgs
     messaging: MessagingSettings
+    web: WebTierArgs
 
 
 def load_settings() -> Settings:
@@ -65,7 +76,8 @@ def load_settings() -> Settings:
     project = pulumi.get_project()
     keys = sorted(set(KNOWN_KEYS) | _keys_set_in_namespace(project))
     raw = {key: value for key in keys if (value := config.get(key)) is not None}
-    return parse_settings(raw, project=project, stack=pulumi.get_stack())
+    region = pulumi.Config("aws").get("region")
+    return parse_settings(raw, project=project, stack=pulumi.get_stack(), region=region)
 
 
 def _keys_set_in_namespace(project: str) -> set[str]:
@@ -83,9 +95,11 @@ def _keys_set_in_namespace(project: str) -> set[str]:
     }
 
 
-def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Settings:
+def parse_settings(
+    raw: Mapping[str, str], *, project: str, stack: str, region: str | None = None
+) -> Settings:
     """Validate raw config strings (keys without the project prefix) into `Settings`."""
-    reader = Reader(raw, namespace=project, project=project, stack=stack)
+    reader = Reader(raw, namespace=project, project=project, stack=stack, region=region)
     settings = Settings(
         project=project,
         stack=stack,
@@ -96,6 +110,7 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
         buckets=storage.parse(reader),
         monitor=monitor.parse(reader),
         messaging=messaging.parse(reader),
+        web=web.parse(reader),
     )
     for key in sorted(set(raw) - set(KNOWN_KEYS)):
         # Its value is not shown: a misspelt key may well hold a secret.
