@@ -44,11 +44,20 @@ def plan_at_ref(
                 return _empty(stack, preview, root)
             _share_wheel_cache(root, worktree)
             out = Path(temporary) / "base.json"
-            command = [sys.executable, "-m", "tools.review.baseline", str(worktree), stack, str(out)]
+            command = [
+                sys.executable,
+                "-m",
+                "tools.review.baseline",
+                str(worktree),
+                stack,
+                str(out),
+            ]
             command += ["--preview"] if preview else []
             for key, value in secrets.items():
                 command += ["--secret", f"{key}={value}"]
-            result = subprocess.run(command, cwd=root, capture_output=True, text=True)
+            result = subprocess.run(  # noqa: S603 - our interpreter, fixed module
+                command, cwd=root, capture_output=True, text=True
+            )
             if result.returncode != 0:
                 raise BaseError(f"planning {stack} at {ref} failed:\n{result.stderr.strip()}")
             return load_base_plan(out)
@@ -57,7 +66,8 @@ def plan_at_ref(
 
 
 def _git(root: Path, *arguments: str) -> None:
-    result = subprocess.run(["git", "-C", str(root), *arguments], capture_output=True, text=True)
+    command = ["git", "-C", str(root), *arguments]
+    result = subprocess.run(command, capture_output=True, text=True)  # noqa: S603, S607 - git on PATH
     if result.returncode != 0:
         raise BaseError(f"git {' '.join(arguments)}: {result.stderr.strip()}")
 
@@ -88,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(options.root))
     secrets = dict(item.split("=", 1) for item in options.secret)
     try:
-        plan = run_program(options.stack, preview=options.preview, secrets=secrets, root=options.root)
+        plan = run_program(
+            options.stack, preview=options.preview, secrets=secrets, root=options.root
+        )
     except ProgramFailed as failure:
         print(f"error: {failure.__cause__}", file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +94,7 @@ def top_level(snapshot: Snapshot, resource: Resource) -> str:
 
 def money(amount: Decimal) -> str:
     """`$1,234.56`, and `-$12.00` for a decrease."""
-    rounded = amount.quantize(CENT)
+    rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
     return f"{'-' if rounded < 0 else ''}${abs(rounded):,.2f}"
 
 
@@ -264,7 +264,11 @@ def _metric_alarm(p: _Pricing) -> Iterator[Item]:
     )
     period = p.inputs.get("period")
     high_resolution = isinstance(period, int) and period < 60
-    key = "cloudwatchAlarmHighResolutionMetric" if high_resolution else "cloudwatchAlarmStandardMetric"
+    key = (
+        "cloudwatchAlarmHighResolutionMetric"
+        if high_resolution
+        else "cloudwatchAlarmStandardMetric"
+    )
     yield from p.monthly("CloudWatch alarm metric", p.table.monthly.get(key), metrics)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from tools.offline import STACK_TYPE
-from tools.review.cost import Estimate, Item, money
+from tools.review.cost import CENT, Estimate, Item, money
 from tools.review.diff import CREATE, DELETE, MARKS, MISSING, SAME, UPDATE, Change, PropertyChange
 from tools.review.report import Report
 from tools.review.snapshot import Resource
@@ -46,21 +47,30 @@ def _tree(report: Report, diff: bool) -> str:
         children[resource.parent if resource.parent in urns else stack_urn].append(resource)
     rows: list[tuple[str, str, str, str, Change | None]] = []
     stack_op = CREATE if report.base is None else SAME
-    rows.append((MARKS[stack_op], STACK_TYPE, f"{report.snapshot.project}-{report.snapshot.stack}",
-                 _plan_word(stack_op), None))
+    rows.append(
+        (
+            MARKS[stack_op],
+            STACK_TYPE,
+            f"{report.snapshot.project}-{report.snapshot.stack}",
+            _plan_word(stack_op),
+            None,
+        )
+    )
 
     def visit(parent: str, prefix: str) -> None:
         kids = sorted(children.get(parent, []), key=lambda r: (r.custom, r.name, r.type))
         for index, resource in enumerate(kids):
             last = index == len(kids) - 1
             change = changes[resource.urn]
-            rows.append((
-                MARKS[change.op],
-                f"{prefix}{'└─ ' if last else '├─ '}{resource.type}",
-                resource.name,
-                _plan_word(change.op, change),
-                change,
-            ))
+            rows.append(
+                (
+                    MARKS[change.op],
+                    f"{prefix}{'└─ ' if last else '├─ '}{resource.type}",
+                    resource.name,
+                    _plan_word(change.op, change),
+                    change,
+                )
+            )
             visit(resource.urn, prefix + ("   " if last else "│  "))
 
     visit(stack_urn, "")
@@ -76,7 +86,9 @@ def _tree(report: Report, diff: bool) -> str:
 
 def _plan_word(op: str, change: Change | None = None) -> str:
     if op == UPDATE and change:
-        return "update  [diff: " + ", ".join(f"~{p.path}" for p in change.properties) + "]"
+        # Like `pulumi preview`: the top-level input properties that differ.
+        tops = dict.fromkeys(re.split(r"[.\[]", p.path, maxsplit=1)[0] for p in change.properties)
+        return "update  [diff: " + ", ".join(f"~{top}" for top in tops) + "]"
     return "" if op == SAME else op
 
 
@@ -89,9 +101,9 @@ def _property_line(change: PropertyChange) -> str:
 
 
 def _value(value: Any) -> str:
-    if value in ("[secret]", "[unknown]") or (isinstance(value, str) and value.startswith(
-        ("archive sha256:", "asset sha256:")
-    )):
+    if value in ("[secret]", "[unknown]") or (
+        isinstance(value, str) and value.startswith(("archive sha256:", "asset sha256:"))
+    ):
         return value
     text = json.dumps(value, sort_keys=True)
     return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
@@ -140,7 +152,9 @@ def _cost(report: Report) -> str:
     for component_urn, items in groups.items():
         component = resources[component_urn]
         subtotal = sum((item.monthly for item in items), Decimal(0))
-        lines.append(f"  {f'{component.type}  {component.name}':<{width + 2}}  {money(subtotal):>10}")
+        lines.append(
+            f"  {f'{component.type}  {component.name}':<{width + 2}}  {money(subtotal):>10}"
+        )
         lines += [f"    {_item_text(item):<{width}}  {money(item.monthly):>10}" for item in items]
     lines.append(f"  {'Total':<{width + 2}}  {money(cost.total):>10}")
     if report.base_cost is not None:
@@ -151,12 +165,15 @@ def _cost(report: Report) -> str:
 
 
 def _item_text(item: Item) -> str:
-    return f"{item.resource.name}: {item.what}, {item.quantity} x ${item.unit}/{item.per}"
+    unit = f"{item.unit:.2f}" if item.unit == item.unit.quantize(CENT) else str(item.unit)
+    return f"{item.resource.name}: {item.what}, {item.quantity} x ${unit}/{item.per}"
 
 
 def _cost_change(base: Estimate, new: Estimate) -> str:
     if base.table is None:
-        return f"  Change against the base: not estimated (no price table for {base.snapshot.region})"
+        return (
+            f"  Change against the base: not estimated (no price table for {base.snapshot.region})"
+        )
     delta = new.total - base.total
     sign = "+" if delta >= 0 else ""
     return f"  Change against the base: {money(base.total)} => {money(new.total)} ({sign}{money(delta)})"
@@ -176,9 +193,7 @@ def _listed(title: str, parts: list[tuple[Resource, str]]) -> list[str]:
 
 def render_diagnostics(report: Report) -> str:
     """Program warnings, then one line per policy result (the policy summary follows)."""
-    lines = [
-        f"    {d['severity']}: {d['message']}" for d in report.snapshot.diagnostics
-    ]
+    lines = [f"    {d['severity']}: {d['message']}" for d in report.snapshot.diagnostics]
     for policy, level, urn, message in report.policy or []:
         where = f" ({urn.split('::')[-2]}: {urn.rsplit('::', 1)[-1]})" if urn else ""
         lines.append(f"    policy [{level}] {policy}{where}: {message.splitlines()[0]}")

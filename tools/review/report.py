@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from tools.review.cost import CENT, Estimate, top_level
+from tools.review.cost import Estimate, money, top_level
 from tools.review.diff import MISSING, SAME, PropertyChange, Review, property_changes
 from tools.review.snapshot import Snapshot
 
@@ -92,7 +92,7 @@ def _property_json(change: PropertyChange) -> dict[str, Any]:
 
 
 def _amount(value: Decimal) -> str:
-    return str(value.quantize(CENT))
+    return money(value).replace("$", "").replace(",", "")
 
 
 def _cost_json(cost: Estimate, base_cost: Estimate | None) -> dict[str, Any]:

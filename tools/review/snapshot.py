@@ -27,12 +27,12 @@ from tools.offline import STACK_TYPE, UNKNOWN, Plan
 
 FORMAT = "platform-offline-plan"
 VERSION = 1
-SECRET = "[secret]"
+SECRET = "[secret]"  # noqa: S105 - the mask, not a password
 UNKNOWN_TEXT = "[unknown]"
 
 # The engine's markers inside serialized properties (pulumi/runtime/rpc.py).
 SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - the engine's marker
 ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
@@ -99,7 +99,7 @@ class Snapshot:
     @classmethod
     def from_json(cls, data: Any) -> Snapshot:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise SnapshotFormatError(f"not an offline plan (no \"format\": \"{FORMAT}\")")
+            raise SnapshotFormatError(f'not an offline plan (no "format": "{FORMAT}")')
         if data.get("version") != VERSION:
             raise SnapshotFormatError(
                 f"plan format version {data.get('version')!r}; this tool reads version {VERSION}"
