@@ -66,7 +66,8 @@ def test_plan_command_prints_the_tree_outputs_counts_diagnostics_and_policies():
     lines = result.stdout.splitlines()
     assert lines[0].startswith("Offline plan (update, mocked AWS): project platform, stack dev")
     assert any(
-        re.match(r" \+   [├└]─ platform:network:Network\s+platform\s+create$", line) for line in lines
+        re.match(r" \+   [├└]─ platform:network:Network\s+platform\s+create$", line)
+        for line in lines
     )
     assert any(
         re.match(r" \+   │  [├└]─ aws:ec2/vpc:Vpc\s+platform-vpc\s+create$", line) for line in lines
