@@ -9,9 +9,9 @@ import pytest
 
 from tests.test_review import STACK_URN, resource, snapshot
 from tools.review.cost import PRICES_DIR, estimate, money, price_table
+from tools.review.diff import compare
 from tools.review.render import render
 from tools.review.report import Report
-from tools.review.diff import compare
 from tools.review.snapshot import snapshot_of
 
 TABLE = {

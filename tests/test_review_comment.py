@@ -21,6 +21,7 @@ def test_the_comment_starts_with_its_marker_and_summarises_each_stack():
     assert body.startswith(MARKER + "\n")
     assert "**dev**: passes" in body and "**prod**: mandatory policy violation" in body
     assert "- `Resources: + 0 to create, ~ 1 to update, - 0 to delete, 109 unchanged`" in body
+    assert "- `Total $54.71`" in body
     assert "- `Change against the base: $54.71 => $54.71 (+$0.00)`" in body
     assert 'environment.variables.SITES[2]: "https://example.org"' in body
 

@@ -55,7 +55,7 @@ def comment(reviews: list[StackReview], base: str) -> str:
     for review in reviews:
         verdict = {0: "passes", 1: "mandatory policy violation", 2: "invalid configuration"}
         parts.append(f"**{review.stack}**: {verdict.get(review.exit_code, 'failed')}")
-        parts += [f"- `{line.strip()}`" for line in SUMMARY_LINE.findall(review.output)]
+        parts += [f"- `{' '.join(line.split())}`" for line in SUMMARY_LINE.findall(review.output)]
         parts += [
             "",
             "<details><summary>the whole plan</summary>",
@@ -76,7 +76,7 @@ def _fenced(text: str, limit: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="comment", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="comment", description="Offline review comment.")
     parser.add_argument("--base", required=True, metavar="REF")
     parser.add_argument("--pr", required=True, type=int, metavar="NUMBER")
     parser.add_argument("--out", required=True, type=Path, metavar="DIR")
