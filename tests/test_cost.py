@@ -104,6 +104,15 @@ def known_plan():
         resource("fast", {"period": 10}, kind="aws:cloudwatch/metricAlarm:MetricAlarm"),
         resource("zone", {}, kind="aws:route53/zone:Zone"),
         resource("key", {}, kind="aws:kms/key:Key"),
+        resource(
+            "bastion",
+            {
+                "instanceType": "t4g.small",
+                "rootBlockDevice": {"volumeSize": 8},
+                "associatePublicIpAddress": True,
+            },
+            kind="aws:ec2/instance:Instance",
+        ),
         resource("cdn", {}, kind="aws:cloudfront/distribution:Distribution"),
     )
 
@@ -133,8 +142,11 @@ def test_the_arithmetic_on_a_known_plan(table):
         ("fast", "CloudWatch alarm metric"): Decimal("0.3"),  # high resolution (period < 60)
         ("zone", "Route 53 hosted zone"): Decimal("0.5"),
         ("key", "KMS key"): Decimal("1"),
+        ("bastion", "EC2 t4g.small"): Decimal("14.60"),
+        ("bastion", "EBS gp3 8 GB x 1"): Decimal("0.64"),  # gp3 when no type is given
+        ("bastion", "public IPv4 address"): Decimal("3.65"),
     }
-    assert result.total == Decimal("174.01")
+    assert result.total == Decimal("192.90")
     groups = {urn: sum(i.monthly for i in items) for urn, items in result.by_component().items()}
     assert groups[COMPONENT] == Decimal("60.80")  # instances, volumes, load balancer
     usage = {(r.name, what) for r, what in result.usage}
@@ -155,8 +167,8 @@ def test_the_cost_section_prints_components_total_and_change(table):
     )
     text = render(report)
     assert "prices of 2026-01-02" in text
-    assert any(line.split()[:2] == ["Total", "$152.11"] for line in text.splitlines())
-    assert "Change against the base: $174.01 => $152.11 (-$21.90)" in text
+    assert any(line.split()[:2] == ["Total", "$171.00"] for line in text.splitlines())
+    assert "Change against the base: $192.90 => $171.00 (-$21.90)" in text
     assert "usage-based, not estimated" in text.lower()
 
 

@@ -12,11 +12,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.test_stacks import run_plan
 from tools.offline import PROJECT_ROOT
 
 WHEELS = Path(".build") / "wheels"
@@ -51,13 +51,7 @@ def repo(tmp_path) -> Path:
 
 
 def plan(repo: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "tools.plan", *arguments],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_plan(*arguments, cwd=repo)
 
 
 def edit(path: Path, old: str, new: str) -> None:

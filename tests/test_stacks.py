@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -50,13 +51,14 @@ def test_stack_exports_name_the_network(stack_plan):
     assert exports["natGatewayCount"] == 1
 
 
-def run_plan(*arguments: str) -> subprocess.CompletedProcess[str]:
+def run_plan(*arguments: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
+    """The plan command as a user runs it, in this checkout or another one (`cwd`)."""
     return subprocess.run(
         [sys.executable, "-m", "tools.plan", *arguments],
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
 
 

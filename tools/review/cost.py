@@ -20,6 +20,7 @@ from tools.review.snapshot import Resource, Snapshot
 
 PRICES_DIR = Path(__file__).resolve().parent.parent / "prices"
 CENT = Decimal("0.01")
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,9 @@ class _Pricing:
         self.snapshot, self.table, self.resource, self._out = snapshot, table, resource, out
         self.inputs = resource.inputs
 
+    def not_priced(self, why: str) -> None:
+        self._out.unpriced.append((self.resource, why))
+
     def hourly(self, what: str, price: Any, quantity: Any = 1) -> Iterator[Item]:
         yield from self._item(what, price, quantity, "h", self.table.hours_per_month)
 
@@ -130,10 +134,10 @@ class _Pricing:
         self, what: str, price: Any, quantity: Any, per: str, factor: Decimal
     ) -> Iterator[Item]:
         if not isinstance(price, Decimal | int):
-            self._out.unpriced.append((self.resource, f"{what}: not in the price table"))
+            self.not_priced(f"{what}: not in the price table")
             return
         if not isinstance(quantity, int) or isinstance(quantity, bool):
-            self._out.unpriced.append((self.resource, f"{what}: quantity {quantity} not known"))
+            self.not_priced(f"{what}: quantity {quantity} not known")
             return
         if quantity == 0:
             return
@@ -160,7 +164,7 @@ def _load_balancer(p: _Pricing) -> Iterator[Item]:
 
 def _ebs_volumes(p: _Pricing, mappings: Any, count: Any = 1) -> Iterator[Item]:
     for mapping in mappings if isinstance(mappings, list) else []:
-        ebs = mapping.get("ebs") or {} if isinstance(mapping, dict) else {}
+        ebs = (mapping.get("ebs") or {}) if isinstance(mapping, dict) else {}
         kind = ebs.get("volumeType") or "gp3"
         size = ebs.get("volumeSize")
         if isinstance(size, int) and isinstance(count, int):
@@ -174,13 +178,15 @@ def _ec2_instance(p: _Pricing) -> Iterator[Item]:
     root = p.inputs.get("rootBlockDevice")
     if isinstance(root, dict):
         yield from _ebs_volumes(p, [{"ebs": root}])
+    if p.inputs.get("associatePublicIpAddress"):
+        yield from p.hourly("public IPv4 address", p.table.hourly.get("publicIpv4Address"))
 
 
 def _auto_scaling_group(p: _Pricing) -> Iterator[Item]:
     capacity = p.inputs.get("desiredCapacity", p.inputs.get("minSize"))
     template = _launch_template(p)
     if template is None:
-        p._out.unpriced.append((p.resource, "instances: launch template not found"))
+        p.not_priced("instances: launch template not found")
         return
     kind = template.inputs.get("instanceType")
     price = p.table.hourly["ec2"].get(kind)
@@ -191,11 +197,16 @@ def _auto_scaling_group(p: _Pricing) -> Iterator[Item]:
 def _launch_template(p: _Pricing) -> Resource | None:
     resources = p.snapshot.by_urn()
     for urn in p.resource.dependencies.get("launchTemplate", []):
-        if resources.get(urn) and resources[urn].type == "aws:ec2/launchTemplate:LaunchTemplate":
+        if resources.get(urn) and resources[urn].type == LAUNCH_TEMPLATE:
             return resources[urn]
     name = (p.inputs.get("launchTemplate") or {}).get("name")
+    templates = p.snapshot.resources
     return next(
-        (r for r in p.snapshot.resources if name and r.inputs.get("name") == name),
+        (
+            r
+            for r in templates
+            if name and r.type == LAUNCH_TEMPLATE and r.inputs.get("name") == name
+        ),
         None,
     )
 
@@ -238,7 +249,7 @@ def _web_acl(p: _Pricing) -> Iterator[Item]:
     if isinstance(rules, list) and rules:
         yield from p.monthly("WAF rule", p.table.monthly.get("wafRule"), len(rules))
     elif p.inputs.get("ruleJson"):
-        p._out.unpriced.append((p.resource, "WAF rules given as ruleJson: not counted"))
+        p.not_priced("WAF rules given as ruleJson: not counted")
 
 
 def _health_check(p: _Pricing) -> Iterator[Item]:

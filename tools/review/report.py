@@ -6,9 +6,9 @@
     "changes": null without a base, else
                {"summary": {"create", "update", "delete", "same"},
                 "resources": [{"urn", "type", "name", "op",
-                               "properties": [{"path", "old", "new"}]}]}   (op != "same")
+                               "properties": [{"path", "old", "new"}]}],   (op != "same")
+                "outputs": [{"path", "old", "new"}]}
                ("old"/"new" are absent when the property was added/removed)
-    "outputs changes" are under "changes"."outputs": [{"path", "old", "new"}]
     "cost":    {"region", "currency", "priceDate", "priceTable", "hoursPerMonth", "total",
                 "baseTotal", "items": [{"urn", "component", "what", "quantity", "unit", "per",
                 "monthly"}], "usageBased": [{"urn", "what"}], "notPriced": [{"urn", "why"}]}
