@@ -178,8 +178,18 @@ def test_a_file_that_is_not_a_plan_of_this_version_is_refused(data):
 
 
 def test_the_preview_shaped_text_marks_each_operation_and_counts_them():
-    base = snapshot(resource("kept", {}), resource("changed", {"a": 1}), resource("gone", {}))
-    new = snapshot(resource("kept", {}), resource("changed", {"a": 2}), resource("added", {}))
+    base = snapshot(
+        resource("kept", {}),
+        resource("changed", {"a": 1}),
+        resource("gone", {}),
+        outputs={"url": "https://old", "same": 1, "dropped": 2},
+    )
+    new = snapshot(
+        resource("kept", {}),
+        resource("changed", {"a": 2}),
+        resource("added", {}),
+        outputs={"url": "https://new", "same": 1, "token": "[secret]"},
+    )
     text = render(_report(base, new), diff=True)
     lines = text.splitlines()
     assert any(
@@ -189,3 +199,10 @@ def test_the_preview_shaped_text_marks_each_operation_and_counts_them():
     assert any(line.startswith(" - ") and "gone" in line for line in lines)
     assert "~ a: 1 => 2" in text
     assert "Resources: + 1 to create, ~ 1 to update, - 1 to delete, 1 unchanged" in lines
+    outputs = lines[lines.index("Outputs:") + 1 :]
+    assert outputs[:4] == [
+        "  - dropped: 2",
+        "    same: 1",
+        "  + token: [secret]",
+        '  ~ url: "https://new"',
+    ]
