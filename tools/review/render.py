@@ -6,7 +6,7 @@ import json
 import re
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from tools.offline import STACK_TYPE
 from tools.review.cost import CENT, Estimate, Item, money
@@ -37,6 +37,13 @@ def _header(report: Report) -> str:
     )
 
 
+class _Row(NamedTuple):
+    op: str
+    type_text: str  # the type, after the tree's branch drawing
+    name: str
+    change: Change | None
+
+
 def _tree(report: Report, diff: bool) -> str:
     changes = report.review.by_urn()
     resources = [change.resource for change in report.review.changes]
@@ -45,42 +52,28 @@ def _tree(report: Report, diff: bool) -> str:
     stack_urn = report.snapshot.stack_urn
     for resource in resources:
         children[resource.parent if resource.parent in urns else stack_urn].append(resource)
-    rows: list[tuple[str, str, str, str, Change | None]] = []
-    stack_op = CREATE if report.base is None else SAME
-    rows.append(
-        (
-            MARKS[stack_op],
-            STACK_TYPE,
-            f"{report.snapshot.project}-{report.snapshot.stack}",
-            _plan_word(stack_op),
-            None,
-        )
-    )
+    stack_name = f"{report.snapshot.project}-{report.snapshot.stack}"
+    rows = [_Row(CREATE if report.base is None else SAME, STACK_TYPE, stack_name, None)]
 
     def visit(parent: str, prefix: str) -> None:
         kids = sorted(children.get(parent, []), key=lambda r: (r.custom, r.name, r.type))
         for index, resource in enumerate(kids):
             last = index == len(kids) - 1
             change = changes[resource.urn]
-            rows.append(
-                (
-                    MARKS[change.op],
-                    f"{prefix}{'└─ ' if last else '├─ '}{resource.type}",
-                    resource.name,
-                    _plan_word(change.op, change),
-                    change,
-                )
-            )
+            branch = f"{prefix}{'└─ ' if last else '├─ '}{resource.type}"
+            rows.append(_Row(change.op, branch, resource.name, change))
             visit(resource.urn, prefix + ("   " if last else "│  "))
 
     visit(stack_urn, "")
-    type_width = max(len(row[1]) for row in rows)
-    name_width = max(len(row[2]) for row in rows)
+    type_width = max(len(row.type_text) for row in rows)
+    name_width = max(len(row.name) for row in rows)
     lines = [f"     {'Type':<{type_width}}  {'Name':<{name_width}}  Plan"]
-    for mark, type_text, name, plan, change in rows:
-        lines.append(f" {mark}   {type_text:<{type_width}}  {name:<{name_width}}  {plan}".rstrip())
-        if diff and change and change.op == UPDATE:
-            lines += [f"         {_property_line(p)}" for p in change.properties]
+    for row in rows:
+        plan = _plan_word(row.op, row.change)
+        line = f" {MARKS[row.op]}   {row.type_text:<{type_width}}  {row.name:<{name_width}}  {plan}"
+        lines.append(line.rstrip())
+        if diff and row.change and row.op == UPDATE:
+            lines += [f"         {_property_line(p)}" for p in row.change.properties]
     return "\n".join(lines)
 
 
