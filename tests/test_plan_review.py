@@ -142,3 +142,25 @@ def test_an_unknown_ref_is_an_error_not_a_traceback(repo):
     result = plan(repo, "dev", "--base", "no-such-ref", "--no-policy")
     assert result.returncode == 2
     assert "no-such-ref" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_secret_stand_in_reaches_the_base_and_is_never_printed(repo, tmp_path):
+    phone = "+15555550123"
+    saved = tmp_path / "plan.json"
+    result = plan(
+        repo,
+        "dev",
+        "--base",
+        "HEAD",
+        "--secret",
+        f"alertPhoneNumber={phone}",
+        "--no-policy",
+        "--diff",
+        "--json",
+        str(saved),
+    )
+    assert result.returncode == 0, result.stderr
+    # Both sides plan the SMS subscription the phone number adds: nothing differs.
+    assert "+ 0 to create, ~ 0 to update, - 0 to delete" in resources_line(result.stdout)
+    assert phone not in result.stdout + result.stderr + saved.read_text()
+    assert "[secret]" in saved.read_text()

@@ -1,7 +1,7 @@
 """The base of a review: the program and stack file as they are at a git ref, or a saved plan.
 
 `--base REF` checks REF out into a temporary git worktree and plans it in a subprocess
-(`python -m tools.review.baseline ROOT STACK OUT`): the program imports its modules by name
+(`python -m tools.review.baseline ROOT STACK OUT`, secrets' stand-ins as JSON on stdin): the program imports its modules by name
 (`components`), so the base's code can only be loaded in an interpreter of its own. That
 subprocess uses this checkout's tools (so the snapshot format is the current one) with the
 base's `__main__.py`, `components/`, `functions/`, `Pulumi.yaml` and stack file.
@@ -53,10 +53,9 @@ def plan_at_ref(
                 str(out),
             ]
             command += ["--preview"] if preview else []
-            for key, value in secrets.items():
-                command += ["--secret", f"{key}={value}"]
+            # Stand-ins for secrets go through stdin, never the command line (`ps` shows that).
             result = subprocess.run(  # noqa: S603 - our interpreter, fixed module
-                command, cwd=root, capture_output=True, text=True
+                command, cwd=root, capture_output=True, text=True, input=json.dumps(secrets)
             )
             if result.returncode != 0:
                 raise BaseError(f"planning {stack} at {ref} failed:\n{result.stderr.strip()}")
@@ -92,11 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("stack")
     parser.add_argument("out", type=Path)
     parser.add_argument("--preview", action="store_true")
-    parser.add_argument("--secret", action="append", default=[])
     options = parser.parse_args(argv)
+    secrets = json.loads(sys.stdin.read() or "{}")  # {key: stand-in value}
     # The base's `components` (and anything else `__main__.py` imports) come from its worktree.
     sys.path.insert(0, str(options.root))
-    secrets = dict(item.split("=", 1) for item in options.secret)
     try:
         plan = run_program(
             options.stack, preview=options.preview, secrets=secrets, root=options.root
