@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import runpy
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -72,6 +73,10 @@ class Plan:
     resources: list[PlannedResource]
     # Stack outputs as sent to the engine (secret values stay wrapped in the secret marker).
     exports: dict[str, Any]
+    project: str = "platform"
+    region: str = DEFAULT_REGION
+    # What the program logged at warning level or above: (severity, message).
+    diagnostics: list[tuple[str, str]] = field(default_factory=list)
 
     def of_type(self, resource_type: str) -> list[PlannedResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -466,6 +471,25 @@ CALLS: dict[str, Callable[[AwsMocks, dict], dict[str, Any]]] = {
 }
 
 
+class _Diagnostics(logging.Handler):
+    """Keeps what the program logs through `pulumi.log` (the mock engine writes to a logger)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelname.lower(), record.getMessage()))
+
+
+def _diagnostics_logger() -> tuple[logging.Logger, _Diagnostics]:
+    handler = _Diagnostics()
+    logger = logging.Logger("offline-plan")  # not registered: each run has its own
+    logger.propagate = False
+    logger.addHandler(handler)
+    return logger, handler
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, also keeping what the engine would see of each registration."""
 
@@ -534,10 +558,11 @@ def run_program(
     region = config.get("aws:region", DEFAULT_REGION)
     mocks = AwsMocks(region=region, preview=preview)
     monitor = RecordingMonitor(mocks)
+    logger, diagnostics = _diagnostics_logger()
     _reset_runtime()
     pulumi.runtime.set_all_config(config, secret_keys)
     pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack_name, preview=preview, monitor=monitor
+        mocks, project=project, stack=stack_name, preview=preview, monitor=monitor, logger=logger
     )
     # set_mocks makes a root stack of its own; run_in_stack makes the one that keeps the exports.
     settings.ROOT.set(None)
@@ -548,16 +573,22 @@ def run_program(
         else:
             runpy.run_path(str(root / "__main__.py"), run_name="__main__")
 
+    def plan() -> Plan:
+        return Plan(
+            stack=stack_name,
+            preview=preview,
+            resources=monitor.registrations,
+            exports=json_format.MessageToDict(monitor.stack_outputs),
+            project=project,
+            region=region,
+            diagnostics=diagnostics.records,
+        )
+
     try:
         _sync_await(stack.run_in_stack(run))
     except Exception as error:
-        raise ProgramFailed(_plan(stack_name, preview, monitor)) from error
-    return _plan(stack_name, preview, monitor)
-
-
-def _plan(stack_name: str, preview: bool, monitor: RecordingMonitor) -> Plan:
-    exports = json_format.MessageToDict(monitor.stack_outputs)
-    return Plan(stack=stack_name, preview=preview, resources=monitor.registrations, exports=exports)
+        raise ProgramFailed(plan()) from error
+    return plan()
 
 
 def _reset_runtime() -> None:
