@@ -268,5 +268,6 @@ def test_the_evaluator_follows_iams_rules_for_missing_keys():
     assert (
         applies({"StringEquals": {"k": "v"}, "Null": {"j": "true"}}, {"k": "v", "j": "x"}) is False
     )
+    assert applies({"StringLike": {"k": "v*"}}, {"k": "value"}) is True
     with pytest.raises(NotImplementedError):
-        applies({"StringLike": {"k": "v*"}}, {"k": "v"})
+        applies({"NumericLessThan": {"k": "1"}}, {"k": "0"})

@@ -431,7 +431,7 @@ def test_deny_aimed_at_another_bucket_is_reported():
 def test_deny_of_other_actions_is_reported():
     _, resources = _bucket_stack(bucket_policy_document("data-bucket", actions="s3:GetObject"))
     found = run_stack_policy(SSE, resources)
-    assert len(found) == 1 and "does not cover s3:PutObject" in found[0][0]
+    assert len(found) == 1 and "leaves s3:PutObject out" in found[0][0]
 
 
 def test_deny_of_all_s3_actions_counts():
@@ -467,9 +467,10 @@ def test_missing_algorithm_statement_only_matters_when_required():
     document = json.loads(bucket_policy_document("data-bucket"))
     document["Statement"] = [document["Statement"][0]]
     _, resources = _bucket_stack(json.dumps(document))
-    found = run_stack_policy(SSE, resources)
-    assert len(found) == 1 and "other than" in found[0][0]
-    assert run_stack_policy(SSE, resources, {"requireAllowedAlgorithms": False}) == []
+    only_aes = {"allowedAlgorithms": ["AES256"]}
+    found = run_stack_policy(SSE, resources, only_aes)
+    assert len(found) == 1 and "uploads with aws:kms" in found[0][0]
+    assert run_stack_policy(SSE, resources, {**only_aes, "requireAllowedAlgorithms": False}) == []
 
 
 def test_unknown_policy_document_during_preview_is_not_blocked():

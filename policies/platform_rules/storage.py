@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
+from platform_rules.iam import action_matches, condition_holds, conditions, covers_every_object
 from platform_rules.values import (
     UNKNOWN,
     PolicyDocumentError,
@@ -36,7 +38,12 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 
 SSE_HEADER = "s3:x-amz-server-side-encryption"
-DEFAULT_SSE_ALGORITHMS = ["AES256", "aws:kms", "aws:kms:dsse"]
+# The header's valid values (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
+S3_SSE_VALUES = ("AES256", "aws:kms", "aws:kms:dsse")
+DEFAULT_SSE_ALGORITHMS = list(S3_SSE_VALUES)
+# Keys only AWS service principals' requests carry: absent for every user, role and anonymous
+# caller (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+ABSENT_FOR_CALLERS = frozenset({"aws:principalservicename", "aws:principalservicenamelist"})
 PUBLIC_ACCESS_FLAGS = (
     "blockPublicAcls",
     "blockPublicPolicy",
@@ -66,12 +73,6 @@ RESTRICTING_CONDITION_KEYS = {
     "s3:dataaccesspointaccount",
     "s3:dataaccesspointarn",
 }
-_NOT_EQUALS = (
-    "StringNotEquals",
-    "StringNotEqualsIfExists",
-    "StringNotLike",
-    "StringNotLikeIfExists",
-)
 _PROBE_KEY = "any/object-key"
 
 
@@ -95,6 +96,17 @@ class BucketPolicies:
                 (f"the inline policy of {bucket.name}", own_name, bucket.get("policy"))
             )
 
+    def duplicate_violation(self) -> Violation:
+        """A bucket has one policy: each write replaces it, so only the last one applies."""
+        sources = " and ".join(source for source, _, _ in self.documents)
+        return Violation(
+            self.bucket.urn,
+            self.bucket.name,
+            f"Bucket {self.bucket.name} is given {len(self.documents)} policies ({sources}); a "
+            "bucket has exactly one policy and each write replaces it, so the last one written "
+            "silently wins. Merge their statements into one BucketPolicy.",
+        )
+
     def statements(self) -> Iterator[tuple[str, Any, list[dict[str, Any]] | Any]]:
         """(source, bucket name, statements or UNKNOWN or a PolicyDocumentError)."""
         for source, name, document in self.documents:
@@ -114,15 +126,7 @@ def object_arn(name: Any) -> str | None:
 
 def denies(statement: Mapping[str, Any], actions: list[str], arn: str | None) -> list[str]:
     """Why the statement is not a deny of `actions` for everyone on `arn` ([] when it is)."""
-    problems = []
-    if effect(statement) != "deny":
-        problems.append(f"its Effect is {statement.get('Effect')!r}, not 'Deny'")
-    if "NotPrincipal" in statement:
-        problems.append(
-            f"its NotPrincipal {statement.get('NotPrincipal')!r} exempts those principals"
-        )
-    elif not principal_is_everyone(statement):
-        problems.append(f"its Principal {statement.get('Principal')!r} is not '*'")
+    problems = _principal_problems(statement)
     missing = [action for action in actions if not action_covers(statement, action)]
     if missing:
         problems.append(
@@ -135,93 +139,131 @@ def denies(statement: Mapping[str, Any], actions: list[str], arn: str | None) ->
     return problems
 
 
+def _principal_problems(statement: Mapping[str, Any]) -> list[str]:
+    problems = []
+    if effect(statement) != "deny":
+        problems.append(f"its Effect is {statement.get('Effect')!r}, not 'Deny'")
+    if "NotPrincipal" in statement:
+        problems.append(
+            f"its NotPrincipal {statement.get('NotPrincipal')!r} exempts those principals"
+        )
+    elif not principal_is_everyone(statement):
+        problems.append(f"its Principal {statement.get('Principal')!r} is not '*'")
+    return problems
+
+
 def _label(statement: Mapping[str, Any], index: int) -> str:
     sid = statement.get("Sid")
     return f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement #{index + 1}"
 
 
-def _unencrypted_problem(statement: Mapping[str, Any]) -> str | None:
-    values = condition_values(statement, "Null", SSE_HEADER)
-    if values is None:
-        return None
-    if "true" in [str(value).lower() for value in values]:
-        return ""
-    return f"its Null condition on {SSE_HEADER} is {values!r}, not 'true'"
+@dataclass(frozen=True)
+class Upload:
+    """A PutObject a writer could send: the header's value (None: no header) and its label."""
+
+    header: str | None
+    label: str
 
 
-def _algorithm_problem(statement: Mapping[str, Any], allowed: list[str]) -> str | None:
-    for operator in _NOT_EQUALS:
-        values = condition_values(statement, operator, SSE_HEADER)
-        if values is None:
-            continue
-        extra = [value for value in values if value not in allowed]
-        if extra:
-            return f"its {operator} condition lets through {extra!r}, not in {allowed!r}"
-        return ""
-    return None
+def uploads_to_refuse(allowed: list[str], require_algorithm: bool) -> list[Upload]:
+    """The uploads the bucket must refuse: without the header, and (when required) with each
+    value S3 accepts that is not allowed (S3 itself refuses any other value)."""
+    refused = [Upload(None, f"uploads without the {SSE_HEADER.split(':', 1)[1]} header")]
+    if require_algorithm:
+        refused += [
+            Upload(value, f"uploads with {value}")
+            for value in S3_SSE_VALUES
+            if value not in allowed
+        ]
+    return refused
+
+
+def refuses(statement: Mapping[str, Any], bucket: str, upload: Upload) -> list[str]:
+    """Why the statement does not deny this upload for every caller and key ([] when it does)."""
+    problems = _principal_problems(statement)
+    if not action_matches(statement, "s3:PutObject"):
+        field = "NotAction" if "NotAction" in statement else "Action"
+        problems.append(f"its {field} {statement.get(field)!r} leaves s3:PutObject out")
+    if not covers_every_object(statement, bucket):
+        field = "NotResource" if "NotResource" in statement else "Resource"
+        problems.append(
+            f"its {field} {statement.get(field)!r} leaves keys of arn:aws:s3:::{bucket}/* out"
+        )
+    for operator, key, expected in conditions(statement):
+        if key.lower() == SSE_HEADER:
+            if condition_holds(operator, expected, upload.header) is not True:
+                problems.append(f"its {operator} {expected!r} on the header is false for them")
+        elif key.lower() in ABSENT_FOR_CALLERS:
+            if condition_holds(operator, expected, None) is not True:
+                problems.append(f"its {operator} on {key} exempts every user and role")
+        else:
+            problems.append(
+                f"its {operator} on {key} limits it to some requests (the conditions of a "
+                "statement are ANDed)"
+            )
+    return problems
+
+
+def sse_fix(bucket: Node, allowed: list[str], require_algorithm: bool) -> str:
+    return (
+        f"Attach one BucketPolicy to {bucket.name} with a Deny of s3:PutObject for Principal '*' "
+        f"on arn:aws:s3:::<bucket>/* when Null {SSE_HEADER} is 'true'"
+        + (f", and a Deny when StringNotEquals {SSE_HEADER} {allowed!r}" if require_algorithm else "")
+        + " (the EncryptedBucket component does this)."
+    )
 
 
 def sse_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    """Every upload the bucket must refuse is denied by one statement of its one policy."""
     allowed = [str(value) for value in settings.get("allowedAlgorithms") or DEFAULT_SSE_ALGORITHMS]
     require_algorithm = truthy(settings.get("requireAllowedAlgorithms", True)) is not False
+    uploads = uploads_to_refuse(allowed, require_algorithm)
     for bucket in graph.of_type(*BUCKET_TYPES):
         policies = BucketPolicies(graph, bucket)
-        fix = (
-            f"Attach a BucketPolicy to {bucket.name} with a Deny of s3:PutObject for Principal '*' "
-            f"on arn:aws:s3:::<bucket>/* when Null {SSE_HEADER} is 'true'"
-            + (
-                f", and a Deny when StringNotEquals {SSE_HEADER} {allowed!r}"
-                if require_algorithm
-                else ""
-            )
-            + " (the EncryptedBucket component does this)."
-        )
+        fix = sse_fix(bucket, allowed, require_algorithm)
         if not policies.documents:
             yield Violation(
                 bucket.urn, bucket.name, f"Bucket {bucket.name} has no bucket policy. {fix}"
             )
             continue
-        absent_ok = algorithm_ok = False
-        undecided = False
-        notes: list[str] = []
-        for source, name, statements in policies.statements():
-            if statements is UNKNOWN:
-                undecided = True  # the document embeds values known only at update
-                continue
-            if isinstance(statements, PolicyDocumentError):
-                notes.append(f"{source}: {statements}")
-                continue
-            arn = object_arn(name)
-            for index, statement in enumerate(statements):
-                for kind, problem in (
-                    ("absent", _unencrypted_problem(statement)),
-                    ("algorithm", _algorithm_problem(statement, allowed)),
-                ):
-                    if problem is None:
-                        continue  # the statement is not about the encryption header
-                    problems = denies(statement, ["s3:PutObject"], arn) + (
-                        [problem] if problem else []
-                    )
-                    if not problems:
-                        absent_ok = absent_ok or kind == "absent"
-                        algorithm_ok = algorithm_ok or kind == "algorithm"
-                    else:
-                        notes.append(f"{source} {_label(statement, index)}: {'; '.join(problems)}")
-        if undecided and not (absent_ok and (algorithm_ok or not require_algorithm)):
+        if len(policies.documents) > 1:
+            yield policies.duplicate_violation()
             continue
-        missing = []
-        if not absent_ok:
-            missing.append(f"uploads without the {SSE_HEADER.split(':', 1)[1]} header")
-        if require_algorithm and not algorithm_ok:
-            missing.append(f"uploads with an algorithm other than {', '.join(allowed)}")
-        if missing:
-            found = f" Found: {' | '.join(notes)}." if notes else ""
+        ((source, name, statements),) = policies.statements()
+        if statements is UNKNOWN or is_unknown(name) or not isinstance(name, str):
+            continue  # the document or the bucket name is known only at the update
+        if isinstance(statements, PolicyDocumentError):
+            yield Violation(
+                bucket.urn, bucket.name, f"Bucket {bucket.name}: {source}: {statements}. {fix}"
+            )
+            continue
+        notes: list[str] = []
+        open_uploads = []
+        for upload in uploads:
+            reasons = [
+                (index, refuses(statement, name, upload))
+                for index, statement in enumerate(statements)
+            ]
+            if any(not problems for _, problems in reasons):
+                continue
+            open_uploads.append(upload.label)
+            notes += [
+                f"{_label(statements[index], index)} for {upload.label}: {'; '.join(problems)}"
+                for index, problems in reasons
+                if _about_encryption(statements[index])
+            ]
+        if open_uploads:
+            found = f" Found ({source}): {' | '.join(notes)}." if notes else ""
             yield Violation(
                 bucket.urn,
                 bucket.name,
-                f"Bucket {bucket.name}: its bucket policy does not deny {' nor '.join(missing)}."
-                f"{found} {fix}",
+                f"Bucket {bucket.name}: its bucket policy does not deny "
+                f"{' nor '.join(open_uploads)}.{found} {fix}",
             )
+
+
+def _about_encryption(statement: Mapping[str, Any]) -> bool:
+    return any(key.lower() == SSE_HEADER for _, key, _ in conditions(statement))
 
 
 def secure_transport_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:

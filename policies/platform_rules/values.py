@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from platform_rules.iam import as_list, wildcard_match
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
@@ -105,15 +106,6 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-def as_list(value: Any) -> list[Any]:
-    """A list for a list, [] for None, [value] for anything else (IAM allows both forms)."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
-
-
 def truthy(value: Any) -> bool | None:
     """True/False for a known boolean (or its string form), None when unknown."""
     if is_unknown(value):
@@ -172,52 +164,12 @@ def policy_statements(document: Any) -> list[dict[str, Any]] | _Unknown:
     return statements
 
 
-def _wildcard_match(pattern: str, value: str) -> bool:
-    """IAM wildcard match: `*` any run of characters, `?` one character; case-insensitive."""
-    pattern, value = pattern.lower(), value.lower()
-    if "?" not in pattern:
-        return _star_match(pattern.split("*"), value)
-    # Dynamic programming over the pattern, so no regular expression has to be escaped.
-    matches = [True] + [False] * len(value)
-    for symbol in pattern:
-        if symbol == "*":
-            for index in range(1, len(value) + 1):
-                matches[index] = matches[index] or matches[index - 1]
-        else:
-            previous = matches[0]
-            matches[0] = False
-            for index in range(1, len(value) + 1):
-                current = matches[index]
-                matches[index] = previous and (symbol == "?" or symbol == value[index - 1])
-                previous = current
-    return matches[len(value)]
-
-
-def _star_match(parts: list[str], value: str) -> bool:
-    """`*`-only wildcard match of the pattern split on `*`: the first part is a prefix, the last
-    a suffix, and the middle parts occur in order in between (leftmost occurrence suffices)."""
-    if len(parts) == 1:
-        return value == parts[0]
-    first, last = parts[0], parts[-1]
-    if len(first) + len(last) > len(value) or not (
-        value.startswith(first) and value.endswith(last)
-    ):
-        return False
-    position, end = len(first), len(value) - len(last)
-    for part in parts[1:-1]:
-        found = value.find(part, position, end)
-        if found < 0:
-            return False
-        position = found + len(part)
-    return True
-
-
 def action_covers(statement: Mapping[str, Any], action: str) -> bool:
     """The statement's Action names `action` (directly or by wildcard); NotAction never counts."""
     if "NotAction" in statement:
         return False
     return any(
-        isinstance(pattern, str) and _wildcard_match(pattern, action)
+        isinstance(pattern, str) and wildcard_match(pattern, action, ignore_case=True)
         for pattern in as_list(statement.get("Action"))
     )
 
@@ -226,7 +178,7 @@ def resource_covers(statement: Mapping[str, Any], arn: str) -> bool:
     if "NotResource" in statement:
         return False
     return any(
-        isinstance(pattern, str) and _wildcard_match(pattern, arn)
+        isinstance(pattern, str) and wildcard_match(pattern, arn)
         for pattern in as_list(statement.get("Resource"))
     )
 
