@@ -57,9 +57,16 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
         "s3-deny-unencrypted-uploads",
         "s3-block-public-access",
         "s3-no-public-grants",
+        "storage-encrypted",
+        "network-acl-no-public-database-ports",
+        "iam-no-users-or-access-keys",
+        "iam-no-admin-managed-policies",
+        "lambda-no-plain-secrets-in-environment",
+        "lambda-runtime-not-deprecated",
+        "production-stack-resilience",
     }
     assert {
-        "storage-encrypted",
+        "lambda-runtime-deprecation-soon",
         "security-group-no-public-admin-ports",
         "vpc-flow-logs-enabled",
         "s3-deny-insecure-transport",
@@ -74,6 +81,7 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
     assert list(ports.configSchema.properties["ports"]["default"]) == [
         1433,
         1521,
+        2049,
         3306,
         5432,
         6379,
@@ -333,13 +341,13 @@ def test_exemption_turns_the_block_into_an_advisory_report(gate):
 
 
 def test_advisory_rule_can_be_made_mandatory(gate):
-    def unencrypted_file_system() -> None:
-        aws.efs.FileSystem("twin-files", encrypted=False)
+    def log_group_kept_forever() -> None:
+        aws.cloudwatch.LogGroup("twin-logs")
 
-    plan = run_program("dev", program=unencrypted_file_system)
+    plan = run_program("dev", program=log_group_kept_forever)
     assert gate(plan).mandatory == []
-    strict = gate(plan, {"storage-encrypted": {"enforcementLevel": "mandatory"}})
-    assert [v.policy for v in strict.mandatory] == ["storage-encrypted"]
+    strict = gate(plan, {"log-group-retention-set": {"enforcementLevel": "mandatory"}})
+    assert [v.policy for v in strict.mandatory] == ["log-group-retention-set"]
 
 
 def test_plan_command_exits_non_zero_on_a_twin(monkeypatch, capsys):

@@ -48,6 +48,13 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
         "s3-deny-unencrypted-uploads",
         "s3-block-public-access",
         "s3-no-public-grants",
+        "storage-encrypted",
+        "network-acl-no-public-database-ports",
+        "iam-no-users-or-access-keys",
+        "iam-no-admin-managed-policies",
+        "lambda-no-plain-secrets-in-environment",
+        "lambda-runtime-not-deprecated",
+        "production-stack-resilience",
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from platform_rules import compute, network, storage
+from platform_rules import compute, identity, network, resilience, storage
 from platform_rules.framework import RuleSpec, exemption_reporters, resource_policy, stack_policy
 
 PACK_NAME = "platform-security"
@@ -95,8 +95,8 @@ S3_NO_PUBLIC_GRANTS = RuleSpec(
 )
 STORAGE_ENCRYPTED = RuleSpec(
     name="storage-encrypted",
-    description="EFS file systems and RDS storage should be encrypted at rest.",
-    level=ADVISORY,
+    description="EFS file systems and RDS storage must be encrypted at rest.",
+    level=MANDATORY,
     remediation="Set encrypted=True on aws.efs.FileSystem and storage_encrypted=True on "
     "aws.rds.Instance / aws.rds.Cluster (optionally with a KMS key).",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html",
@@ -150,6 +150,112 @@ LOG_RETENTION = RuleSpec(
     url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",
 )
 
+_AS_OF = {
+    "asOf": {
+        "type": "string",
+        "description": "Judge deprecation as of this date (YYYY-MM-DD); empty: today.",
+        "default": "",
+    }
+}
+NACL_DB_PORTS = RuleSpec(
+    name="network-acl-no-public-database-ports",
+    description="No network ACL may let the internet reach a database or NFS port: the "
+    "lowest-numbered inbound entry matching traffic from 0.0.0.0/0 or ::/0 to the port must not "
+    "be an allow (the ephemeral return-traffic range 1024-65535 excepted).",
+    level=MANDATORY,
+    remediation="Admit database and NFS ports only from the VPC's or the app subnets' CIDR "
+    "ranges; from anywhere admit only web ports and 1024-65535 for return traffic.",
+    url="https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html",
+    config={
+        "ports": {
+            "type": "array",
+            "items": _PORTS_ITEMS,
+            "description": "Database and storage ports no ACL may open to the internet.",
+            "default": sorted(network.DATABASE_PORTS),
+        }
+    },
+)
+NO_IAM_USERS = RuleSpec(
+    name="iam-no-users-or-access-keys",
+    description="A stack must not create IAM users or access keys (long-term credentials).",
+    level=MANDATORY,
+    remediation="Use roles: IAM Identity Center for people, execution roles and instance "
+    "profiles for workloads, OIDC federation for CI.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html",
+)
+NO_ADMIN_MANAGED = RuleSpec(
+    name="iam-no-admin-managed-policies",
+    description="No role, user or group may get the AWS-managed AdministratorAccess or any "
+    "AWS-managed *FullAccess policy.",
+    level=MANDATORY,
+    remediation="Write a policy granting only the actions the principal calls, on its resources.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html",
+)
+LAMBDA_SECRETS = RuleSpec(
+    name="lambda-no-plain-secrets-in-environment",
+    description="Lambda environment variables named like secrets (PASSWORD, SECRET, TOKEN, KEY, "
+    "...) must not carry a literal value.",
+    level=MANDATORY,
+    remediation="Keep the secret in Secrets Manager or SSM Parameter Store; pass its ARN or "
+    "name in the environment and read it at run time.",
+    url="https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html",
+    config={
+        "secretWords": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "Words of a variable name (split on _ - . and case) that mark a secret.",
+            "default": list(compute.SECRET_WORDS),
+        }
+    },
+)
+LAMBDA_RUNTIME_DEPRECATED = RuleSpec(
+    name="lambda-runtime-not-deprecated",
+    description="Lambda functions must not use a runtime Lambda has deprecated.",
+    level=MANDATORY,
+    remediation="Move the function to a supported runtime (python3.13, nodejs22.x, ...).",
+    url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
+    config=_AS_OF,
+)
+LAMBDA_RUNTIME_SOON = RuleSpec(
+    name="lambda-runtime-deprecation-soon",
+    description="Lambda functions should not use a runtime Lambda deprecates within warnDays.",
+    level=ADVISORY,
+    remediation="Plan the move to a newer runtime before the deprecation date.",
+    url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
+    config={
+        **_AS_OF,
+        "warnDays": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How many days ahead of a deprecation to warn.",
+            "default": 180,
+        },
+    },
+)
+PRODUCTION = RuleSpec(
+    name="production-stack-resilience",
+    description="In a stack marked production: RDS instances Multi-AZ, databases with deletion "
+    "protection and backups, and every subnet routed to a NAT gateway in its own AZ.",
+    level=MANDATORY,
+    remediation="Set multi_az, deletion_protection and backup_retention_period on databases and "
+    "use one NAT gateway per AZ (the prod stack's settings do).",
+    url="https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html",
+    config={
+        "production": {
+            "type": "boolean",
+            "description": "This stack is production (the rule does nothing otherwise).",
+            "default": False,
+        },
+        "minBackupRetentionDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 35,
+            "description": "Fewest days of automated backups a production database keeps.",
+            "default": 7,
+        },
+    },
+)
+
 RULES: tuple[RuleSpec, ...] = (
     RDS_NOT_PUBLIC,
     DB_PORTS_CLOSED,
@@ -163,6 +269,13 @@ RULES: tuple[RuleSpec, ...] = (
     S3_DENY_INSECURE_TRANSPORT,
     LAMBDA_ROLE_NOT_ADMIN,
     LOG_RETENTION,
+    NACL_DB_PORTS,
+    NO_IAM_USERS,
+    NO_ADMIN_MANAGED,
+    LAMBDA_SECRETS,
+    LAMBDA_RUNTIME_DEPRECATED,
+    LAMBDA_RUNTIME_SOON,
+    PRODUCTION,
 )
 
 
@@ -201,5 +314,18 @@ def all_policies() -> list[Policy]:
         stack_policy(S3_DENY_INSECURE_TRANSPORT, storage.secure_transport_check),
         stack_policy(LAMBDA_ROLE_NOT_ADMIN, compute.lambda_roles_check),
         resource_policy(LOG_RETENTION, [compute.LOG_GROUP], compute.log_retention_check),
+        stack_policy(NACL_DB_PORTS, network.network_acl_check),
+        resource_policy(NO_IAM_USERS, identity.USER_TYPES, identity.user_check),
+        resource_policy(
+            NO_ADMIN_MANAGED, identity.MANAGED_POLICY_TYPES, identity.managed_admin_check
+        ),
+        resource_policy(LAMBDA_SECRETS, [compute.LAMBDA_FUNCTION], compute.lambda_secrets_check),
+        resource_policy(
+            LAMBDA_RUNTIME_DEPRECATED, [compute.LAMBDA_FUNCTION], compute.runtime_deprecated_check
+        ),
+        resource_policy(
+            LAMBDA_RUNTIME_SOON, [compute.LAMBDA_FUNCTION], compute.runtime_soon_deprecated_check
+        ),
+        stack_policy(PRODUCTION, resilience.production_check),
         *exemption_reporters(),
     ]

@@ -1,4 +1,5 @@
-"""Network rules: ports open to the internet, databases in public subnets, VPC flow logs."""
+"""Network rules: ports open to the internet (security groups, network ACLs), databases in
+public subnets, VPC flow logs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
-from platform_rules.values import as_int, as_list, is_unknown, is_whole_internet
+from platform_rules.values import as_int, as_list, is_unknown, is_whole_internet, truthy
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -39,6 +40,7 @@ DATABASE_PORTS = {
     27017: "MongoDB",
     6379: "Redis",
     11211: "Memcached",
+    2049: "NFS",
 }
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 
@@ -288,4 +290,123 @@ def flow_logs_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[
                 vpc.name,
                 f"Vpc {vpc.name} has no flow log (aws.ec2.FlowLog with vpc_id={vpc.name}.id). "
                 "Add one to CloudWatch Logs or S3 so rejected and accepted traffic can be audited.",
+            )
+
+
+# --- network ACLs ----------------------------------------------------------------------------
+
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+# Inbound replies to outbound connections arrive on ephemeral ports; AWS's example ACLs admit
+# 1024-65535 from anywhere for them (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html).
+EPHEMERAL_RANGE = (1024, 65535)
+
+
+@dataclass(frozen=True, eq=False)
+class AclEntry:
+    """One inbound entry of a network ACL: rule number, allow/deny, protocol, ports, source."""
+
+    node: Node
+    where: str
+    number: Any
+    action: Any
+    protocol: Any
+    from_port: Any
+    to_port: Any
+    sources: list[Any]
+
+
+def _acl_entries(graph: StackGraph, acl: Node) -> list[AclEntry]:
+    entries = []
+    inline = acl.get("ingress")
+    for index, rule in enumerate(as_list(inline) if not is_unknown(inline) else []):
+        if isinstance(rule, dict):
+            entries.append(
+                AclEntry(
+                    acl,
+                    f" ingress[{index}]",
+                    rule.get("ruleNo"),
+                    rule.get("action"),
+                    rule.get("protocol"),
+                    rule.get("fromPort"),
+                    rule.get("toPort"),
+                    [rule.get("cidrBlock"), rule.get("ipv6CidrBlock")],
+                )
+            )
+    rules = graph.of_type(NETWORK_ACL_RULE)
+    for rule in graph.sources(acl, "networkAclId", rules, ("id",)):
+        if truthy(rule.get("egress", False)) is not False:
+            continue
+        entries.append(
+            AclEntry(
+                rule,
+                "",
+                rule.get("ruleNumber"),
+                rule.get("ruleAction"),
+                rule.get("protocol"),
+                rule.get("fromPort"),
+                rule.get("toPort"),
+                [rule.get("cidrBlock"), rule.get("ipv6CidrBlock")],
+            )
+        )
+    return entries
+
+
+def _acl_opens(entry: AclEntry, port: int) -> bool | None:
+    """Whether the entry matches TCP traffic to `port` (None: not known yet)."""
+    if is_unknown(entry.protocol):
+        return None
+    protocol = str(entry.protocol).strip().lower()
+    if protocol in ("-1", "all"):
+        return True
+    if protocol not in ("tcp", "6"):
+        return False
+    low, high = as_int(entry.from_port), as_int(entry.to_port)
+    if low is None or high is None:
+        return None
+    return low <= port <= high
+
+
+def _first_internet_match(entries: list[AclEntry], port: int) -> AclEntry | None:
+    """The entry that decides traffic from the whole internet to `port`: the lowest-numbered
+    entry matching it (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html)."""
+    numbered = [entry for entry in entries if as_int(entry.number) is not None]
+    for entry in sorted(numbered, key=lambda item: as_int(item.number) or 0):
+        if not any(is_whole_internet(source) for source in entry.sources):
+            continue
+        opens = _acl_opens(entry, port)
+        if opens is None:
+            return None
+        if opens:
+            return entry
+    return None
+
+
+def _is_return_traffic(entry: AclEntry) -> bool:
+    low, high = as_int(entry.from_port), as_int(entry.to_port)
+    return (low, high) == EPHEMERAL_RANGE and str(entry.protocol).lower() in ("tcp", "6")
+
+
+def network_acl_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    ports = [port for port in (as_int(item) for item in settings.get("ports") or []) if port]
+    for acl in graph.of_type(NETWORK_ACL, DEFAULT_NETWORK_ACL):
+        exposed: dict[AclEntry, list[int]] = {}
+        entries = _acl_entries(graph, acl)
+        for port in ports:
+            entry = _first_internet_match(entries, port)
+            if entry is None or is_unknown(entry.action) or _is_return_traffic(entry):
+                continue
+            if str(entry.action).strip().lower() == "allow":
+                exposed.setdefault(entry, []).append(port)
+        for entry, open_ports in exposed.items():
+            listed = ", ".join(f"port {port} ({DATABASE_PORTS.get(port, 'database')})" for port in open_ports)
+            source = ", ".join(str(item) for item in entry.sources if is_whole_internet(item))
+            yield Violation(
+                entry.node.urn,
+                entry.node.name,
+                f"Network ACL {acl.name}: rule {as_int(entry.number)} ({entry.node.name}"
+                f"{entry.where}) allows protocol {entry.protocol} from {source}, the first rule "
+                f"matching {listed}. Admit database ports only from the VPC's or the app "
+                "subnets' ranges (keep 1024-65535 for return traffic).",
             )
