@@ -24,9 +24,7 @@ SSE = "s3-deny-unencrypted-uploads"
 HEADER = "s3:x-amz-server-side-encryption"
 OBJECTS = "arn:aws:s3:::data-bucket/*"
 
-CONDITION_OPERATORS = (
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
-)
+CONDITION_OPERATORS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
 
 
 def deny(condition: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:

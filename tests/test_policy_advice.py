@@ -172,7 +172,9 @@ def test_aws_managed_admin_and_full_access_policies_are_blocked_anywhere(resourc
 )
 def test_narrow_own_or_unknown_policies_pass(arn):
     props = {"policyArn": arn}
-    assert run_resource_policy(ADMIN, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", props) == []
+    assert (
+        run_resource_policy(ADMIN, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", props) == []
+    )
 
 
 # --- Lambda: secrets in the environment, runtimes ---------------------------------------------

@@ -20,7 +20,8 @@ _PORTS_ITEMS = {"type": "integer", "minimum": 0, "maximum": 65535}
 
 RDS_NOT_PUBLIC = RuleSpec(
     name="rds-not-publicly-accessible",
-    description="RDS instances and Aurora cluster instances must not be publicly accessible.",
+    description="RDS instances, Aurora cluster instances and Multi-AZ DB clusters must not be "
+    "publicly accessible.",
     level=MANDATORY,
     remediation="Set publicly_accessible=False; reach the database from the app tier inside the "
     "VPC, through a bastion, or with SSM port forwarding.",
@@ -284,7 +285,7 @@ def all_policies() -> list[Policy]:
     return [
         resource_policy(
             RDS_NOT_PUBLIC,
-            [network.RDS_INSTANCE, network.RDS_CLUSTER_INSTANCE],
+            [network.RDS_INSTANCE, network.RDS_CLUSTER_INSTANCE, network.RDS_CLUSTER],
             compute.not_public_check,
         ),
         resource_policy(

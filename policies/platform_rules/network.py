@@ -18,7 +18,9 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SECURITY_GROUP_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE)
 
 VPC = "aws:ec2/vpc:Vpc"
+DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc"
 SUBNET = "aws:ec2/subnet:Subnet"
+DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
 INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
@@ -31,6 +33,12 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 DB_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+# RDS's own subnet group of the default VPC, used when a database names none
+# (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html).
+RDS_DEFAULT_SUBNET_GROUP = "default"
+# The default VPC's main route table sends 0.0.0.0/0 to its internet gateway: its subnets, and
+# default subnets, are public (https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html).
+DEFAULT_VPC_ROUTE = "the default VPC's main route table (0.0.0.0/0 -> its internet gateway)"
 
 DATABASE_PORTS = {
     3306: "MySQL/MariaDB",
@@ -172,7 +180,7 @@ class RouteAnalysis:
         self.routes = graph.of_type(ROUTE)
         self.associations = graph.of_type(ROUTE_TABLE_ASSOCIATION)
         self.main_associations = graph.of_type(MAIN_ROUTE_TABLE_ASSOCIATION)
-        self.vpcs = graph.of_type(VPC)
+        self.vpcs = graph.of_type(VPC, DEFAULT_VPC)
         # The first DefaultRouteTable of each VPC (by its defaultRouteTableId dependency).
         self.default_tables: dict[str, Node] = {}
         for table in graph.of_type(DEFAULT_ROUTE_TABLE):
@@ -194,6 +202,10 @@ class RouteAnalysis:
         return found
 
     def _find_internet_routes(self, table: Node) -> list[str]:
+        if table.type == DEFAULT_SUBNET:
+            return [DEFAULT_VPC_ROUTE]
+        if table.type in (VPC, DEFAULT_VPC):
+            return self._main_table_routes(table)
         found = []
         inline = table.get("routes")
         inline_dependencies = table.depends_on("routes")
@@ -207,6 +219,25 @@ class RouteAnalysis:
                 found.append(
                     f"route {route.name} ({_destination(route.props)} -> internet gateway)"
                 )
+        return found
+
+    def _main_table_routes(self, vpc: Node) -> list[str]:
+        """The VPC's own main table (no MainRouteTableAssociation replaced it): its
+        DefaultRouteTable's routes, or the default VPC's internet route, plus Route resources
+        added to vpc.mainRouteTableId / defaultRouteTableId."""
+        adopted = self.default_tables.get(vpc.urn)
+        if adopted is not None:
+            found = self.internet_routes(adopted)
+        else:
+            found = [DEFAULT_VPC_ROUTE] if vpc.type == DEFAULT_VPC else []
+        for route in self.graph.sources(
+            vpc, "routeTableId", self.routes, ("mainRouteTableId", "defaultRouteTableId")
+        ):
+            if self._is_gateway(route.get("gatewayId"), route.depends_on("gatewayId")):
+                found = [
+                    *found,
+                    f"route {route.name} ({_destination(route.props)} -> internet gateway)",
+                ]
         return found
 
     def table_of(self, subnet: Node) -> tuple[Node | None, str]:
@@ -224,6 +255,8 @@ class RouteAnalysis:
             return None, f"{association.name} names a route table outside this stack"
         vpcs = self.graph.targets(subnet, "vpcId", self.vpcs)
         if not vpcs:
+            if subnet.type == DEFAULT_SUBNET:
+                return subnet, "a default subnet, in the default VPC"
             return None, "its VPC is outside this stack"
         vpc = vpcs[0]
         for association in self.graph.sources(vpc, "vpcId", self.main_associations)[:1]:
@@ -231,11 +264,7 @@ class RouteAnalysis:
             if tables:
                 return tables[0], f"main route table of {vpc.name} ({association.name})"
             return None, "the VPC's main route table is outside this stack"
-        table = self.default_tables.get(vpc.urn)
-        if table is not None:
-            return table, f"main route table of {vpc.name}"
-        # The VPC's own main table, untouched by the program: only the local route.
-        return None, f"main route table of {vpc.name} (local route only)"
+        return vpc, f"main route table of {vpc.name}"
 
 
 def _destination(route: Mapping[str, Any]) -> str:
@@ -246,22 +275,31 @@ def _destination(route: Mapping[str, Any]) -> str:
     return "?"
 
 
+def _in_default_vpc(database: Node) -> str | None:
+    """Why RDS puts the database in the default VPC, or None."""
+    group_name = database.get("dbSubnetGroupName")
+    if isinstance(group_name, str) and group_name.lower() == RDS_DEFAULT_SUBNET_GROUP:
+        return "its DB subnet group is RDS's 'default' group"
+    if group_name is None and not database.depends_on("dbSubnetGroupName"):
+        if database.type != RDS_CLUSTER_INSTANCE:  # an Aurora instance uses its cluster's
+            return "it has no dbSubnetGroupName"
+    return None
+
+
 def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     routes = RouteAnalysis(graph)
     groups = graph.of_type(DB_SUBNET_GROUP)
-    subnets = graph.of_type(SUBNET)
+    subnets = graph.of_type(SUBNET, DEFAULT_SUBNET)
     for database in graph.of_type(RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE):
-        group_name = database.get("dbSubnetGroupName")
         kind = database.type.rsplit(":", 1)[-1]
-        if group_name is None and not database.depends_on("dbSubnetGroupName"):
-            if database.type == RDS_CLUSTER_INSTANCE:
-                continue  # an Aurora instance lives in its cluster's subnet group
+        why = _in_default_vpc(database)
+        if why is not None:
             yield Violation(
                 database.urn,
                 database.name,
-                f"{kind} {database.name} has no dbSubnetGroupName, so RDS places it in the "
-                "default VPC, whose subnets route to an internet gateway. Give it a DB subnet "
-                "group of private subnets (for example the Network component's private subnets).",
+                f"{kind} {database.name}: {why}, so RDS places it in the default VPC, whose "
+                "subnets route to an internet gateway. Give it a DB subnet group of private "
+                "subnets (for example the Network component's private subnets).",
             )
             continue
         for group in graph.targets(database, "dbSubnetGroupName", groups, name_keys=("name",)):
@@ -271,13 +309,18 @@ def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> It
                     continue
                 internet = routes.internet_routes(table)
                 if internet:
+                    where = (
+                        f"route table {table.name} ({how})"
+                        if table.type in (ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
+                        else how
+                    )
                     yield Violation(
                         database.urn,
                         database.name,
                         f"{kind} {database.name} uses DB subnet group {group.name}, whose subnet "
-                        f"{subnet.name} routes to the internet through route table {table.name} "
-                        f"({how}): {'; '.join(internet)}. Put only private subnets (default "
-                        "route through a NAT gateway or none) in the DB subnet group.",
+                        f"{subnet.name} routes to the internet through {where}: "
+                        f"{'; '.join(internet)}. Put only private subnets (default route "
+                        "through a NAT gateway or none) in the DB subnet group.",
                     )
 
 
@@ -400,7 +443,9 @@ def network_acl_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterato
             if str(entry.action).strip().lower() == "allow":
                 exposed.setdefault(entry, []).append(port)
         for entry, open_ports in exposed.items():
-            listed = ", ".join(f"port {port} ({DATABASE_PORTS.get(port, 'database')})" for port in open_ports)
+            listed = ", ".join(
+                f"port {port} ({DATABASE_PORTS.get(port, 'database')})" for port in open_ports
+            )
             source = ", ".join(str(item) for item in entry.sources if is_whole_internet(item))
             yield Violation(
                 entry.node.urn,

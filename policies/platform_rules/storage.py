@@ -208,7 +208,11 @@ def sse_fix(bucket: Node, allowed: list[str], require_algorithm: bool) -> str:
     return (
         f"Attach one BucketPolicy to {bucket.name} with a Deny of s3:PutObject for Principal '*' "
         f"on arn:aws:s3:::<bucket>/* when Null {SSE_HEADER} is 'true'"
-        + (f", and a Deny when StringNotEquals {SSE_HEADER} {allowed!r}" if require_algorithm else "")
+        + (
+            f", and a Deny when StringNotEquals {SSE_HEADER} {allowed!r}"
+            if require_algorithm
+            else ""
+        )
         + " (the EncryptedBucket component does this)."
     )
 

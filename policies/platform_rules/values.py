@@ -13,7 +13,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from platform_rules.iam import as_list, wildcard_match
 from pulumi_policy.proxy import (
     UNKNOWN_ARCHIVE_VALUE,
     UNKNOWN_ARRAY_VALUE,
@@ -26,6 +25,8 @@ from pulumi_policy.proxy import (
     _DictProxy,
     _ListProxy,
 )
+
+from platform_rules.iam import as_list, wildcard_match
 
 UNKNOWN_SENTINELS: Final = frozenset(
     {
