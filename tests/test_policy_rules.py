@@ -15,6 +15,7 @@ from tests.policy_support import (
     resource,
     run_resource_policy,
     run_stack_policy,
+    run_stack_policy_on,
     stack_exemption_messages,
     urn,
 )
@@ -183,7 +184,7 @@ def _inline(protocol="tcp", low=3306, high=3306, cidrs=("0.0.0.0/0",), ipv6=()):
     ],
 )
 def test_database_port_open_to_the_internet_is_reported(resource_type, props, port):
-    messages = run_resource_policy(DB_PORTS, resource_type, props, name="db-sg")
+    messages = run_stack_policy_on(DB_PORTS, resource_type, props, name="db-sg")
     assert len(messages) == 1
     assert port in messages[0] and "db-sg" in messages[0]
     assert ("0.0.0.0/0" in messages[0]) or ("::/0" in messages[0])
@@ -223,21 +224,21 @@ def test_database_port_open_to_the_internet_is_reported(resource_type, props, po
     ],
 )
 def test_private_other_or_unknown_ingress_passes(resource_type, props):
-    assert run_resource_policy(DB_PORTS, resource_type, props) == []
+    assert run_stack_policy_on(DB_PORTS, resource_type, props) == []
 
 
 def test_database_port_list_is_configurable():
     props = {"ipProtocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrIpv4": "0.0.0.0/0"}
-    assert run_resource_policy(DB_PORTS, INGRESS, props) == []
-    assert run_resource_policy(DB_PORTS, INGRESS, props, config={"ports": [8080]})
+    assert run_stack_policy_on(DB_PORTS, INGRESS, props) == []
+    assert run_stack_policy_on(DB_PORTS, INGRESS, props, config={"ports": [8080]})
 
 
 def test_ssh_and_rdp_open_to_the_internet_are_advised_against():
     props = _inline(low=22, high=3389)
-    messages = run_resource_policy("security-group-no-public-admin-ports", SG, props)
+    messages = run_stack_policy_on("security-group-no-public-admin-ports", SG, props)
     assert len(messages) == 1 and "22 (SSH)" in messages[0] and "3389 (RDP)" in messages[0]
     assert (
-        run_resource_policy(
+        run_stack_policy_on(
             "security-group-no-public-admin-ports",
             SG,
             _inline(low=22, high=22, cidrs=("203.0.113.7/32",)),

@@ -288,10 +288,8 @@ def all_policies() -> list[Policy]:
             [network.RDS_INSTANCE, network.RDS_CLUSTER_INSTANCE, network.RDS_CLUSTER],
             compute.not_public_check,
         ),
-        resource_policy(
-            DB_PORTS_CLOSED,
-            network.SECURITY_GROUP_TYPES,
-            network.port_exposure_check(network.DATABASE_PORTS, "database"),
+        stack_policy(
+            DB_PORTS_CLOSED, network.port_exposure_check(network.DATABASE_PORTS, "database")
         ),
         stack_policy(DB_SUBNETS_PRIVATE, network.database_subnets_check),
         stack_policy(S3_DENY_UNENCRYPTED, storage.sse_check),
@@ -306,10 +304,8 @@ def all_policies() -> list[Policy]:
             [storage.EFS_FILE_SYSTEM, storage.RDS_INSTANCE, storage.RDS_CLUSTER],
             storage.storage_encrypted_check,
         ),
-        resource_policy(
-            ADMIN_PORTS_CLOSED,
-            network.SECURITY_GROUP_TYPES,
-            network.port_exposure_check(network.ADMIN_PORTS, "administration"),
+        stack_policy(
+            ADMIN_PORTS_CLOSED, network.port_exposure_check(network.ADMIN_PORTS, "administration")
         ),
         stack_policy(VPC_FLOW_LOGS, network.flow_logs_check),
         stack_policy(S3_DENY_INSECURE_TRANSPORT, storage.secure_transport_check),

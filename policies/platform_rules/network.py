@@ -3,6 +3,7 @@ public subnets, VPC flow logs."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -52,20 +53,67 @@ DATABASE_PORTS = {
 }
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 
-# Protocols whose rules carry a port range; any other protocol (or -1/all) admits every port.
-_PORTED = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
-_NO_PORTS = {"icmp", "1", "icmpv6", "58"}
+# Only TCP and UDP rules carry ports; -1 ("all") admits every protocol and port; any other
+# protocol (ICMP, ESP, GRE, ...) admits that protocol only
+# (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html).
+_PORTED = {"tcp", "6", "udp", "17"}
+_ALL_PROTOCOLS = {"-1", "all"}
 
 
-@dataclass(frozen=True)
+def opens_port(protocol: Any, from_port: Any, to_port: Any, port: int) -> bool | None:
+    """Whether a rule with this protocol and port range admits `port` (None: not known yet)."""
+    if is_unknown(protocol):
+        return None
+    name = str(protocol).strip().lower()
+    if name in _ALL_PROTOCOLS:
+        return True
+    if name not in _PORTED:
+        return False
+    low, high = as_int(from_port), as_int(to_port)
+    if low is None or high is None:
+        return None if is_unknown(from_port) or is_unknown(to_port) else False
+    return low <= port <= high
+
+
+def describe_rule(protocol: Any, from_port: Any, to_port: Any) -> str:
+    name = str(protocol).strip().lower()
+    if name not in _PORTED:
+        return f"protocol {protocol}"
+    return f"{protocol} {as_int(from_port)}-{as_int(to_port)}"
+
+
+def internet_covered(sources: Iterable[Any]) -> list[str]:
+    """The whole-internet ranges (0.0.0.0/0, ::/0) the known CIDRs cover together."""
+    networks: dict[int, list[Any]] = {4: [], 6: []}
+    for source in sources:
+        if not isinstance(source, str) or is_unknown(source):
+            continue
+        try:
+            network = ipaddress.ip_network(source.strip(), strict=False)
+        except ValueError:
+            continue
+        networks[network.version].append(network)
+    covered = []
+    for version, whole in ((4, "0.0.0.0/0"), (6, "::/0")):
+        merged = list(ipaddress.collapse_addresses(networks[version]))
+        if merged and merged[0].prefixlen == 0:
+            covered.append(whole)
+    return covered
+
+
+@dataclass(frozen=True, eq=False)
 class IngressEntry:
     """One way a rule admits traffic: protocol, port range, sources; any field may be UNKNOWN."""
 
-    where: str  # "ingress[2]" or "" for a standalone rule
+    node: Node
+    where: str  # " ingress[2]" or "" for a standalone rule
     protocol: Any
     from_port: Any
     to_port: Any
     sources: list[Any]
+
+    def label(self) -> str:
+        return f"{self.node.name}{self.where} ({describe_rule(self.protocol, self.from_port, self.to_port)})"
 
 
 def ingress_entries(node: Node) -> Iterator[IngressEntry]:
@@ -78,7 +126,8 @@ def ingress_entries(node: Node) -> Iterator[IngressEntry]:
             if not isinstance(rule, dict):
                 continue
             yield IngressEntry(
-                f"ingress[{index}]",
+                node,
+                f" ingress[{index}]",
                 rule.get("protocol"),
                 rule.get("fromPort"),
                 rule.get("toPort"),
@@ -89,6 +138,7 @@ def ingress_entries(node: Node) -> Iterator[IngressEntry]:
         if is_unknown(kind) or str(kind).lower() != "ingress":
             return
         yield IngressEntry(
+            node,
             "",
             node.get("protocol"),
             node.get("fromPort"),
@@ -97,6 +147,7 @@ def ingress_entries(node: Node) -> Iterator[IngressEntry]:
         )
     elif node.type == INGRESS_RULE:
         yield IngressEntry(
+            node,
             "",
             node.get("ipProtocol"),
             node.get("fromPort"),
@@ -109,62 +160,107 @@ def _cidrs(value: Any) -> list[Any]:
     return [value] if is_unknown(value) else list(as_list(value))
 
 
-def exposed_ports(entry: IngressEntry, ports: Iterable[int]) -> list[int] | None:
-    """Which of `ports` the entry opens to the whole internet; None when that is not known yet."""
-    open_sources = [source for source in entry.sources if is_whole_internet(source)]
-    if not open_sources:
-        # Unknown sources might be the internet: undecided, unless a known source already is.
-        return None if any(is_unknown(source) for source in entry.sources) else []
-    if is_unknown(entry.protocol):
-        return None
-    protocol = str(entry.protocol).strip().lower()
-    if protocol in _NO_PORTS:
-        return []
-    if protocol not in _PORTED:
-        # -1 / "all", or a protocol without ports (e.g. 50, ESP): every port is open.
-        return sorted(set(ports))
-    low, high = as_int(entry.from_port), as_int(entry.to_port)
-    if low is None or high is None:
-        return None if is_unknown(entry.from_port) or is_unknown(entry.to_port) else []
-    if low == -1 and high == -1:
-        return sorted(set(ports))
-    return sorted({port for port in ports if low <= port <= high})
+def _rules_by_group(graph: StackGraph) -> list[tuple[Node, list[IngressEntry]]]:
+    """Each security group with the ingress of all its rules (inline and standalone); a
+    standalone rule whose group is outside the stack stands for its group alone."""
+    groups = graph.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
+    members: dict[str, tuple[Node, list[IngressEntry]]] = {
+        group.urn: (group, list(ingress_entries(group))) for group in groups
+    }
+    for rule in graph.of_type(SECURITY_GROUP_RULE, INGRESS_RULE):
+        targets = graph.targets(rule, "securityGroupId", groups, ("id",))
+        group = targets[0] if targets else rule
+        members.setdefault(group.urn, (group, []))[1].extend(ingress_entries(rule))
+    return list(members.values())
 
 
-def internet_cidr(entry: IngressEntry) -> str:
-    return ", ".join(str(source) for source in entry.sources if is_whole_internet(source))
+def _configured_ports(settings: Mapping[str, Any]) -> list[int]:
+    return [
+        port for port in (as_int(item) for item in settings.get("ports") or []) if port is not None
+    ]
 
 
 def port_exposure_check(names: Mapping[int, str], what: str):
-    """A check reporting each of the configured ports a security-group resource opens to all."""
+    """A stack check reporting each configured port a security group opens to the internet,
+    with all the group's rules taken together (EC2 applies the most permissive)."""
 
-    def check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-        ports = [
-            port
-            for port in (as_int(item) for item in settings.get("ports") or [])
-            if port is not None
-        ]
-        for entry in ingress_entries(node):
-            exposed = exposed_ports(entry, ports)
-            if not exposed:
-                continue
-            listed = ", ".join(f"{port} ({names.get(port, what)})" for port in exposed)
-            where = f" {entry.where}" if entry.where else ""
-            port_range = (
-                f"protocol {entry.protocol}"
-                if str(entry.protocol).lower() not in _PORTED
-                else f"{entry.protocol} {entry.from_port}-{entry.to_port}"
-            )
-            yield Violation(
-                node.urn,
-                node.name,
-                f"{node.type.rsplit(':', 1)[-1]} {node.name}{where} admits {port_range} from "
-                f"{internet_cidr(entry)}, which opens {what} port {listed} to the internet. "
-                "Admit the port only from the security group of the tier that needs it "
-                "(referenced_security_group_id / source_security_group_id) or a private range.",
-            )
+    def check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+        ports = _configured_ports(settings)
+        for group, entries in _rules_by_group(graph):
+            findings: dict[tuple[str, tuple[IngressEntry, ...]], Exposure] = {}
+            for port in ports:
+                for exposure in _exposures(group, entries, port):
+                    key = (exposure.subject.urn, exposure.entries)
+                    findings.setdefault(key, exposure).ports.append(port)
+            for exposure in findings.values():
+                yield exposure.violation(names, what)
 
     return check
+
+
+@dataclass
+class Exposure:
+    """Rules of one resource (or, together, of one group) that open ports to the internet."""
+
+    subject: Node
+    entries: tuple[IngressEntry, ...]
+    covered: list[str]
+    ports: list[int]
+
+    def violation(self, names: Mapping[int, str], what: str) -> Violation:
+        listed = ", ".join(f"{port} ({names.get(port, what)})" for port in self.ports)
+        kind = self.subject.type.rsplit(":", 1)[-1]
+        rules = ", ".join(entry.label() for entry in self.entries)
+        if all(entry.node is self.subject for entry in self.entries):
+            how = f"{kind} {rules} admits it from {', '.join(self.covered)}"
+        else:
+            how = (
+                f"{kind} {self.subject.name}: together (EC2 applies every rule of a group, the "
+                f"most permissive wins) {rules} admit it from {', '.join(self.covered)}"
+            )
+        return Violation(
+            self.subject.urn,
+            self.subject.name,
+            f"{what.capitalize()} port {listed} is open to the internet: {how}. Admit the port "
+            "only from the security group of the tier that needs it "
+            "(referenced_security_group_id / source_security_group_id) or a private range.",
+        )
+
+
+def _exposures(group: Node, entries: list[IngressEntry], port: int) -> list[Exposure]:
+    """Each resource whose own rules open `port` to the internet; else the group, when its
+    rules only do so together."""
+    admitting = [
+        entry
+        for entry in entries
+        if opens_port(entry.protocol, entry.from_port, entry.to_port, port)
+    ]
+    by_node: dict[str, list[IngressEntry]] = {}
+    for entry in admitting:
+        if internet_covered(entry.sources):
+            by_node.setdefault(entry.node.urn, []).append(entry)
+    if by_node:
+        return [
+            Exposure(found[0].node, tuple(found), _covered_by(found), [])
+            for found in by_node.values()
+        ]
+    covered = _covered_by(admitting)
+    if not covered:
+        return []
+    families = {":" in whole for whole in covered}
+    used = tuple(
+        entry
+        for entry in admitting
+        if any(
+            isinstance(source, str) and not is_unknown(source) and (":" in source) in families
+            for source in entry.sources
+        )
+    )
+    return [Exposure(group, used, covered, [])]
+
+
+def _covered_by(entries: Iterable[IngressEntry]) -> list[str]:
+    return internet_covered(source for entry in entries for source in entry.sources)
 
 
 # --- databases in private subnets ------------------------------------------------------------
@@ -396,21 +492,6 @@ def _acl_entries(graph: StackGraph, acl: Node) -> list[AclEntry]:
     return entries
 
 
-def _acl_opens(entry: AclEntry, port: int) -> bool | None:
-    """Whether the entry matches TCP traffic to `port` (None: not known yet)."""
-    if is_unknown(entry.protocol):
-        return None
-    protocol = str(entry.protocol).strip().lower()
-    if protocol in ("-1", "all"):
-        return True
-    if protocol not in ("tcp", "6"):
-        return False
-    low, high = as_int(entry.from_port), as_int(entry.to_port)
-    if low is None or high is None:
-        return None
-    return low <= port <= high
-
-
 def _first_internet_match(entries: list[AclEntry], port: int) -> AclEntry | None:
     """The entry that decides traffic from the whole internet to `port`: the lowest-numbered
     entry matching it (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html)."""
@@ -418,7 +499,7 @@ def _first_internet_match(entries: list[AclEntry], port: int) -> AclEntry | None
     for entry in sorted(numbered, key=lambda item: as_int(item.number) or 0):
         if not any(is_whole_internet(source) for source in entry.sources):
             continue
-        opens = _acl_opens(entry, port)
+        opens = opens_port(entry.protocol, entry.from_port, entry.to_port, port)
         if opens is None:
             return None
         if opens:
