@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
-from platform_rules.iam import action_matches, condition_holds, conditions, covers_every_object
+from platform_rules.iam import (
+    action_matches,
+    condition_holds,
+    conditions,
+    covers_every_object,
+    split_operator,
+)
 from platform_rules.values import (
     UNKNOWN,
     PolicyDocumentError,
     action_covers,
     as_list,
-    condition_keys,
     condition_values,
     effect,
     is_unknown,
@@ -55,24 +61,38 @@ PUBLIC_GRANTEES = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
 )
-# Condition keys that confine a statement with Principal "*" to known callers or networks.
-RESTRICTING_CONDITION_KEYS = {
-    "aws:sourceip",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceorgid",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalservicename",
-    "aws:userid",
-    "aws:username",
-    "s3:dataaccesspointaccount",
-    "s3:dataaccesspointarn",
-}
+# S3's meaning of "public": an Allow to everyone is non-public only when a condition pins one of
+# these keys to fixed values (no wildcard, no policy variable)
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status).
+PINNING_KEYS = frozenset(
+    {
+        "aws:sourceip",
+        "aws:sourcearn",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceowner",
+        "aws:sourceaccount",
+        "aws:sourceorgid",
+        "aws:userid",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principalservicename",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "s3:dataaccesspointarn",
+        "s3:dataaccesspointaccount",
+    }
+)
+# Operators that admit only the listed values; negated and ...IfExists forms admit others.
+PINNING_OPERATORS = frozenset(
+    {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
+)
+# aws:SourceIp ranges broader than these are public, RFC 1918 ranges excepted (same page).
+WIDEST_FIXED_PREFIX = {4: 8, 6: 32}
+RFC1918 = tuple(
+    ipaddress.IPv4Network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 _PROBE_KEY = "any/object-key"
 
 
@@ -296,39 +316,95 @@ def secure_transport_check(graph: StackGraph, settings: Mapping[str, Any]) -> It
             )
 
 
+def _flag_values(node: Node | None) -> dict[str, bool | None]:
+    """Each flag as True/False, None when unknown; an absent block turns nothing on."""
+    if node is None:
+        return dict.fromkeys(PUBLIC_ACCESS_FLAGS, False)
+    return {flag: truthy(node.get(flag, False)) for flag in PUBLIC_ACCESS_FLAGS}
+
+
+def effective_flags(account: Node | None, bucket: Node | None) -> dict[str, bool | None]:
+    """S3 applies the most restrictive combination of account and bucket settings: a flag is on
+    when either level turns it on (None: it depends on a value not known yet)."""
+    account_flags, bucket_flags = _flag_values(account), _flag_values(bucket)
+    combined: dict[str, bool | None] = {}
+    for flag in PUBLIC_ACCESS_FLAGS:
+        values = (account_flags[flag], bucket_flags[flag])
+        combined[flag] = True if True in values else (None if None in values else False)
+    return combined
+
+
+def _one_per(owner: str, blocks: list[Node], urn: str, name: str) -> Violation:
+    return Violation(
+        urn,
+        name,
+        f"{owner} has {len(blocks)} public access block configurations "
+        f"({', '.join(block.name for block in blocks)}); it has exactly one and each write "
+        "replaces it, so which one holds is a race. Keep a single one.",
+    )
+
+
 def public_access_block_check(
     graph: StackGraph, settings: Mapping[str, Any]
 ) -> Iterator[Violation]:
-    def flags(node: Node) -> tuple[list[str], bool]:
-        values = {flag: truthy(node.get(flag, False)) for flag in PUBLIC_ACCESS_FLAGS}
-        return [flag for flag, value in values.items() if value is False], None in values.values()
-
-    account_blocks = graph.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
-    if any(flags(block) == ([], False) for block in account_blocks):
-        return
+    accounts = graph.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
+    if len(accounts) > 1:
+        yield _one_per("The account", accounts, accounts[-1].urn, accounts[-1].name)
+    account = accounts[0] if len(accounts) == 1 else None
     blocks = graph.of_type(PUBLIC_ACCESS_BLOCK)
     for bucket in graph.of_type(*BUCKET_TYPES):
         linked = graph.sources(bucket, "bucket", blocks, ("bucket",))
+        if len(linked) > 1:
+            yield _one_per(f"Bucket {bucket.name}", linked, bucket.urn, bucket.name)
+            continue
+        combined = effective_flags(account, linked[0] if linked else None)
+        off = [flag for flag, value in combined.items() if value is False]
+        if not off:
+            continue
         fix = (
-            f"Add an aws.s3.BucketPublicAccessBlock for {bucket.name} with block_public_acls, "
-            "block_public_policy, ignore_public_acls and restrict_public_buckets all True."
+            f"Add an aws.s3.BucketPublicAccessBlock for {bucket.name} (or an account-level "
+            "aws.s3.AccountPublicAccessBlock) with block_public_acls, block_public_policy, "
+            "ignore_public_acls and restrict_public_buckets all True."
         )
-        if not linked:
-            yield Violation(
-                bucket.urn, bucket.name, f"Bucket {bucket.name} has no public access block. {fix}"
-            )
-            continue
-        results = [flags(block) for block in linked]
-        if any(not off and not unknown for off, unknown in results) or any(
-            unknown for _, unknown in results
+        what = (
+            f"its public access block (with the account's) leaves {', '.join(off)} off"
+            if linked or account
+            else "it has no public access block"
+        )
+        yield Violation(bucket.urn, bucket.name, f"Bucket {bucket.name}: {what}. {fix}")
+
+
+def _fixed_value(key: str, value: Any) -> bool:
+    if not isinstance(value, str) or not value or "${" in value:
+        return False
+    if key != "aws:sourceip":
+        return "*" not in value and "?" not in value
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return False
+    if network.prefixlen >= WIDEST_FIXED_PREFIX[network.version]:
+        return True
+    return isinstance(network, ipaddress.IPv4Network) and any(
+        network.subnet_of(private) for private in RFC1918
+    )
+
+
+def pins_fixed_values(statement: Mapping[str, Any]) -> bool:
+    """Some condition of the statement admits only fixed values of a key S3 accepts."""
+    for operator, key, expected in conditions(statement):
+        qualifier, base, if_exists = split_operator(operator)
+        values = as_list(expected)
+        if (
+            key.lower() in PINNING_KEYS
+            and base in PINNING_OPERATORS
+            and not if_exists
+            and qualifier != "forallvalues"
+            and values
+            and all(_fixed_value(key.lower(), value) for value in values)
         ):
-            continue
-        off = sorted({flag for flag_list, _ in results for flag in flag_list})
-        yield Violation(
-            bucket.urn,
-            bucket.name,
-            f"Bucket {bucket.name}: its public access block leaves {', '.join(off)} off. {fix}",
-        )
+            return True
+    return False
 
 
 def _public_statements(statements: list[dict[str, Any]]) -> list[str]:
@@ -342,9 +418,12 @@ def _public_statements(statements: list[dict[str, Any]]) -> list[str]:
             whom = "Principal '*'"
         else:
             continue
-        if RESTRICTING_CONDITION_KEYS.intersection(condition_keys(statement)):
+        if pins_fixed_values(statement):
             continue
-        found.append(f"{_label(statement, index)} allows {statement.get('Action')!r} to {whom}")
+        found.append(
+            f"{_label(statement, index)} allows {statement.get('Action')!r} to {whom} without a "
+            "condition pinning a fixed source, VPC, endpoint, account or organization"
+        )
     return found
 
 
