@@ -139,9 +139,8 @@ class PolicyAnalyzer:
             "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
             "PULUMI_CONFIG": "{}",
         }
-        # As pulumi-analyzer-policy-python: `python -u -m pulumi.policy <engine> .` in the pack.
-        self.process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-            [self.python, "-u", "-m", "pulumi.policy", NO_ENGINE_ADDRESS, "."],
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            self.command(),
             cwd=self.pack_dir,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -157,6 +156,10 @@ class PolicyAnalyzer:
         except grpc.FutureTimeoutError as error:
             raise PolicyGateError(f"policy pack on port {self.port} never became ready") from error
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def command(self) -> list[str]:
+        """As pulumi-analyzer-policy-python: `python -u -m pulumi.policy <engine> .` in the pack."""
+        return [self.python, "-u", "-m", "pulumi.policy", NO_ENGINE_ADDRESS, "."]
 
     def _read_port(self) -> int:
         assert self.process is not None and self.process.stdout is not None
@@ -215,6 +218,8 @@ class PolicyAnalyzer:
             policy_config = analyzer_pb2.PolicyConfig(
                 enforcementLevel=LEVEL_VALUES[entry["enforcementLevel"]]
             )
+            # As the CLI: properties always present, if empty (the Node.js SDK reads them).
+            policy_config.properties.SetInParent()
             policy_config.properties.update(dict(entry.get("properties") or {}))
             request.policyConfig[name].CopyFrom(policy_config)
         self.stub.Configure(request)
