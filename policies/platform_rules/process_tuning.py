@@ -36,20 +36,27 @@ gc.set_threshold(YOUNG_GENERATION_THRESHOLD, 50, 100)
 
 
 class _Decoded(threading.local):
-    """What the current request on this thread has decoded, by the identity of its input."""
+    """What the current request on this thread has decoded, by the identity of its input: one
+    memo per function, each entry (input, result)."""
 
     def __init__(self) -> None:
-        self.memos: dict[str, dict[int, tuple[Any, Any]]] = {}
+        self.reset()
 
     def reset(self) -> None:
-        self.memos = {}
+        self.dicts: dict[int, tuple[Any, Any]] = {}
+        self.values: dict[int, tuple[Any, Any]] = {}
+        self.proxies: dict[int, tuple[Any, Any]] = {}
+        self.options: dict[int, tuple[Any, Any]] = {}
+        self.providers: dict[int, tuple[Any, Any]] = {}
 
-    def once(self, kind: str, key: Any, compute: Callable[[], Any]) -> Any:
-        memo = self.memos.setdefault(kind, {})
-        found = memo.get(id(key))
-        if found is None or found[0] is not key:
-            found = memo[id(key)] = (key, compute())
+
+def _once(memo: dict[int, tuple[Any, Any]], key: Any, compute: Callable[[Any], Any]) -> Any:
+    found = memo.get(id(key))
+    if found is not None and found[0] is key:
         return found[1]
+    result = compute(key)
+    memo[id(key)] = (key, result)
+    return result
 
 
 _DECODED = _Decoded()
@@ -62,6 +69,7 @@ _sdk_proxy = _module["unknown_checking_proxy"]
 _sdk_configure = _methods["_configure_runtime_settings"]
 _sdk_options = _methods["_get_resource_options"]
 _sdk_provider = _methods["_get_provider_resource"]
+_sdk_analyze_stack = _methods["AnalyzeStack"]
 
 
 class _JsonFormatOncePerRequest:
@@ -74,31 +82,44 @@ class _JsonFormatOncePerRequest:
     def MessageToDict(message: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:  # noqa: N802
         if args or kwargs:
             return json_format.MessageToDict(message, *args, **kwargs)
-        return _DECODED.once("dict", message, lambda: json_format.MessageToDict(message))
+        return _once(_DECODED.dicts, message, json_format.MessageToDict)
 
 
 def _deserialize_once_per_request(value: Any, *args: Any, **kwargs: Any) -> Any:
     if args or kwargs:
         return _sdk_deserialize(value, *args, **kwargs)
-    return _DECODED.once("value", value, lambda: _sdk_deserialize(value))
+    return _once(_DECODED.values, value, _sdk_deserialize)
 
 
 def _proxy_once_per_request(value: Any) -> Any:
-    return _DECODED.once("proxy", value, lambda: _sdk_proxy(value))
+    return _once(_DECODED.proxies, value, _sdk_proxy)
 
 
 def _options_once_per_request(self: Any, resource: Any) -> Any:
-    return _DECODED.once("options", resource, lambda: _sdk_options(self, resource))
+    return _once(_DECODED.options, resource, lambda key: _sdk_options(self, key))
 
 
 def _provider_once_per_request(self: Any, resource: Any) -> Any:
-    return _DECODED.once("provider", resource, lambda: _sdk_provider(self, resource))
+    return _once(_DECODED.providers, resource, lambda key: _sdk_provider(self, key))
 
 
 def _configure_runtime_settings(self: Any) -> None:
     _DECODED.reset()
     forget_last_graph()
     _sdk_configure(self)
+
+
+def _analyze_stack_without_cycle_collection(self: Any, request: Any, context: Any) -> Any:
+    """AnalyzeStack with the cyclic garbage collector paused: the decoded stack is a set of
+    trees that reference counting frees, and collections over it while it grows made the call
+    grow faster than the stack. The CLI sends AnalyzeStack after every Analyze has returned."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _sdk_analyze_stack(self, request, context)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 _PATCHES = {
@@ -111,6 +132,7 @@ _PATCHES = {
         "_configure_runtime_settings": _configure_runtime_settings,
         "_get_resource_options": _options_once_per_request,
         "_get_provider_resource": _provider_once_per_request,
+        "AnalyzeStack": _analyze_stack_without_cycle_collection,
     },
 }
 for _target, _replacements in _PATCHES.items():
