@@ -35,6 +35,16 @@ def test_an_unknown_subnet_group_never_blocks_a_preview():
     assert run_stack_policy(SUBNETS, [resource(RDS, "db", {"dbSubnetGroupName": UNKNOWN})]) == []
 
 
+def _internet_route(table, igw):
+    """A Route to the internet gateway on `table` (a route table, or a VPC's main table)."""
+    return resource(
+        "aws:ec2/route:Route",
+        "main-default",
+        {"routeTableId": UNKNOWN, "destinationCidrBlock": "0.0.0.0/0", "gatewayId": UNKNOWN},
+        {"routeTableId": [table], "gatewayId": [igw]},
+    )
+
+
 def test_routes_added_to_the_vpcs_main_route_table_make_unassociated_subnets_public():
     # https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html#RouteTables: "subnets
     # that are not explicitly associated with any route table are implicitly associated with
@@ -42,12 +52,7 @@ def test_routes_added_to_the_vpcs_main_route_table_make_unassociated_subnets_pub
     parts, resources = _network()
     vpc, igw = parts["vpc"], parts["igw"]
     loose = resource("aws:ec2/subnet:Subnet", "loose", {}, {"vpcId": [vpc]})
-    route = resource(
-        "aws:ec2/route:Route",
-        "main-default",
-        {"routeTableId": UNKNOWN, "destinationCidrBlock": "0.0.0.0/0", "gatewayId": UNKNOWN},
-        {"routeTableId": [vpc], "gatewayId": [igw]},
-    )
+    route = _internet_route(vpc, igw)
     found = run_stack_policy(SUBNETS, [*resources, loose, route, *_database([loose])])
     assert len(found) == 1 and "main-default" in found[0][0]
 
@@ -62,12 +67,7 @@ def test_routes_added_to_an_adopted_default_route_table_count():
         {"routes": []},
         {"defaultRouteTableId": [vpc]},
     )
-    route = resource(
-        "aws:ec2/route:Route",
-        "main-default",
-        {"routeTableId": UNKNOWN, "destinationCidrBlock": "0.0.0.0/0", "gatewayId": UNKNOWN},
-        {"routeTableId": [main], "gatewayId": [igw]},
-    )
+    route = _internet_route(main, igw)
     found = run_stack_policy(SUBNETS, [*resources, loose, main, route, *_database([loose])])
     assert len(found) == 1 and "main-default" in found[0][0]
 

@@ -14,7 +14,9 @@ from collections.abc import Callable, Iterator
 import pulumi
 import pulumi_aws as aws
 import pytest
+from platform_rules import RULES
 from pulumi.runtime.proto import analyzer_pb2
+from pulumi_policy import EnforcementLevel
 
 from components.network import Network, NetworkArgs
 from tools import plan as plan_command
@@ -50,21 +52,7 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
     assert info.name == "platform-security"
     levels = {policy.name: policy.enforcementLevel for policy in info.policies}
     mandatory = {name for name, level in levels.items() if level == analyzer_pb2.MANDATORY}
-    assert mandatory == {
-        "rds-not-publicly-accessible",
-        "security-group-no-public-database-ports",
-        "rds-subnets-private",
-        "s3-deny-unencrypted-uploads",
-        "s3-block-public-access",
-        "s3-no-public-grants",
-        "storage-encrypted",
-        "network-acl-no-public-database-ports",
-        "iam-no-users-or-access-keys",
-        "iam-no-admin-managed-policies",
-        "lambda-no-plain-secrets-in-environment",
-        "lambda-runtime-not-deprecated",
-        "production-stack-resilience",
-    }
+    assert mandatory == {spec.name for spec in RULES if spec.level == EnforcementLevel.MANDATORY}
     assert {
         "lambda-runtime-deprecation-soon",
         "security-group-no-public-admin-ports",

@@ -6,6 +6,9 @@ schema) plus a check function; `all_policies()` builds the SDK policy objects in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pulumi_policy import EnforcementLevel, Policy
 
 from platform_rules import compute, identity, network, resilience, storage
@@ -16,7 +19,17 @@ PACK_NAME = "platform-security"
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
 
-_PORTS_ITEMS = {"type": "integer", "minimum": 0, "maximum": 65535}
+
+def _ports_config(description: str, ports: Mapping[int, str]) -> dict[str, dict[str, Any]]:
+    return {
+        "ports": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+            "description": description,
+            "default": sorted(ports),
+        }
+    }
+
 
 RDS_NOT_PUBLIC = RuleSpec(
     name="rds-not-publicly-accessible",
@@ -34,14 +47,9 @@ DB_PORTS_CLOSED = RuleSpec(
     remediation="Admit the database port only from the app tier's security group "
     "(referenced_security_group_id) or a private CIDR; never from 0.0.0.0/0 or ::/0.",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
-    config={
-        "ports": {
-            "type": "array",
-            "items": _PORTS_ITEMS,
-            "description": "Database ports that must never be open to the internet.",
-            "default": sorted(network.DATABASE_PORTS),
-        }
-    },
+    config=_ports_config(
+        "Database ports that must never be open to the internet.", network.DATABASE_PORTS
+    ),
 )
 DB_SUBNETS_PRIVATE = RuleSpec(
     name="rds-subnets-private",
@@ -109,14 +117,9 @@ ADMIN_PORTS_CLOSED = RuleSpec(
     remediation="Admit SSH/RDP only from an admin CIDR or a bastion's security group, or use SSM "
     "Session Manager instead.",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
-    config={
-        "ports": {
-            "type": "array",
-            "items": _PORTS_ITEMS,
-            "description": "Administration ports that should not be open to the internet.",
-            "default": sorted(network.ADMIN_PORTS),
-        }
-    },
+    config=_ports_config(
+        "Administration ports that should not be open to the internet.", network.ADMIN_PORTS
+    ),
 )
 VPC_FLOW_LOGS = RuleSpec(
     name="vpc-flow-logs-enabled",
@@ -167,14 +170,9 @@ NACL_DB_PORTS = RuleSpec(
     remediation="Admit database and NFS ports only from the VPC's or the app subnets' CIDR "
     "ranges; from anywhere admit only web ports and 1024-65535 for return traffic.",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html",
-    config={
-        "ports": {
-            "type": "array",
-            "items": _PORTS_ITEMS,
-            "description": "Database and storage ports no ACL may open to the internet.",
-            "default": sorted(network.DATABASE_PORTS),
-        }
-    },
+    config=_ports_config(
+        "Database and storage ports no ACL may open to the internet.", network.DATABASE_PORTS
+    ),
 )
 NO_IAM_USERS = RuleSpec(
     name="iam-no-users-or-access-keys",
