@@ -235,3 +235,51 @@ def test_a_policy_given_inline_and_as_a_resource_is_reported():
     )
     found = run_stack_policy(SSE, [bucket, policy])
     assert len(found) == 1 and "data-policy" in found[0][0] and "inline" in found[0][0]
+
+
+# --- the TLS deny follows the same semantics ---------------------------------------------------
+
+TLS = "s3-deny-insecure-transport"
+
+
+def _tls_verdict(statement: dict[str, Any]) -> list[str]:
+    bucket = resource(BUCKET, "data", {"bucket": "data-bucket"})
+    policy = resource(
+        POLICY,
+        "data-policy",
+        {"bucket": "data-bucket", "policy": json.dumps({"Statement": [statement]})},
+        {"bucket": [bucket]},
+    )
+    return [message for message, _ in run_stack_policy(TLS, [bucket, policy])]
+
+
+@pytest.mark.parametrize(
+    ("fields", "denied"),
+    [
+        ({}, True),
+        ({"Action": "s3:Get*"}, False),
+        ({"Resource": "arn:aws:s3:::data-bucket"}, False),
+        (
+            {
+                "Condition": {
+                    "Bool": {"aws:SecureTransport": "false"},
+                    "IpAddress": {"aws:SourceIp": "10.0.0.0/8"},
+                }
+            },
+            False,
+        ),
+        ({"Condition": {"BoolIfExists": {"aws:SecureTransport": "false"}}}, True),
+    ],
+)
+def test_the_tls_deny_must_cover_every_caller_and_object(fields, denied):
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html
+    # (deny when aws:SecureTransport is false) read with CONDITION_OPERATORS' AND semantics.
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": ["arn:aws:s3:::data-bucket", OBJECTS],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        **fields,
+    }
+    assert (_tls_verdict(statement) == []) is denied

@@ -19,14 +19,11 @@ from platform_rules.iam import (
 from platform_rules.values import (
     UNKNOWN,
     PolicyDocumentError,
-    action_covers,
     as_list,
-    condition_values,
     effect,
     is_unknown,
     policy_statements,
     principal_is_everyone,
-    resource_covers,
     truthy,
 )
 
@@ -93,7 +90,6 @@ WIDEST_FIXED_PREFIX = {4: 8, 6: 32}
 RFC1918 = tuple(
     ipaddress.IPv4Network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
-_PROBE_KEY = "any/object-key"
 
 
 # --- finding a bucket's policies -------------------------------------------------------------
@@ -136,29 +132,6 @@ class BucketPolicies:
                 yield source, name, error
 
 
-def object_arn(name: Any) -> str | None:
-    return (
-        f"arn:aws:s3:::{name}/{_PROBE_KEY}"
-        if isinstance(name, str) and not is_unknown(name)
-        else None
-    )
-
-
-def denies(statement: Mapping[str, Any], actions: list[str], arn: str | None) -> list[str]:
-    """Why the statement is not a deny of `actions` for everyone on `arn` ([] when it is)."""
-    problems = _principal_problems(statement)
-    missing = [action for action in actions if not action_covers(statement, action)]
-    if missing:
-        problems.append(
-            f"its Action {statement.get('Action')!r} does not cover {', '.join(missing)}"
-        )
-    if arn is not None and not resource_covers(statement, arn):
-        problems.append(
-            f"its Resource {statement.get('Resource')!r} does not cover {arn.rsplit('/', 1)[0]}/*"
-        )
-    return problems
-
-
 def _principal_problems(statement: Mapping[str, Any]) -> list[str]:
     problems = []
     if effect(statement) != "deny":
@@ -178,42 +151,58 @@ def _label(statement: Mapping[str, Any], index: int) -> str:
 
 
 @dataclass(frozen=True)
-class Upload:
-    """A PutObject a writer could send: the header's value (None: no header) and its label."""
+class Request:
+    """A request a writer could send: its action, the condition keys it sets (a key mapped to
+    None is missing), and how messages name it. Keys it does not set could be anything."""
 
-    header: str | None
+    action: str
+    context: Mapping[str, str | None]
     label: str
 
 
-def uploads_to_refuse(allowed: list[str], require_algorithm: bool) -> list[Upload]:
+def uploads_to_refuse(allowed: list[str], require_algorithm: bool) -> list[Request]:
     """The uploads the bucket must refuse: without the header, and (when required) with each
     value S3 accepts that is not allowed (S3 itself refuses any other value)."""
-    refused = [Upload(None, f"uploads without the {SSE_HEADER.split(':', 1)[1]} header")]
+    refused = [
+        Request(
+            "s3:PutObject",
+            {SSE_HEADER: None},
+            f"uploads without the {SSE_HEADER.split(':', 1)[1]} header",
+        )
+    ]
     if require_algorithm:
         refused += [
-            Upload(value, f"uploads with {value}")
+            Request("s3:PutObject", {SSE_HEADER: value}, f"uploads with {value}")
             for value in S3_SSE_VALUES
             if value not in allowed
         ]
     return refused
 
 
-def refuses(statement: Mapping[str, Any], bucket: str, upload: Upload) -> list[str]:
-    """Why the statement does not deny this upload for every caller and key ([] when it does)."""
+PLAIN_HTTP_REQUESTS = [
+    Request(action, {"aws:securetransport": "false"}, f"{action} over plain HTTP")
+    for action in ("s3:GetObject", "s3:PutObject")
+]
+
+
+def refuses(statement: Mapping[str, Any], bucket: str, request: Request) -> list[str]:
+    """Why the statement does not deny the request for every caller and object key ([] when it
+    does): conditions are ANDed, so any condition must hold whatever the caller sets."""
     problems = _principal_problems(statement)
-    if not action_matches(statement, "s3:PutObject"):
+    if not action_matches(statement, request.action):
         field = "NotAction" if "NotAction" in statement else "Action"
-        problems.append(f"its {field} {statement.get(field)!r} leaves s3:PutObject out")
+        problems.append(f"its {field} {statement.get(field)!r} leaves {request.action} out")
     if not covers_every_object(statement, bucket):
         field = "NotResource" if "NotResource" in statement else "Resource"
         problems.append(
             f"its {field} {statement.get(field)!r} leaves keys of arn:aws:s3:::{bucket}/* out"
         )
     for operator, key, expected in conditions(statement):
-        if key.lower() == SSE_HEADER:
-            if condition_holds(operator, expected, upload.header) is not True:
-                problems.append(f"its {operator} {expected!r} on the header is false for them")
-        elif key.lower() in ABSENT_FOR_CALLERS:
+        name = key.lower()
+        if name in request.context:
+            if condition_holds(operator, expected, request.context[name]) is not True:
+                problems.append(f"its {operator} {expected!r} on {key} is false for them")
+        elif name in ABSENT_FOR_CALLERS:
             if condition_holds(operator, expected, None) is not True:
                 problems.append(f"its {operator} on {key} exempts every user and role")
         else:
@@ -222,6 +211,21 @@ def refuses(statement: Mapping[str, Any], bucket: str, upload: Upload) -> list[s
                 "statement are ANDed)"
             )
     return problems
+
+
+def open_requests(
+    statements: list[dict[str, Any]], bucket: str, requests: list[Request]
+) -> list[tuple[Request, list[tuple[int, list[str]]]]]:
+    """The requests no statement denies, each with every statement's reasons."""
+    found = []
+    for request in requests:
+        reasons = [
+            (index, refuses(statement, bucket, request))
+            for index, statement in enumerate(statements)
+        ]
+        if all(problems for _, problems in reasons):
+            found.append((request, reasons))
+    return found
 
 
 def sse_fix(bucket: Node, allowed: list[str], require_algorithm: bool) -> str:
@@ -261,28 +265,20 @@ def sse_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violat
                 bucket.urn, bucket.name, f"Bucket {bucket.name}: {source}: {statements}. {fix}"
             )
             continue
-        notes: list[str] = []
-        open_uploads = []
-        for upload in uploads:
-            reasons = [
-                (index, refuses(statement, name, upload))
-                for index, statement in enumerate(statements)
-            ]
-            if any(not problems for _, problems in reasons):
-                continue
-            open_uploads.append(upload.label)
-            notes += [
-                f"{_label(statements[index], index)} for {upload.label}: {'; '.join(problems)}"
+        missed = open_requests(statements, name, uploads)
+        if missed:
+            notes = [
+                f"{_label(statements[index], index)} for {request.label}: {'; '.join(problems)}"
+                for request, reasons in missed
                 for index, problems in reasons
                 if _about_encryption(statements[index])
             ]
-        if open_uploads:
             found = f" Found ({source}): {' | '.join(notes)}." if notes else ""
             yield Violation(
                 bucket.urn,
                 bucket.name,
                 f"Bucket {bucket.name}: its bucket policy does not deny "
-                f"{' nor '.join(open_uploads)}.{found} {fix}",
+                f"{' nor '.join(request.label for request, _ in missed)}.{found} {fix}",
             )
 
 
@@ -291,28 +287,26 @@ def _about_encryption(statement: Mapping[str, Any]) -> bool:
 
 
 def secure_transport_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    """One statement of the bucket's one policy denies object reads and writes over plain HTTP
+    for every caller and key (a bucket with several policies is reported by the SSE rule)."""
     for bucket in graph.of_type(*BUCKET_TYPES):
         policies = BucketPolicies(graph, bucket)
-        ok = undecided = False
+        if len(policies.documents) > 1:
+            continue
         for _source, name, statements in policies.statements():
-            if statements is UNKNOWN:
-                undecided = True
-                continue
-            if isinstance(statements, PolicyDocumentError):
-                continue
-            for statement in statements:
-                values = condition_values(statement, "Bool", "aws:SecureTransport")
-                if values is None or "false" not in [str(value).lower() for value in values]:
-                    continue
-                if not denies(statement, ["s3:GetObject", "s3:PutObject"], object_arn(name)):
-                    ok = True
-        if not ok and not undecided:
+            if statements is UNKNOWN or is_unknown(name) or not isinstance(name, str):
+                break
+            if isinstance(statements, list) and not open_requests(
+                statements, name, PLAIN_HTTP_REQUESTS
+            ):
+                break
+        else:
             yield Violation(
                 bucket.urn,
                 bucket.name,
                 f"Bucket {bucket.name} accepts requests over plain HTTP: no bucket policy statement "
-                "denies s3:* for Principal '*' when Bool aws:SecureTransport is 'false'. Add that "
-                "Deny statement on the bucket and its objects.",
+                "denies s3:* for Principal '*' on its objects when Bool aws:SecureTransport is "
+                "'false'. Add that Deny statement on the bucket and its objects.",
             )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from pulumi_policy.proxy import (
@@ -26,7 +26,7 @@ from pulumi_policy.proxy import (
     _ListProxy,
 )
 
-from platform_rules.iam import as_list, wildcard_match
+from platform_rules.iam import as_list
 
 UNKNOWN_SENTINELS: Final = frozenset(
     {
@@ -165,25 +165,6 @@ def policy_statements(document: Any) -> list[dict[str, Any]] | _Unknown:
     return statements
 
 
-def action_covers(statement: Mapping[str, Any], action: str) -> bool:
-    """The statement's Action names `action` (directly or by wildcard); NotAction never counts."""
-    if "NotAction" in statement:
-        return False
-    return any(
-        isinstance(pattern, str) and wildcard_match(pattern, action, ignore_case=True)
-        for pattern in as_list(statement.get("Action"))
-    )
-
-
-def resource_covers(statement: Mapping[str, Any], arn: str) -> bool:
-    if "NotResource" in statement:
-        return False
-    return any(
-        isinstance(pattern, str) and wildcard_match(pattern, arn)
-        for pattern in as_list(statement.get("Resource"))
-    )
-
-
 def principal_is_everyone(statement: Mapping[str, Any]) -> bool:
     """Principal "*" or {"AWS": "*"} (alone or in a list).
 
@@ -203,30 +184,3 @@ def principal_is_everyone(statement: Mapping[str, Any]) -> bool:
 def effect(statement: Mapping[str, Any]) -> str:
     value = statement.get("Effect")
     return value.strip().lower() if isinstance(value, str) else ""
-
-
-def condition_values(statement: Mapping[str, Any], operator: str, key: str) -> list[Any] | None:
-    """Values the statement's Condition gives `key` under `operator`, or None if it does not.
-
-    Operators and keys are matched case-insensitively, as IAM does.
-    """
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return None
-    for name, block in condition.items():
-        if name.lower() != operator.lower() or not isinstance(block, dict):
-            continue
-        for condition_key, values in block.items():
-            if condition_key.lower() == key.lower():
-                return [
-                    str(value).lower() if isinstance(value, bool) else value
-                    for value in as_list(values)
-                ]
-    return None
-
-
-def condition_keys(statement: Mapping[str, Any]) -> Iterable[str]:
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return []
-    return [key.lower() for block in condition.values() if isinstance(block, dict) for key in block]
