@@ -511,3 +511,17 @@ def test_pack_entry_point_holds_only_imports_and_one_policy_pack_call():
 
 def _is_docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+
+
+def test_a_packs_own_initial_config_applies_before_the_users():
+    # As the CLI: a Node.js pack such as AWSGuard declares `all: mandatory` in its initialConfig.
+    info = analyzer_pb2.AnalyzerInfo(
+        name="p",
+        policies=[analyzer_pb2.PolicyInfo(name="a", enforcementLevel=analyzer_pb2.ADVISORY)],
+    )
+    info.initialConfig["all"].enforcementLevel = analyzer_pb2.MANDATORY
+    assert reconcile_config(info)["a"]["enforcementLevel"] == "mandatory"
+    assert (
+        reconcile_config(info, {"a": {"enforcementLevel": "advisory"}})["a"]["enforcementLevel"]
+        == "advisory"
+    )

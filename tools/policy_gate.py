@@ -362,17 +362,9 @@ def reconcile_config(
             "enforcementLevel": LEVELS[policy.enforcementLevel],
             "properties": defaults,
         }
-    given = dict(given or {})
-    everything = given.pop("all", None)
-    if everything and everything.get("enforcementLevel"):
-        for entry in result.values():
-            entry["enforcementLevel"] = everything["enforcementLevel"]
-    for name, entry in given.items():
-        if name not in result:
-            raise PolicyGateError(f"policy config names {name!r}, which is not in the pack")
-        if entry.get("enforcementLevel"):
-            result[name]["enforcementLevel"] = entry["enforcementLevel"]
-        result[name]["properties"].update(entry.get("properties") or {})
+    # As the CLI: the pack's own initial config, then the user's.
+    _apply_config(result, initial_config(info))
+    _apply_config(result, given or {})
     errors = [
         f"{name}: {error}"
         for name, schema in schemas.items()
@@ -383,6 +375,32 @@ def reconcile_config(
     if errors:
         raise PolicyGateError("invalid policy config:\n  " + "\n  ".join(errors))
     return result
+
+
+def initial_config(info: analyzer_pb2.AnalyzerInfo) -> dict[str, dict[str, Any]]:
+    """The config the pack itself declares (a Node.js pack's `initialConfig`, e.g. AWSGuard's
+    `all: mandatory`)."""
+    return {
+        name: {
+            "enforcementLevel": LEVELS[entry.enforcementLevel],
+            "properties": json_format.MessageToDict(entry.properties),
+        }
+        for name, entry in info.initialConfig.items()
+    }
+
+
+def _apply_config(result: dict[str, dict[str, Any]], config: Mapping[str, Mapping[str, Any]]):
+    given = dict(config)
+    everything = given.pop("all", None)
+    if everything and everything.get("enforcementLevel"):
+        for entry in result.values():
+            entry["enforcementLevel"] = everything["enforcementLevel"]
+    for name, entry in given.items():
+        if name not in result:
+            raise PolicyGateError(f"policy config names {name!r}, which is not in the pack")
+        if entry.get("enforcementLevel"):
+            result[name]["enforcementLevel"] = entry["enforcementLevel"]
+        result[name]["properties"].update(entry.get("properties") or {})
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
