@@ -361,6 +361,8 @@ def main() -> str:
         verdict = "met" if ratio <= TARGET_RATIO else "MISSED"
         target = f" (target <= {TARGET_RATIO:g}, linear: {verdict})" if pack is ours else ""
         rows.append((f"{pack.label}: time(10k) / time(1k){target}", f"{ratio:.1f}"))
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    rows.append(("load average (1 / 5 / 15 min) at the end, 2 cores", load))
     return report("Policy gate (analyzer processes, update mode, runs interleaved)", rows)
 
 
