@@ -60,16 +60,26 @@ def _once(memo: dict[int, tuple[Any, Any]], key: Any, compute: Callable[[Any], A
 
 
 _DECODED = _Decoded()
-# The SDK's own functions, read from its namespaces (they are private to the SDK).
+# The SDK's own functions, read from its namespaces (they are private to the SDK: an SDK that
+# lacks one of them is left unpatched, and the pack runs as the SDK alone would run it).
 _module = vars(sdk)
-_servicer = _module["_PolicyAnalyzerServicer"]
+_servicer = _module.get("_PolicyAnalyzerServicer", object)
 _methods = vars(_servicer)
-_sdk_deserialize = _module["deserialize_properties"]
-_sdk_proxy = _module["unknown_checking_proxy"]
-_sdk_configure = _methods["_configure_runtime_settings"]
-_sdk_options = _methods["_get_resource_options"]
-_sdk_provider = _methods["_get_provider_resource"]
-_sdk_analyze_stack = _methods["AnalyzeStack"]
+_sdk_deserialize: Any = _module.get("deserialize_properties")
+_sdk_proxy: Any = _module.get("unknown_checking_proxy")
+_sdk_configure: Any = _methods.get("_configure_runtime_settings")
+_sdk_options: Any = _methods.get("_get_resource_options")
+_sdk_provider: Any = _methods.get("_get_provider_resource")
+_sdk_analyze_stack: Any = _methods.get("AnalyzeStack")
+_SDK_PARTS = (
+    _module.get("json_format"),
+    _sdk_deserialize,
+    _sdk_proxy,
+    _sdk_configure,
+    _sdk_options,
+    _sdk_provider,
+    _sdk_analyze_stack,
+)
 
 
 class _JsonFormatOncePerRequest:
@@ -135,6 +145,7 @@ _PATCHES = {
         "AnalyzeStack": _analyze_stack_without_cycle_collection,
     },
 }
-for _target, _replacements in _PATCHES.items():
-    for _name, _replacement in _replacements.items():
-        setattr(_target, _name, _replacement)
+if all(part is not None for part in _SDK_PARTS):
+    for _target, _replacements in _PATCHES.items():
+        for _name, _replacement in _replacements.items():
+            setattr(_target, _name, _replacement)
