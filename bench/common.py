@@ -57,3 +57,18 @@ def write_results(sections: list[str], command: str) -> None:
     history = BEFORE_AFTER_FILE.read_text() if BEFORE_AFTER_FILE.exists() else ""
     RESULTS_FILE.write_text(header + "\n".join([*sections, history]))
     print(f"\nwritten to {RESULTS_FILE.relative_to(PROJECT_ROOT)}")
+
+
+def update_section(section: str) -> None:
+    """Replace the section with the same `### ` title in RESULTS.md (or add it first)."""
+    title = section.split("\n", 1)[0]
+    text = RESULTS_FILE.read_text() if RESULTS_FILE.exists() else ""
+    start = text.find(title.split("(")[0].rstrip())
+    if start < 0:
+        first = text.find("### ")
+        start = end = first if first >= 0 else len(text)
+    else:
+        following = text.find("\n### ", start + 1)
+        end = following + 1 if following >= 0 else len(text)
+    RESULTS_FILE.write_text(text[:start] + section + "\n" + text[end:])
+    print(f"\nwritten to {RESULTS_FILE.relative_to(PROJECT_ROOT)}")

@@ -12,5 +12,6 @@ PolicyPack(
     name=PACK_NAME,
     enforcement_level=EnforcementLevel.ADVISORY,
     policies=all_policies(),
-    description="Security rules of the platform: private databases, encrypted and private S3.",
+    description="Security rules of the platform, judged by AWS's own semantics: private "
+    "databases and networks, encrypted and private S3, least-privilege IAM, safe Lambda.",
 )

@@ -6,9 +6,10 @@ header is refused. This evaluator follows the IAM rules that matter here (AWS IA
 
 - conditions in a statement are ANDed: every operator block, and every key inside a block;
   the values listed for one key are ORed (for the negated StringNotEquals: none may match);
-- a key missing from the request makes StringEquals, ArnLike and Bool false, StringNotEquals
-  true, and `Null: "true"` true (`Null: "false"` false);
-- any other operator raises, so a test cannot pass on a condition the evaluator does not know.
+- operators are the pack's own (`platform_rules.iam.condition_holds`): a key missing from the
+  request makes StringEquals, ArnLike and Bool false, StringNotEquals true, and `Null: "true"`
+  true (`Null: "false"` false);
+- an operator the pack does not model raises, so a test cannot pass on it.
 
 Principals: `"*"`, `{"Service": name}` (matches a request made by that service principal),
 `{"AWS": "arn:aws:iam::<account>:root"}` (matches requests of that account's principals, whose
@@ -22,6 +23,8 @@ import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from platform_rules.iam import condition_holds
 
 SSE_HEADER = "s3:x-amz-server-side-encryption"
 
@@ -67,21 +70,11 @@ def _as_list(value: str | Iterable[str]) -> list[str]:
 
 
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
-    values = [str(value) for value in _as_list(expected)]
-    present = key in context
-    actual = context.get(key, "")
-    if operator == "StringEquals":
-        return present and actual in values
-    if operator == "StringNotEquals":
-        return not present or actual not in values
-    if operator in ("ArnLike", "ArnEquals", "StringLike"):
-        # ArnEquals and ArnLike behave the same (both take wildcards); StringLike too, here.
-        return present and any(fnmatch.fnmatchcase(actual, pattern) for pattern in values)
-    if operator == "Bool":
-        return present and actual.lower() in [value.lower() for value in values]
-    if operator == "Null":
-        return any((value.lower() == "true") == (not present) for value in values)
-    raise NotImplementedError(f"the evaluator does not know the condition operator {operator}")
+    """The pack's own operator semantics (platform_rules.iam), refusing what it does not model."""
+    held = condition_holds(operator, expected, context.get(key))
+    if held is None:
+        raise NotImplementedError(f"the evaluator does not know the condition operator {operator}")
+    return held
 
 
 def _principal_matches(statement: Mapping[str, Any], request: Request) -> bool:

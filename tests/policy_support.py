@@ -153,3 +153,17 @@ def bucket_policy_document(
             }
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def run_stack_policy_on(
+    policy: str,
+    resource_type: str,
+    props: Mapping[str, Any],
+    name: str = "subject",
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Messages a stack policy reports for a stack of this one resource."""
+    return [
+        message
+        for message, _ in run_stack_policy(policy, [resource(resource_type, name, props)], config)
+    ]

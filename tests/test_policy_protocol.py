@@ -64,9 +64,16 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
         "ec2-imdsv2-required",
         "ec2-ebs-encrypted",
         "alb-http-redirects-when-https",
+        "storage-encrypted",
+        "network-acl-no-public-database-ports",
+        "iam-no-users-or-access-keys",
+        "iam-no-admin-managed-policies",
+        "lambda-no-plain-secrets-in-environment",
+        "lambda-runtime-not-deprecated",
+        "production-stack-resilience",
     }
     assert {
-        "storage-encrypted",
+        "lambda-runtime-deprecation-soon",
         "security-group-no-public-admin-ports",
         "vpc-flow-logs-enabled",
         "s3-deny-insecure-transport",
@@ -83,6 +90,7 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
     assert list(ports.configSchema.properties["ports"]["default"]) == [
         1433,
         1521,
+        2049,
         3306,
         5432,
         6379,
@@ -99,6 +107,26 @@ def test_the_programs_stacks_pass_with_no_mandatory_violation(stack_plan, gate, 
     # No rule gave up on an unknown value (the SDK reports that as "can't run policy").
     assert not [v for v in result.violations if "can't run policy" in v.message]
     assert result.render().endswith("0 mandatory violations")
+
+
+PRODUCTION = {"production-stack-resilience": {"properties": {"production": True}}}
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_the_prod_stack_passes_when_marked_production(stack_plan, gate, preview):
+    result = gate(stack_plan("prod", preview=preview), PRODUCTION)
+    assert result.mandatory == [], result.render()
+
+
+def test_the_dev_stack_marked_production_is_blocked_for_each_gap(stack_plan, gate):
+    # The dev stack is prod's twin without HA: a single-AZ database without deletion protection,
+    # and one NAT gateway for every AZ.
+    result = gate(stack_plan("dev"), PRODUCTION)
+    blocking = result.by_policy("production-stack-resilience")
+    messages = " ".join(violation.message for violation in blocking)
+    assert "multiAz" in messages and "deletionProtection" in messages
+    assert "NAT gateway" in messages
+    assert {violation.policy for violation in result.mandatory} == {"production-stack-resilience"}
 
 
 def test_invalid_policy_config_is_refused_naming_the_key(analyzer):
@@ -122,14 +150,16 @@ def _network() -> Network:
     )
 
 
-def _raw_database(network: Network, *, public: bool = False) -> aws.rds.Instance:
+def _raw_database(
+    network: Network, *, public: bool = False, encrypted: bool = True
+) -> aws.rds.Instance:
     group = aws.rds.SubnetGroup("twin-db-subnets", subnet_ids=network.private_subnet_ids)
     return aws.rds.Instance(
         "twin-db",
         engine="mysql",
         instance_class="db.t3.micro",
         allocated_storage=20,
-        storage_encrypted=True,
+        storage_encrypted=encrypted,
         db_subnet_group_name=group.name,
         vpc_security_group_ids=[network.database_security_group_id],
         publicly_accessible=public,
@@ -259,6 +289,94 @@ def twin_policy_attached_to_another_bucket() -> None:
     del data
 
 
+def twin_unencrypted_database() -> None:
+    _raw_database(_network(), encrypted=False)
+
+
+def twin_public_multi_az_cluster() -> None:
+    network = _network()
+    group = aws.rds.SubnetGroup("twin-cluster-subnets", subnet_ids=network.private_subnet_ids)
+    aws.rds.Cluster(
+        "twin-cluster",
+        engine="mysql",
+        db_cluster_instance_class="db.m6gd.large",
+        storage_type="io1",
+        allocated_storage=100,
+        iops=1000,
+        storage_encrypted=True,
+        db_subnet_group_name=group.name,
+        publicly_accessible=True,
+        manage_master_user_password=True,
+        master_username="admin",
+    )
+
+
+def twin_acl_admits_mysql() -> None:
+    network = _network()
+    _raw_database(network)
+    aws.ec2.NetworkAclRule(
+        "twin-acl-mysql",
+        network_acl_id=network.private_network_acl.id,
+        rule_number=50,
+        egress=False,
+        protocol="tcp",
+        rule_action="allow",
+        cidr_block="0.0.0.0/0",
+        from_port=3306,
+        to_port=3306,
+    )
+
+
+def twin_iam_user_with_key() -> None:
+    user = aws.iam.User("twin-user")
+    aws.iam.AccessKey("twin-key", user=user.name)
+
+
+def _lambda_role() -> aws.iam.Role:
+    return aws.iam.Role(
+        "twin-role",
+        assume_role_policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+
+
+def twin_admin_policy_attached() -> None:
+    aws.iam.RolePolicyAttachment(
+        "twin-admin",
+        role=_lambda_role().name,
+        policy_arn="arn:aws:iam::aws:policy/AdministratorAccess",
+    )
+
+
+def _function(runtime: str, variables: dict[str, str]) -> None:
+    aws.lambda_.Function(
+        "twin-fn",
+        role=_lambda_role().arn,
+        runtime=runtime,
+        handler="app.handler",
+        code=pulumi.AssetArchive({"app.py": pulumi.StringAsset("def handler(e, c): pass")}),
+        environment=aws.lambda_.FunctionEnvironmentArgs(variables=variables),
+    )
+
+
+def twin_lambda_with_plain_secret() -> None:
+    _function("python3.13", {"DB_PASSWORD": "hunter2", "TABLE_NAME": "t"})
+
+
+def twin_lambda_on_deprecated_runtime() -> None:
+    _function("python3.8", {"TABLE_NAME": "t"})
+
+
 def test_secure_twin_passes(gate):
     assert gate(run_program("dev", program=twin_secure)).mandatory == []
 
@@ -289,6 +407,34 @@ def test_secure_twin_passes(gate):
             "s3-deny-unencrypted-uploads",
             "data",
             "no bucket policy",
+        ),
+        (twin_unencrypted_database, "storage-encrypted", "twin-db", "storageEncrypted"),
+        (
+            twin_public_multi_az_cluster,
+            "rds-not-publicly-accessible",
+            "twin-cluster",
+            "publiclyAccessible=True",
+        ),
+        (twin_acl_admits_mysql, "network-acl-no-public-database-ports", "twin-acl-mysql", "3306"),
+        (twin_iam_user_with_key, "iam-no-users-or-access-keys", "twin-user", "IAM user"),
+        (twin_iam_user_with_key, "iam-no-users-or-access-keys", "twin-key", "access key"),
+        (
+            twin_admin_policy_attached,
+            "iam-no-admin-managed-policies",
+            "twin-admin",
+            "AdministratorAccess",
+        ),
+        (
+            twin_lambda_with_plain_secret,
+            "lambda-no-plain-secrets-in-environment",
+            "twin-fn",
+            "DB_PASSWORD",
+        ),
+        (
+            twin_lambda_on_deprecated_runtime,
+            "lambda-runtime-not-deprecated",
+            "twin-fn",
+            "python3.8",
         ),
     ],
 )
@@ -342,13 +488,13 @@ def test_exemption_turns_the_block_into_an_advisory_report(gate):
 
 
 def test_advisory_rule_can_be_made_mandatory(gate):
-    def unencrypted_file_system() -> None:
-        aws.efs.FileSystem("twin-files", encrypted=False)
+    def log_group_kept_forever() -> None:
+        aws.cloudwatch.LogGroup("twin-logs")
 
-    plan = run_program("dev", program=unencrypted_file_system)
+    plan = run_program("dev", program=log_group_kept_forever)
     assert gate(plan).mandatory == []
-    strict = gate(plan, {"storage-encrypted": {"enforcementLevel": "mandatory"}})
-    assert [v.policy for v in strict.mandatory] == ["storage-encrypted"]
+    strict = gate(plan, {"log-group-retention-set": {"enforcementLevel": "mandatory"}})
+    assert [v.policy for v in strict.mandatory] == ["log-group-retention-set"]
 
 
 def test_plan_command_exits_non_zero_on_a_twin(monkeypatch, capsys):
@@ -386,3 +532,17 @@ def test_pack_entry_point_holds_only_imports_and_one_policy_pack_call():
 
 def _is_docstring(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+
+
+def test_a_packs_own_initial_config_applies_before_the_users():
+    # As the CLI: a Node.js pack such as AWSGuard declares `all: mandatory` in its initialConfig.
+    info = analyzer_pb2.AnalyzerInfo(
+        name="p",
+        policies=[analyzer_pb2.PolicyInfo(name="a", enforcementLevel=analyzer_pb2.ADVISORY)],
+    )
+    info.initialConfig["all"].enforcementLevel = analyzer_pb2.MANDATORY
+    assert reconcile_config(info)["a"]["enforcementLevel"] == "mandatory"
+    assert (
+        reconcile_config(info, {"a": {"enforcementLevel": "advisory"}})["a"]["enforcementLevel"]
+        == "advisory"
+    )

@@ -15,6 +15,7 @@ from tests.policy_support import (
     resource,
     run_resource_policy,
     run_stack_policy,
+    run_stack_policy_on,
     stack_exemption_messages,
     urn,
 )
@@ -55,6 +56,13 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
         "ec2-imdsv2-required",
         "ec2-ebs-encrypted",
         "alb-http-redirects-when-https",
+        "storage-encrypted",
+        "network-acl-no-public-database-ports",
+        "iam-no-users-or-access-keys",
+        "iam-no-admin-managed-policies",
+        "lambda-no-plain-secrets-in-environment",
+        "lambda-runtime-not-deprecated",
+        "production-stack-resilience",
     }
 
 
@@ -183,7 +191,7 @@ def _inline(protocol="tcp", low=3306, high=3306, cidrs=("0.0.0.0/0",), ipv6=()):
     ],
 )
 def test_database_port_open_to_the_internet_is_reported(resource_type, props, port):
-    messages = run_resource_policy(DB_PORTS, resource_type, props, name="db-sg")
+    messages = run_stack_policy_on(DB_PORTS, resource_type, props, name="db-sg")
     assert len(messages) == 1
     assert port in messages[0] and "db-sg" in messages[0]
     assert ("0.0.0.0/0" in messages[0]) or ("::/0" in messages[0])
@@ -223,21 +231,21 @@ def test_database_port_open_to_the_internet_is_reported(resource_type, props, po
     ],
 )
 def test_private_other_or_unknown_ingress_passes(resource_type, props):
-    assert run_resource_policy(DB_PORTS, resource_type, props) == []
+    assert run_stack_policy_on(DB_PORTS, resource_type, props) == []
 
 
 def test_database_port_list_is_configurable():
     props = {"ipProtocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrIpv4": "0.0.0.0/0"}
-    assert run_resource_policy(DB_PORTS, INGRESS, props) == []
-    assert run_resource_policy(DB_PORTS, INGRESS, props, config={"ports": [8080]})
+    assert run_stack_policy_on(DB_PORTS, INGRESS, props) == []
+    assert run_stack_policy_on(DB_PORTS, INGRESS, props, config={"ports": [8080]})
 
 
 def test_ssh_and_rdp_open_to_the_internet_are_advised_against():
     props = _inline(low=22, high=3389)
-    messages = run_resource_policy("security-group-no-public-admin-ports", SG, props)
+    messages = run_stack_policy_on("security-group-no-public-admin-ports", SG, props)
     assert len(messages) == 1 and "22 (SSH)" in messages[0] and "3389 (RDP)" in messages[0]
     assert (
-        run_resource_policy(
+        run_stack_policy_on(
             "security-group-no-public-admin-ports",
             SG,
             _inline(low=22, high=22, cidrs=("203.0.113.7/32",)),
@@ -438,7 +446,7 @@ def test_deny_aimed_at_another_bucket_is_reported():
 def test_deny_of_other_actions_is_reported():
     _, resources = _bucket_stack(bucket_policy_document("data-bucket", actions="s3:GetObject"))
     found = run_stack_policy(SSE, resources)
-    assert len(found) == 1 and "does not cover s3:PutObject" in found[0][0]
+    assert len(found) == 1 and "leaves s3:PutObject out" in found[0][0]
 
 
 def test_deny_of_all_s3_actions_counts():
@@ -474,9 +482,10 @@ def test_missing_algorithm_statement_only_matters_when_required():
     document = json.loads(bucket_policy_document("data-bucket"))
     document["Statement"] = [document["Statement"][0]]
     _, resources = _bucket_stack(json.dumps(document))
-    found = run_stack_policy(SSE, resources)
-    assert len(found) == 1 and "other than" in found[0][0]
-    assert run_stack_policy(SSE, resources, {"requireAllowedAlgorithms": False}) == []
+    only_aes = {"allowedAlgorithms": ["AES256"]}
+    found = run_stack_policy(SSE, resources, only_aes)
+    assert len(found) == 1 and "uploads with aws:kms" in found[0][0]
+    assert run_stack_policy(SSE, resources, {**only_aes, "requireAllowedAlgorithms": False}) == []
 
 
 def test_unknown_policy_document_during_preview_is_not_blocked():

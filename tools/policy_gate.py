@@ -139,9 +139,8 @@ class PolicyAnalyzer:
             "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
             "PULUMI_CONFIG": "{}",
         }
-        # As pulumi-analyzer-policy-python: `python -u -m pulumi.policy <engine> .` in the pack.
-        self.process = subprocess.Popen(  # noqa: S603 - our interpreter, fixed arguments
-            [self.python, "-u", "-m", "pulumi.policy", NO_ENGINE_ADDRESS, "."],
+        self.process = subprocess.Popen(  # noqa: S603 - fixed arguments
+            self.command(),
             cwd=self.pack_dir,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -157,6 +156,10 @@ class PolicyAnalyzer:
         except grpc.FutureTimeoutError as error:
             raise PolicyGateError(f"policy pack on port {self.port} never became ready") from error
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self.channel)
+
+    def command(self) -> list[str]:
+        """As pulumi-analyzer-policy-python: `python -u -m pulumi.policy <engine> .` in the pack."""
+        return [self.python, "-u", "-m", "pulumi.policy", NO_ENGINE_ADDRESS, "."]
 
     def _read_port(self) -> int:
         assert self.process is not None and self.process.stdout is not None
@@ -215,6 +218,8 @@ class PolicyAnalyzer:
             policy_config = analyzer_pb2.PolicyConfig(
                 enforcementLevel=LEVEL_VALUES[entry["enforcementLevel"]]
             )
+            # As the CLI: properties always present, if empty (the Node.js SDK reads them).
+            policy_config.properties.SetInParent()
             policy_config.properties.update(dict(entry.get("properties") or {}))
             request.policyConfig[name].CopyFrom(policy_config)
         self.stub.Configure(request)
@@ -357,17 +362,9 @@ def reconcile_config(
             "enforcementLevel": LEVELS[policy.enforcementLevel],
             "properties": defaults,
         }
-    given = dict(given or {})
-    everything = given.pop("all", None)
-    if everything and everything.get("enforcementLevel"):
-        for entry in result.values():
-            entry["enforcementLevel"] = everything["enforcementLevel"]
-    for name, entry in given.items():
-        if name not in result:
-            raise PolicyGateError(f"policy config names {name!r}, which is not in the pack")
-        if entry.get("enforcementLevel"):
-            result[name]["enforcementLevel"] = entry["enforcementLevel"]
-        result[name]["properties"].update(entry.get("properties") or {})
+    # As the CLI: the pack's own initial config, then the user's.
+    _apply_config(result, initial_config(info))
+    _apply_config(result, given or {})
     errors = [
         f"{name}: {error}"
         for name, schema in schemas.items()
@@ -378,6 +375,32 @@ def reconcile_config(
     if errors:
         raise PolicyGateError("invalid policy config:\n  " + "\n  ".join(errors))
     return result
+
+
+def initial_config(info: analyzer_pb2.AnalyzerInfo) -> dict[str, dict[str, Any]]:
+    """The config the pack itself declares (a Node.js pack's `initialConfig`, e.g. AWSGuard's
+    `all: mandatory`)."""
+    return {
+        name: {
+            "enforcementLevel": LEVELS[entry.enforcementLevel],
+            "properties": json_format.MessageToDict(entry.properties),
+        }
+        for name, entry in info.initialConfig.items()
+    }
+
+
+def _apply_config(result: dict[str, dict[str, Any]], config: Mapping[str, Mapping[str, Any]]):
+    given = dict(config)
+    everything = given.pop("all", None)
+    if everything and everything.get("enforcementLevel"):
+        for entry in result.values():
+            entry["enforcementLevel"] = everything["enforcementLevel"]
+    for name, entry in given.items():
+        if name not in result:
+            raise PolicyGateError(f"policy config names {name!r}, which is not in the pack")
+        if entry.get("enforcementLevel"):
+            result[name]["enforcementLevel"] = entry["enforcementLevel"]
+        result[name]["properties"].update(entry.get("properties") or {})
 
 
 _JSON_TYPES: dict[str, tuple[type, ...]] = {

@@ -6,9 +6,12 @@ schema) plus a check function; `all_policies()` builds the SDK policy objects in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from pulumi_policy import EnforcementLevel, Policy
 
-from platform_rules import compute, messaging, network, storage, web_tier
+from platform_rules import compute, identity, messaging, network, resilience, storage, web_tier
 from platform_rules.framework import RuleSpec, exemption_reporters, resource_policy, stack_policy
 
 PACK_NAME = "platform-security"
@@ -16,11 +19,22 @@ PACK_NAME = "platform-security"
 MANDATORY = EnforcementLevel.MANDATORY
 ADVISORY = EnforcementLevel.ADVISORY
 
-_PORTS_ITEMS = {"type": "integer", "minimum": 0, "maximum": 65535}
+
+def _ports_config(description: str, ports: Mapping[int, str]) -> dict[str, dict[str, Any]]:
+    return {
+        "ports": {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+            "description": description,
+            "default": sorted(ports),
+        }
+    }
+
 
 RDS_NOT_PUBLIC = RuleSpec(
     name="rds-not-publicly-accessible",
-    description="RDS instances and Aurora cluster instances must not be publicly accessible.",
+    description="RDS instances, Aurora cluster instances and Multi-AZ DB clusters must not be "
+    "publicly accessible.",
     level=MANDATORY,
     remediation="Set publicly_accessible=False; reach the database from the app tier inside the "
     "VPC, through a bastion, or with SSM port forwarding.",
@@ -33,14 +47,9 @@ DB_PORTS_CLOSED = RuleSpec(
     remediation="Admit the database port only from the app tier's security group "
     "(referenced_security_group_id) or a private CIDR; never from 0.0.0.0/0 or ::/0.",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
-    config={
-        "ports": {
-            "type": "array",
-            "items": _PORTS_ITEMS,
-            "description": "Database ports that must never be open to the internet.",
-            "default": sorted(network.DATABASE_PORTS),
-        }
-    },
+    config=_ports_config(
+        "Database ports that must never be open to the internet.", network.DATABASE_PORTS
+    ),
 )
 DB_SUBNETS_PRIVATE = RuleSpec(
     name="rds-subnets-private",
@@ -95,8 +104,8 @@ S3_NO_PUBLIC_GRANTS = RuleSpec(
 )
 STORAGE_ENCRYPTED = RuleSpec(
     name="storage-encrypted",
-    description="EFS file systems and RDS storage should be encrypted at rest.",
-    level=ADVISORY,
+    description="EFS file systems and RDS storage must be encrypted at rest.",
+    level=MANDATORY,
     remediation="Set encrypted=True on aws.efs.FileSystem and storage_encrypted=True on "
     "aws.rds.Instance / aws.rds.Cluster (optionally with a KMS key).",
     url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Overview.Encryption.html",
@@ -108,14 +117,9 @@ ADMIN_PORTS_CLOSED = RuleSpec(
     remediation="Admit SSH/RDP only from an admin CIDR or a bastion's security group, or use SSM "
     "Session Manager instead.",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html",
-    config={
-        "ports": {
-            "type": "array",
-            "items": _PORTS_ITEMS,
-            "description": "Administration ports that should not be open to the internet.",
-            "default": sorted(network.ADMIN_PORTS),
-        }
-    },
+    config=_ports_config(
+        "Administration ports that should not be open to the internet.", network.ADMIN_PORTS
+    ),
 )
 VPC_FLOW_LOGS = RuleSpec(
     name="vpc-flow-logs-enabled",
@@ -188,6 +192,106 @@ PRIVATE_NO_PUBLIC_IP = RuleSpec(
     "and SSM Session Manager.",
     url="https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html",
 )
+_AS_OF = {
+    "asOf": {
+        "type": "string",
+        "description": "Judge deprecation as of this date (YYYY-MM-DD); empty: today.",
+        "default": "",
+    }
+}
+NACL_DB_PORTS = RuleSpec(
+    name="network-acl-no-public-database-ports",
+    description="No network ACL may let the internet reach a database or NFS port: the "
+    "lowest-numbered inbound entry matching traffic from 0.0.0.0/0 or ::/0 to the port must not "
+    "be an allow (the ephemeral return-traffic range 1024-65535 excepted).",
+    level=MANDATORY,
+    remediation="Admit database and NFS ports only from the VPC's or the app subnets' CIDR "
+    "ranges; from anywhere admit only web ports and 1024-65535 for return traffic.",
+    url="https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html",
+    config=_ports_config(
+        "Database and storage ports no ACL may open to the internet.", network.DATABASE_PORTS
+    ),
+)
+NO_IAM_USERS = RuleSpec(
+    name="iam-no-users-or-access-keys",
+    description="A stack must not create IAM users or access keys (long-term credentials).",
+    level=MANDATORY,
+    remediation="Use roles: IAM Identity Center for people, execution roles and instance "
+    "profiles for workloads, OIDC federation for CI.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html",
+)
+NO_ADMIN_MANAGED = RuleSpec(
+    name="iam-no-admin-managed-policies",
+    description="No role, user or group may get the AWS-managed AdministratorAccess or any "
+    "AWS-managed *FullAccess policy.",
+    level=MANDATORY,
+    remediation="Write a policy granting only the actions the principal calls, on its resources.",
+    url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html",
+)
+LAMBDA_SECRETS = RuleSpec(
+    name="lambda-no-plain-secrets-in-environment",
+    description="Lambda environment variables named like secrets (PASSWORD, SECRET, TOKEN, KEY, "
+    "...) must not carry a literal value.",
+    level=MANDATORY,
+    remediation="Keep the secret in Secrets Manager or SSM Parameter Store; pass its ARN or "
+    "name in the environment and read it at run time.",
+    url="https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html",
+    config={
+        "secretWords": {
+            "type": "array",
+            "items": {"type": "string", "minLength": 1},
+            "description": "Words of a variable name (split on _ - . and case) that mark a secret.",
+            "default": list(compute.SECRET_WORDS),
+        }
+    },
+)
+LAMBDA_RUNTIME_DEPRECATED = RuleSpec(
+    name="lambda-runtime-not-deprecated",
+    description="Lambda functions must not use a runtime Lambda has deprecated.",
+    level=MANDATORY,
+    remediation="Move the function to a supported runtime (python3.13, nodejs22.x, ...).",
+    url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
+    config=_AS_OF,
+)
+LAMBDA_RUNTIME_SOON = RuleSpec(
+    name="lambda-runtime-deprecation-soon",
+    description="Lambda functions should not use a runtime Lambda deprecates within warnDays.",
+    level=ADVISORY,
+    remediation="Plan the move to a newer runtime before the deprecation date.",
+    url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
+    config={
+        **_AS_OF,
+        "warnDays": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "How many days ahead of a deprecation to warn.",
+            "default": 180,
+        },
+    },
+)
+PRODUCTION = RuleSpec(
+    name="production-stack-resilience",
+    description="In a stack marked production: RDS instances Multi-AZ, databases with deletion "
+    "protection and backups, and every subnet routed to a NAT gateway in its own AZ.",
+    level=MANDATORY,
+    remediation="Set multi_az, deletion_protection and backup_retention_period on databases and "
+    "use one NAT gateway per AZ (the prod stack's settings do).",
+    url="https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html",
+    config={
+        "production": {
+            "type": "boolean",
+            "description": "This stack is production (the rule does nothing otherwise).",
+            "default": False,
+        },
+        "minBackupRetentionDays": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 35,
+            "description": "Fewest days of automated backups a production database keeps.",
+            "default": 7,
+        },
+    },
+)
 
 RULES: tuple[RuleSpec, ...] = (
     RDS_NOT_PUBLIC,
@@ -208,6 +312,13 @@ RULES: tuple[RuleSpec, ...] = (
     HTTP_BESIDE_HTTPS,
     HTTP_ONLY,
     PRIVATE_NO_PUBLIC_IP,
+    NACL_DB_PORTS,
+    NO_IAM_USERS,
+    NO_ADMIN_MANAGED,
+    LAMBDA_SECRETS,
+    LAMBDA_RUNTIME_DEPRECATED,
+    LAMBDA_RUNTIME_SOON,
+    PRODUCTION,
 )
 
 
@@ -216,13 +327,11 @@ def all_policies() -> list[Policy]:
     return [
         resource_policy(
             RDS_NOT_PUBLIC,
-            [network.RDS_INSTANCE, network.RDS_CLUSTER_INSTANCE],
+            [network.RDS_INSTANCE, network.RDS_CLUSTER_INSTANCE, network.RDS_CLUSTER],
             compute.not_public_check,
         ),
-        resource_policy(
-            DB_PORTS_CLOSED,
-            network.SECURITY_GROUP_TYPES,
-            network.port_exposure_check(network.DATABASE_PORTS, "database"),
+        stack_policy(
+            DB_PORTS_CLOSED, network.port_exposure_check(network.DATABASE_PORTS, "database")
         ),
         stack_policy(DB_SUBNETS_PRIVATE, network.database_subnets_check),
         stack_policy(S3_DENY_UNENCRYPTED, storage.sse_check),
@@ -237,10 +346,8 @@ def all_policies() -> list[Policy]:
             [storage.EFS_FILE_SYSTEM, storage.RDS_INSTANCE, storage.RDS_CLUSTER],
             storage.storage_encrypted_check,
         ),
-        resource_policy(
-            ADMIN_PORTS_CLOSED,
-            network.SECURITY_GROUP_TYPES,
-            network.port_exposure_check(network.ADMIN_PORTS, "administration"),
+        stack_policy(
+            ADMIN_PORTS_CLOSED, network.port_exposure_check(network.ADMIN_PORTS, "administration")
         ),
         stack_policy(VPC_FLOW_LOGS, network.flow_logs_check),
         stack_policy(S3_DENY_INSECURE_TRANSPORT, storage.secure_transport_check),
@@ -256,5 +363,18 @@ def all_policies() -> list[Policy]:
         stack_policy(HTTP_BESIDE_HTTPS, web_tier.http_beside_https_check),
         stack_policy(HTTP_ONLY, web_tier.http_only_check),
         stack_policy(PRIVATE_NO_PUBLIC_IP, web_tier.private_public_ip_check),
+        stack_policy(NACL_DB_PORTS, network.network_acl_check),
+        resource_policy(NO_IAM_USERS, identity.USER_TYPES, identity.user_check),
+        resource_policy(
+            NO_ADMIN_MANAGED, identity.MANAGED_POLICY_TYPES, identity.managed_admin_check
+        ),
+        resource_policy(LAMBDA_SECRETS, [compute.LAMBDA_FUNCTION], compute.lambda_secrets_check),
+        resource_policy(
+            LAMBDA_RUNTIME_DEPRECATED, [compute.LAMBDA_FUNCTION], compute.runtime_deprecated_check
+        ),
+        resource_policy(
+            LAMBDA_RUNTIME_SOON, [compute.LAMBDA_FUNCTION], compute.runtime_soon_deprecated_check
+        ),
+        stack_policy(PRODUCTION, resilience.production_check),
         *exemption_reporters(),
     ]

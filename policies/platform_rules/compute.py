@@ -1,8 +1,10 @@
-"""Rules on databases' exposure, Lambda execution roles and log retention."""
+"""Rules on databases' exposure, Lambda functions (roles, environment, runtimes) and logs."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
 from typing import Any
 
 from platform_rules.framework import Violation
@@ -120,4 +122,115 @@ def log_retention_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Vio
             f"LogGroup {node.name} keeps logs forever (retentionInDays is {value!r}). Set "
             "retention_in_days (for example 30, 90 or 365) so logs neither pile up nor cost "
             "without end.",
+        )
+
+
+# --- Lambda environment and runtimes ---------------------------------------------------------
+
+# A name made of words (split on _ - . and case changes) one of which names a secret.
+SECRET_WORDS = ("PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "KEY", "APIKEY", "CREDENTIALS")
+# A value naming where a secret lives is not the secret (ARNs of Secrets Manager, KMS, SSM).
+_REFERENCE_PREFIXES = ("arn:",)
+
+
+def _words(name: str) -> list[str]:
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [word for word in re.split(r"[_\-.]+", spaced.upper()) if word]
+
+
+def secret_variables(variables: Any, words: list[str]) -> list[str]:
+    """Names of variables that look like secrets and carry a literal, non-reference value."""
+    if not isinstance(variables, dict):
+        return []
+    wanted = {word.upper() for word in words}
+    found = []
+    for name, value in variables.items():
+        if not isinstance(value, str) or is_unknown(value) or not value:
+            continue
+        if value.startswith(_REFERENCE_PREFIXES):
+            continue
+        if wanted.intersection(_words(str(name))):
+            found.append(str(name))
+    return found
+
+
+def lambda_secrets_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    environment = node.get("environment")
+    variables = environment.get("variables") if isinstance(environment, dict) else None
+    names = secret_variables(variables, list(settings.get("secretWords") or SECRET_WORDS))
+    if names:
+        yield Violation(
+            node.urn,
+            node.name,
+            f"Function {node.name} has secret-looking environment variables with literal values: "
+            f"{', '.join(names)} (values not shown). Anyone who may read the function's "
+            "configuration reads them. Store the secret in Secrets Manager or SSM Parameter "
+            "Store, pass its ARN or name, and read it at run time.",
+        )
+
+
+# Lambda's deprecation dates (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html,
+# "Supported runtimes" and "Deprecated runtimes"), as listed on 2026-11-30. From its date on a
+# runtime gets no security patches; function create and update are blocked later.
+RUNTIME_DEPRECATION = {
+    "python2.7": "2021-07-15",
+    "python3.6": "2022-07-18",
+    "python3.7": "2023-12-04",
+    "python3.8": "2024-10-14",
+    "python3.9": "2025-12-15",
+    "python3.10": "2026-10-31",
+    "nodejs10.x": "2021-07-30",
+    "nodejs12.x": "2023-03-31",
+    "nodejs14.x": "2023-12-04",
+    "nodejs16.x": "2024-06-12",
+    "nodejs18.x": "2025-09-01",
+    "nodejs20.x": "2026-04-30",
+    "nodejs22.x": "2027-04-30",
+    "ruby2.7": "2023-12-07",
+    "ruby3.2": "2026-03-31",
+    "ruby3.3": "2027-03-31",
+    "java8": "2024-01-08",
+    "go1.x": "2024-01-08",
+    "provided": "2024-01-08",
+    "dotnet6": "2024-12-20",
+    "dotnet7": "2024-05-14",
+    "dotnet8": "2026-11-10",
+}
+
+
+def _as_of(settings: Mapping[str, Any]) -> date:
+    given = settings.get("asOf")
+    return date.fromisoformat(given) if isinstance(given, str) and given else date.today()
+
+
+def _deprecation(node: Node) -> tuple[str, date] | None:
+    runtime = node.get("runtime")
+    if not isinstance(runtime, str) or is_unknown(runtime):
+        return None
+    deprecated = RUNTIME_DEPRECATION.get(runtime)
+    return (runtime, date.fromisoformat(deprecated)) if deprecated else None
+
+
+def runtime_deprecated_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    found = _deprecation(node)
+    if found is not None and found[1] <= _as_of(settings):
+        yield Violation(
+            node.urn,
+            node.name,
+            f"Function {node.name} runs on {found[0]}, deprecated by Lambda since {found[1]}: "
+            "no more security patches, and creating or updating such functions gets blocked. "
+            "Move it to a supported runtime (e.g. python3.13, nodejs22.x).",
+        )
+
+
+def runtime_soon_deprecated_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    found = _deprecation(node)
+    today = _as_of(settings)
+    window = as_int(settings.get("warnDays")) or 0
+    if found is not None and today < found[1] <= today + timedelta(days=window):
+        yield Violation(
+            node.urn,
+            node.name,
+            f"Function {node.name} runs on {found[0]}, which Lambda deprecates on {found[1]} "
+            f"(within {window} days). Plan the move to a newer runtime.",
         )

@@ -8,6 +8,7 @@ computed from the bucket resource (its URN), which holds even during a preview.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,19 @@ class Node:
 
     def depends_on(self, key: str) -> list[str]:
         return self.property_dependencies.get(key, [])
+
+
+class _LastGraph(threading.local):
+    def __init__(self) -> None:
+        self.entry: tuple[tuple[int, ...], list[Any], StackGraph] | None = None
+
+
+_LAST_GRAPH = _LastGraph()
+
+
+def forget_last_graph() -> None:
+    """Drop the previous request's graph (called as the SDK starts serving a request)."""
+    _LAST_GRAPH.entry = None
 
 
 # Candidate lists at least this long are looked up through an index (built once per list);
@@ -130,7 +144,18 @@ class StackGraph:
 
     @classmethod
     def from_args(cls, args: StackValidationArgs) -> StackGraph:
-        return cls([Node.from_resource(resource) for resource in args.resources])
+        """The stack's graph, built once for all the stack policies of a request: they get the
+        same property proxies (see process_tuning), so the graph of the last call is reused
+        when the proxies are the very same objects."""
+        resources = list(args.resources)
+        key = tuple(id(resource.props) for resource in resources)
+        last = _LAST_GRAPH.entry
+        if last is not None and last[0] == key:
+            return last[2]
+        graph = cls([Node.from_resource(resource) for resource in resources])
+        # The proxies are kept so that no id in the key is reused while the entry lives.
+        _LAST_GRAPH.entry = (key, [resource.props for resource in resources], graph)
+        return graph
 
     @classmethod
     def of(cls, nodes: Iterable[Node]) -> StackGraph:

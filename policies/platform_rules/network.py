@@ -1,14 +1,16 @@
-"""Network rules: ports open to the internet, databases in public subnets, VPC flow logs."""
+"""Network rules: ports open to the internet (security groups, network ACLs), databases in
+public subnets, VPC flow logs."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
-from platform_rules.values import as_int, as_list, is_unknown, is_whole_internet
+from platform_rules.values import as_int, as_list, is_unknown, is_whole_internet, truthy
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
@@ -17,7 +19,9 @@ INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SECURITY_GROUP_TYPES = (SECURITY_GROUP, DEFAULT_SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE)
 
 VPC = "aws:ec2/vpc:Vpc"
+DEFAULT_VPC = "aws:ec2/defaultVpc:DefaultVpc"
 SUBNET = "aws:ec2/subnet:Subnet"
+DEFAULT_SUBNET = "aws:ec2/defaultSubnet:DefaultSubnet"
 INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
 ROUTE = "aws:ec2/route:Route"
 ROUTE_TABLE = "aws:ec2/routeTable:RouteTable"
@@ -30,6 +34,12 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 RDS_CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance"
 DB_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+# RDS's own subnet group of the default VPC, used when a database names none
+# (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html).
+RDS_DEFAULT_SUBNET_GROUP = "default"
+# The default VPC's main route table sends 0.0.0.0/0 to its internet gateway: its subnets, and
+# default subnets, are public (https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html).
+DEFAULT_VPC_ROUTE = "the default VPC's main route table (0.0.0.0/0 -> its internet gateway)"
 
 DATABASE_PORTS = {
     3306: "MySQL/MariaDB",
@@ -39,23 +49,71 @@ DATABASE_PORTS = {
     27017: "MongoDB",
     6379: "Redis",
     11211: "Memcached",
+    2049: "NFS",
 }
 ADMIN_PORTS = {22: "SSH", 3389: "RDP"}
 
-# Protocols whose rules carry a port range; any other protocol (or -1/all) admits every port.
-_PORTED = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp"}
-_NO_PORTS = {"icmp", "1", "icmpv6", "58"}
+# Only TCP and UDP rules carry ports; -1 ("all") admits every protocol and port; any other
+# protocol (ICMP, ESP, GRE, ...) admits that protocol only
+# (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html).
+_PORTED = {"tcp", "6", "udp", "17"}
+_ALL_PROTOCOLS = {"-1", "all"}
 
 
-@dataclass(frozen=True)
+def opens_port(protocol: Any, from_port: Any, to_port: Any, port: int) -> bool | None:
+    """Whether a rule with this protocol and port range admits `port` (None: not known yet)."""
+    if is_unknown(protocol):
+        return None
+    name = str(protocol).strip().lower()
+    if name in _ALL_PROTOCOLS:
+        return True
+    if name not in _PORTED:
+        return False
+    low, high = as_int(from_port), as_int(to_port)
+    if low is None or high is None:
+        return None if is_unknown(from_port) or is_unknown(to_port) else False
+    return low <= port <= high
+
+
+def describe_rule(protocol: Any, from_port: Any, to_port: Any) -> str:
+    name = str(protocol).strip().lower()
+    if name not in _PORTED:
+        return f"protocol {protocol}"
+    return f"{protocol} {as_int(from_port)}-{as_int(to_port)}"
+
+
+def internet_covered(sources: Iterable[Any]) -> list[str]:
+    """The whole-internet ranges (0.0.0.0/0, ::/0) the known CIDRs cover together."""
+    networks: dict[int, list[Any]] = {4: [], 6: []}
+    for source in sources:
+        if not isinstance(source, str) or is_unknown(source):
+            continue
+        try:
+            network = ipaddress.ip_network(source.strip(), strict=False)
+        except ValueError:
+            continue
+        networks[network.version].append(network)
+    covered = []
+    for version, whole in ((4, "0.0.0.0/0"), (6, "::/0")):
+        merged = list(ipaddress.collapse_addresses(networks[version]))
+        if merged and merged[0].prefixlen == 0:
+            covered.append(whole)
+    return covered
+
+
+@dataclass(frozen=True, eq=False)
 class IngressEntry:
     """One way a rule admits traffic: protocol, port range, sources; any field may be UNKNOWN."""
 
-    where: str  # "ingress[2]" or "" for a standalone rule
+    node: Node
+    where: str  # " ingress[2]" or "" for a standalone rule
     protocol: Any
     from_port: Any
     to_port: Any
     sources: list[Any]
+
+    def label(self) -> str:
+        return f"{self.node.name}{self.where} ({describe_rule(self.protocol, self.from_port, self.to_port)})"
 
 
 def ingress_entries(node: Node) -> Iterator[IngressEntry]:
@@ -68,7 +126,8 @@ def ingress_entries(node: Node) -> Iterator[IngressEntry]:
             if not isinstance(rule, dict):
                 continue
             yield IngressEntry(
-                f"ingress[{index}]",
+                node,
+                f" ingress[{index}]",
                 rule.get("protocol"),
                 rule.get("fromPort"),
                 rule.get("toPort"),
@@ -79,6 +138,7 @@ def ingress_entries(node: Node) -> Iterator[IngressEntry]:
         if is_unknown(kind) or str(kind).lower() != "ingress":
             return
         yield IngressEntry(
+            node,
             "",
             node.get("protocol"),
             node.get("fromPort"),
@@ -87,6 +147,7 @@ def ingress_entries(node: Node) -> Iterator[IngressEntry]:
         )
     elif node.type == INGRESS_RULE:
         yield IngressEntry(
+            node,
             "",
             node.get("ipProtocol"),
             node.get("fromPort"),
@@ -99,62 +160,107 @@ def _cidrs(value: Any) -> list[Any]:
     return [value] if is_unknown(value) else list(as_list(value))
 
 
-def exposed_ports(entry: IngressEntry, ports: Iterable[int]) -> list[int] | None:
-    """Which of `ports` the entry opens to the whole internet; None when that is not known yet."""
-    open_sources = [source for source in entry.sources if is_whole_internet(source)]
-    if not open_sources:
-        # Unknown sources might be the internet: undecided, unless a known source already is.
-        return None if any(is_unknown(source) for source in entry.sources) else []
-    if is_unknown(entry.protocol):
-        return None
-    protocol = str(entry.protocol).strip().lower()
-    if protocol in _NO_PORTS:
-        return []
-    if protocol not in _PORTED:
-        # -1 / "all", or a protocol without ports (e.g. 50, ESP): every port is open.
-        return sorted(set(ports))
-    low, high = as_int(entry.from_port), as_int(entry.to_port)
-    if low is None or high is None:
-        return None if is_unknown(entry.from_port) or is_unknown(entry.to_port) else []
-    if low == -1 and high == -1:
-        return sorted(set(ports))
-    return sorted({port for port in ports if low <= port <= high})
+def _rules_by_group(graph: StackGraph) -> list[tuple[Node, list[IngressEntry]]]:
+    """Each security group with the ingress of all its rules (inline and standalone); a
+    standalone rule whose group is outside the stack stands for its group alone."""
+    groups = graph.of_type(SECURITY_GROUP, DEFAULT_SECURITY_GROUP)
+    members: dict[str, tuple[Node, list[IngressEntry]]] = {
+        group.urn: (group, list(ingress_entries(group))) for group in groups
+    }
+    for rule in graph.of_type(SECURITY_GROUP_RULE, INGRESS_RULE):
+        targets = graph.targets(rule, "securityGroupId", groups, ("id",))
+        group = targets[0] if targets else rule
+        members.setdefault(group.urn, (group, []))[1].extend(ingress_entries(rule))
+    return list(members.values())
 
 
-def internet_cidr(entry: IngressEntry) -> str:
-    return ", ".join(str(source) for source in entry.sources if is_whole_internet(source))
+def _configured_ports(settings: Mapping[str, Any]) -> list[int]:
+    return [
+        port for port in (as_int(item) for item in settings.get("ports") or []) if port is not None
+    ]
 
 
 def port_exposure_check(names: Mapping[int, str], what: str):
-    """A check reporting each of the configured ports a security-group resource opens to all."""
+    """A stack check reporting each configured port a security group opens to the internet,
+    with all the group's rules taken together (EC2 applies the most permissive)."""
 
-    def check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-        ports = [
-            port
-            for port in (as_int(item) for item in settings.get("ports") or [])
-            if port is not None
-        ]
-        for entry in ingress_entries(node):
-            exposed = exposed_ports(entry, ports)
-            if not exposed:
-                continue
-            listed = ", ".join(f"{port} ({names.get(port, what)})" for port in exposed)
-            where = f" {entry.where}" if entry.where else ""
-            port_range = (
-                f"protocol {entry.protocol}"
-                if str(entry.protocol).lower() not in _PORTED
-                else f"{entry.protocol} {entry.from_port}-{entry.to_port}"
-            )
-            yield Violation(
-                node.urn,
-                node.name,
-                f"{node.type.rsplit(':', 1)[-1]} {node.name}{where} admits {port_range} from "
-                f"{internet_cidr(entry)}, which opens {what} port {listed} to the internet. "
-                "Admit the port only from the security group of the tier that needs it "
-                "(referenced_security_group_id / source_security_group_id) or a private range.",
-            )
+    def check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+        ports = _configured_ports(settings)
+        for group, entries in _rules_by_group(graph):
+            findings: dict[tuple[str, tuple[IngressEntry, ...]], Exposure] = {}
+            for port in ports:
+                for exposure in _exposures(group, entries, port):
+                    key = (exposure.subject.urn, exposure.entries)
+                    findings.setdefault(key, exposure).ports.append(port)
+            for exposure in findings.values():
+                yield exposure.violation(names, what)
 
     return check
+
+
+@dataclass
+class Exposure:
+    """Rules of one resource (or, together, of one group) that open ports to the internet."""
+
+    subject: Node
+    entries: tuple[IngressEntry, ...]
+    covered: list[str]
+    ports: list[int]
+
+    def violation(self, names: Mapping[int, str], what: str) -> Violation:
+        listed = ", ".join(f"{port} ({names.get(port, what)})" for port in self.ports)
+        kind = self.subject.type.rsplit(":", 1)[-1]
+        rules = ", ".join(entry.label() for entry in self.entries)
+        if all(entry.node is self.subject for entry in self.entries):
+            how = f"{kind} {rules} admits it from {', '.join(self.covered)}"
+        else:
+            how = (
+                f"{kind} {self.subject.name}: together (EC2 applies every rule of a group, the "
+                f"most permissive wins) {rules} admit it from {', '.join(self.covered)}"
+            )
+        return Violation(
+            self.subject.urn,
+            self.subject.name,
+            f"{what.capitalize()} port {listed} is open to the internet: {how}. Admit the port "
+            "only from the security group of the tier that needs it "
+            "(referenced_security_group_id / source_security_group_id) or a private range.",
+        )
+
+
+def _exposures(group: Node, entries: list[IngressEntry], port: int) -> list[Exposure]:
+    """Each resource whose own rules open `port` to the internet; else the group, when its
+    rules only do so together."""
+    admitting = [
+        entry
+        for entry in entries
+        if opens_port(entry.protocol, entry.from_port, entry.to_port, port)
+    ]
+    by_node: dict[str, list[IngressEntry]] = {}
+    for entry in admitting:
+        if internet_covered(entry.sources):
+            by_node.setdefault(entry.node.urn, []).append(entry)
+    if by_node:
+        return [
+            Exposure(found[0].node, tuple(found), _covered_by(found), [])
+            for found in by_node.values()
+        ]
+    covered = _covered_by(admitting)
+    if not covered:
+        return []
+    families = {":" in whole for whole in covered}
+    used = tuple(
+        entry
+        for entry in admitting
+        if any(
+            isinstance(source, str) and not is_unknown(source) and (":" in source) in families
+            for source in entry.sources
+        )
+    )
+    return [Exposure(group, used, covered, [])]
+
+
+def _covered_by(entries: Iterable[IngressEntry]) -> list[str]:
+    return internet_covered(source for entry in entries for source in entry.sources)
 
 
 # --- databases in private subnets ------------------------------------------------------------
@@ -170,7 +276,7 @@ class RouteAnalysis:
         self.routes = graph.of_type(ROUTE)
         self.associations = graph.of_type(ROUTE_TABLE_ASSOCIATION)
         self.main_associations = graph.of_type(MAIN_ROUTE_TABLE_ASSOCIATION)
-        self.vpcs = graph.of_type(VPC)
+        self.vpcs = graph.of_type(VPC, DEFAULT_VPC)
         # The first DefaultRouteTable of each VPC (by its defaultRouteTableId dependency).
         self.default_tables: dict[str, Node] = {}
         for table in graph.of_type(DEFAULT_ROUTE_TABLE):
@@ -192,6 +298,10 @@ class RouteAnalysis:
         return found
 
     def _find_internet_routes(self, table: Node) -> list[str]:
+        if table.type == DEFAULT_SUBNET:
+            return [DEFAULT_VPC_ROUTE]
+        if table.type in (VPC, DEFAULT_VPC):
+            return self._main_table_routes(table)
         found = []
         inline = table.get("routes")
         inline_dependencies = table.depends_on("routes")
@@ -205,6 +315,25 @@ class RouteAnalysis:
                 found.append(
                     f"route {route.name} ({_destination(route.props)} -> internet gateway)"
                 )
+        return found
+
+    def _main_table_routes(self, vpc: Node) -> list[str]:
+        """The VPC's own main table (no MainRouteTableAssociation replaced it): its
+        DefaultRouteTable's routes, or the default VPC's internet route, plus Route resources
+        added to vpc.mainRouteTableId / defaultRouteTableId."""
+        adopted = self.default_tables.get(vpc.urn)
+        if adopted is not None:
+            found = self.internet_routes(adopted)
+        else:
+            found = [DEFAULT_VPC_ROUTE] if vpc.type == DEFAULT_VPC else []
+        for route in self.graph.sources(
+            vpc, "routeTableId", self.routes, ("mainRouteTableId", "defaultRouteTableId")
+        ):
+            if self._is_gateway(route.get("gatewayId"), route.depends_on("gatewayId")):
+                found = [
+                    *found,
+                    f"route {route.name} ({_destination(route.props)} -> internet gateway)",
+                ]
         return found
 
     def table_of(self, subnet: Node) -> tuple[Node | None, str]:
@@ -222,6 +351,8 @@ class RouteAnalysis:
             return None, f"{association.name} names a route table outside this stack"
         vpcs = self.graph.targets(subnet, "vpcId", self.vpcs)
         if not vpcs:
+            if subnet.type == DEFAULT_SUBNET:
+                return subnet, "a default subnet, in the default VPC"
             return None, "its VPC is outside this stack"
         vpc = vpcs[0]
         for association in self.graph.sources(vpc, "vpcId", self.main_associations)[:1]:
@@ -229,11 +360,7 @@ class RouteAnalysis:
             if tables:
                 return tables[0], f"main route table of {vpc.name} ({association.name})"
             return None, "the VPC's main route table is outside this stack"
-        table = self.default_tables.get(vpc.urn)
-        if table is not None:
-            return table, f"main route table of {vpc.name}"
-        # The VPC's own main table, untouched by the program: only the local route.
-        return None, f"main route table of {vpc.name} (local route only)"
+        return vpc, f"main route table of {vpc.name}"
 
 
 def _destination(route: Mapping[str, Any]) -> str:
@@ -244,22 +371,31 @@ def _destination(route: Mapping[str, Any]) -> str:
     return "?"
 
 
+def _in_default_vpc(database: Node) -> str | None:
+    """Why RDS puts the database in the default VPC, or None."""
+    group_name = database.get("dbSubnetGroupName")
+    if isinstance(group_name, str) and group_name.lower() == RDS_DEFAULT_SUBNET_GROUP:
+        return "its DB subnet group is RDS's 'default' group"
+    if group_name is None and not database.depends_on("dbSubnetGroupName"):
+        if database.type != RDS_CLUSTER_INSTANCE:  # an Aurora instance uses its cluster's
+            return "it has no dbSubnetGroupName"
+    return None
+
+
 def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     routes = RouteAnalysis(graph)
     groups = graph.of_type(DB_SUBNET_GROUP)
-    subnets = graph.of_type(SUBNET)
+    subnets = graph.of_type(SUBNET, DEFAULT_SUBNET)
     for database in graph.of_type(RDS_INSTANCE, RDS_CLUSTER, RDS_CLUSTER_INSTANCE):
-        group_name = database.get("dbSubnetGroupName")
         kind = database.type.rsplit(":", 1)[-1]
-        if group_name is None and not database.depends_on("dbSubnetGroupName"):
-            if database.type == RDS_CLUSTER_INSTANCE:
-                continue  # an Aurora instance lives in its cluster's subnet group
+        why = _in_default_vpc(database)
+        if why is not None:
             yield Violation(
                 database.urn,
                 database.name,
-                f"{kind} {database.name} has no dbSubnetGroupName, so RDS places it in the "
-                "default VPC, whose subnets route to an internet gateway. Give it a DB subnet "
-                "group of private subnets (for example the Network component's private subnets).",
+                f"{kind} {database.name}: {why}, so RDS places it in the default VPC, whose "
+                "subnets route to an internet gateway. Give it a DB subnet group of private "
+                "subnets (for example the Network component's private subnets).",
             )
             continue
         for group in graph.targets(database, "dbSubnetGroupName", groups, name_keys=("name",)):
@@ -269,13 +405,18 @@ def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> It
                     continue
                 internet = routes.internet_routes(table)
                 if internet:
+                    where = (
+                        f"route table {table.name} ({how})"
+                        if table.type in (ROUTE_TABLE, DEFAULT_ROUTE_TABLE)
+                        else how
+                    )
                     yield Violation(
                         database.urn,
                         database.name,
                         f"{kind} {database.name} uses DB subnet group {group.name}, whose subnet "
-                        f"{subnet.name} routes to the internet through route table {table.name} "
-                        f"({how}): {'; '.join(internet)}. Put only private subnets (default "
-                        "route through a NAT gateway or none) in the DB subnet group.",
+                        f"{subnet.name} routes to the internet through {where}: "
+                        f"{'; '.join(internet)}. Put only private subnets (default route "
+                        "through a NAT gateway or none) in the DB subnet group.",
                     )
 
 
@@ -288,4 +429,110 @@ def flow_logs_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[
                 vpc.name,
                 f"Vpc {vpc.name} has no flow log (aws.ec2.FlowLog with vpc_id={vpc.name}.id). "
                 "Add one to CloudWatch Logs or S3 so rejected and accepted traffic can be audited.",
+            )
+
+
+# --- network ACLs ----------------------------------------------------------------------------
+
+NETWORK_ACL = "aws:ec2/networkAcl:NetworkAcl"
+DEFAULT_NETWORK_ACL = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+NETWORK_ACL_RULE = "aws:ec2/networkAclRule:NetworkAclRule"
+# Inbound replies to outbound connections arrive on ephemeral ports; AWS's example ACLs admit
+# 1024-65535 from anywhere for them (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-ephemeral-ports.html).
+EPHEMERAL_RANGE = (1024, 65535)
+
+
+@dataclass(frozen=True, eq=False)
+class AclEntry:
+    """One inbound entry of a network ACL: rule number, allow/deny, protocol, ports, source."""
+
+    node: Node
+    where: str
+    number: Any
+    action: Any
+    protocol: Any
+    from_port: Any
+    to_port: Any
+    sources: list[Any]
+
+
+def _acl_entries(graph: StackGraph, acl: Node) -> list[AclEntry]:
+    entries = []
+    inline = acl.get("ingress")
+    for index, rule in enumerate(as_list(inline) if not is_unknown(inline) else []):
+        if isinstance(rule, dict):
+            entries.append(
+                AclEntry(
+                    acl,
+                    f" ingress[{index}]",
+                    rule.get("ruleNo"),
+                    rule.get("action"),
+                    rule.get("protocol"),
+                    rule.get("fromPort"),
+                    rule.get("toPort"),
+                    [rule.get("cidrBlock"), rule.get("ipv6CidrBlock")],
+                )
+            )
+    rules = graph.of_type(NETWORK_ACL_RULE)
+    for rule in graph.sources(acl, "networkAclId", rules, ("id",)):
+        if truthy(rule.get("egress", False)) is not False:
+            continue
+        entries.append(
+            AclEntry(
+                rule,
+                "",
+                rule.get("ruleNumber"),
+                rule.get("ruleAction"),
+                rule.get("protocol"),
+                rule.get("fromPort"),
+                rule.get("toPort"),
+                [rule.get("cidrBlock"), rule.get("ipv6CidrBlock")],
+            )
+        )
+    return entries
+
+
+def _first_internet_match(entries: list[AclEntry], port: int) -> AclEntry | None:
+    """The entry that decides traffic from the whole internet to `port`: the lowest-numbered
+    entry matching it (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html)."""
+    numbered = [entry for entry in entries if as_int(entry.number) is not None]
+    for entry in sorted(numbered, key=lambda item: as_int(item.number) or 0):
+        if not any(is_whole_internet(source) for source in entry.sources):
+            continue
+        opens = opens_port(entry.protocol, entry.from_port, entry.to_port, port)
+        if opens is None:
+            return None
+        if opens:
+            return entry
+    return None
+
+
+def _is_return_traffic(entry: AclEntry) -> bool:
+    low, high = as_int(entry.from_port), as_int(entry.to_port)
+    return (low, high) == EPHEMERAL_RANGE and str(entry.protocol).lower() in ("tcp", "6")
+
+
+def network_acl_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    ports = [port for port in (as_int(item) for item in settings.get("ports") or []) if port]
+    for acl in graph.of_type(NETWORK_ACL, DEFAULT_NETWORK_ACL):
+        exposed: dict[AclEntry, list[int]] = {}
+        entries = _acl_entries(graph, acl)
+        for port in ports:
+            entry = _first_internet_match(entries, port)
+            if entry is None or is_unknown(entry.action) or _is_return_traffic(entry):
+                continue
+            if str(entry.action).strip().lower() == "allow":
+                exposed.setdefault(entry, []).append(port)
+        for entry, open_ports in exposed.items():
+            listed = ", ".join(
+                f"port {port} ({DATABASE_PORTS.get(port, 'database')})" for port in open_ports
+            )
+            source = ", ".join(str(item) for item in entry.sources if is_whole_internet(item))
+            yield Violation(
+                entry.node.urn,
+                entry.node.name,
+                f"Network ACL {acl.name}: rule {as_int(entry.number)} ({entry.node.name}"
+                f"{entry.where}) allows protocol {entry.protocol} from {source}, the first rule "
+                f"matching {listed}. Admit database ports only from the VPC's or the app "
+                "subnets' ranges (keep 1024-65535 for return traffic).",
             )

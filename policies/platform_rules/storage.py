@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
+from platform_rules.iam import (
+    action_matches,
+    condition_holds,
+    conditions,
+    covers_every_object,
+    split_operator,
+)
 from platform_rules.values import (
     UNKNOWN,
     PolicyDocumentError,
-    action_covers,
     as_list,
-    condition_keys,
-    condition_values,
     effect,
     is_unknown,
     policy_statements,
     principal_is_everyone,
-    resource_covers,
     truthy,
 )
 
@@ -36,7 +41,24 @@ RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
 
 SSE_HEADER = "s3:x-amz-server-side-encryption"
-DEFAULT_SSE_ALGORITHMS = ["AES256", "aws:kms", "aws:kms:dsse"]
+# The header's valid values (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
+S3_SSE_VALUES = ("AES256", "aws:kms", "aws:kms:dsse")
+DEFAULT_SSE_ALGORITHMS = list(S3_SSE_VALUES)
+# Keys only AWS service principals' requests carry: absent for every user, role and anonymous
+# caller (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+ABSENT_FOR_CALLERS = frozenset({"aws:principalservicename", "aws:principalservicenamelist"})
+# The accounts of Elastic Load Balancing that deliver access logs in the Regions available before
+# August 2022: a Deny that exempts only these accounts exempts only AWS's log writer, never a
+# caller of the bucket owner's (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html).
+ELB_LOG_DELIVERY_ACCOUNTS = frozenset(
+    {
+        "127311923021", "033677994240", "027434742980", "797873946194", "098369216593",
+        "754344448648", "589379963580", "718504428378", "383597477331", "600734575887",
+        "114774131450", "783225319266", "582318560864", "985666609251", "054676820928",
+        "156460612806", "652711504416", "635631232127", "009996457667", "897822967062",
+        "076674570225", "507241528517",
+    }
+)  # fmt: skip
 PUBLIC_ACCESS_FLAGS = (
     "blockPublicAcls",
     "blockPublicPolicy",
@@ -48,31 +70,38 @@ PUBLIC_GRANTEES = (
     "http://acs.amazonaws.com/groups/global/AllUsers",
     "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
 )
-# Condition keys that confine a statement with Principal "*" to known callers or networks.
-RESTRICTING_CONDITION_KEYS = {
-    "aws:sourceip",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourceaccount",
-    "aws:sourcearn",
-    "aws:sourceorgid",
-    "aws:principalorgid",
-    "aws:principalorgpaths",
-    "aws:principalaccount",
-    "aws:principalarn",
-    "aws:principalservicename",
-    "aws:userid",
-    "aws:username",
-    "s3:dataaccesspointaccount",
-    "s3:dataaccesspointarn",
-}
-_NOT_EQUALS = (
-    "StringNotEquals",
-    "StringNotEqualsIfExists",
-    "StringNotLike",
-    "StringNotLikeIfExists",
+# S3's meaning of "public": an Allow to everyone is non-public only when a condition pins one of
+# these keys to fixed values (no wildcard, no policy variable)
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html#access-control-block-public-access-policy-status).
+PINNING_KEYS = frozenset(
+    {
+        "aws:sourceip",
+        "aws:sourcearn",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:sourceowner",
+        "aws:sourceaccount",
+        "aws:sourceorgid",
+        "aws:userid",
+        "aws:principalorgid",
+        "aws:principalorgpaths",
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:principalservicename",
+        "s3:x-amz-server-side-encryption-aws-kms-key-id",
+        "s3:dataaccesspointarn",
+        "s3:dataaccesspointaccount",
+    }
 )
-_PROBE_KEY = "any/object-key"
+# Operators that admit only the listed values; negated and ...IfExists forms admit others.
+PINNING_OPERATORS = frozenset(
+    {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
+)
+# aws:SourceIp ranges broader than these are public, RFC 1918 ranges excepted (same page).
+WIDEST_FIXED_PREFIX = {4: 8, 6: 32}
+RFC1918 = tuple(
+    ipaddress.IPv4Network(cidr) for cidr in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 
 
 # --- finding a bucket's policies -------------------------------------------------------------
@@ -95,6 +124,17 @@ class BucketPolicies:
                 (f"the inline policy of {bucket.name}", own_name, bucket.get("policy"))
             )
 
+    def duplicate_violation(self) -> Violation:
+        """A bucket has one policy: each write replaces it, so only the last one applies."""
+        sources = " and ".join(source for source, _, _ in self.documents)
+        return Violation(
+            self.bucket.urn,
+            self.bucket.name,
+            f"Bucket {self.bucket.name} is given {len(self.documents)} policies ({sources}); a "
+            "bucket has exactly one policy and each write replaces it, so the last one written "
+            "silently wins. Merge their statements into one BucketPolicy.",
+        )
+
     def statements(self) -> Iterator[tuple[str, Any, list[dict[str, Any]] | Any]]:
         """(source, bucket name, statements or UNKNOWN or a PolicyDocumentError)."""
         for source, name, document in self.documents:
@@ -104,16 +144,7 @@ class BucketPolicies:
                 yield source, name, error
 
 
-def object_arn(name: Any) -> str | None:
-    return (
-        f"arn:aws:s3:::{name}/{_PROBE_KEY}"
-        if isinstance(name, str) and not is_unknown(name)
-        else None
-    )
-
-
-def denies(statement: Mapping[str, Any], actions: list[str], arn: str | None) -> list[str]:
-    """Why the statement is not a deny of `actions` for everyone on `arn` ([] when it is)."""
+def _principal_problems(statement: Mapping[str, Any]) -> list[str]:
     problems = []
     if effect(statement) != "deny":
         problems.append(f"its Effect is {statement.get('Effect')!r}, not 'Deny'")
@@ -123,15 +154,6 @@ def denies(statement: Mapping[str, Any], actions: list[str], arn: str | None) ->
         )
     elif not principal_is_everyone(statement):
         problems.append(f"its Principal {statement.get('Principal')!r} is not '*'")
-    missing = [action for action in actions if not action_covers(statement, action)]
-    if missing:
-        problems.append(
-            f"its Action {statement.get('Action')!r} does not cover {', '.join(missing)}"
-        )
-    if arn is not None and not resource_covers(statement, arn):
-        problems.append(
-            f"its Resource {statement.get('Resource')!r} does not cover {arn.rsplit('/', 1)[0]}/*"
-        )
     return problems
 
 
@@ -140,149 +162,264 @@ def _label(statement: Mapping[str, Any], index: int) -> str:
     return f"statement {sid!r}" if isinstance(sid, str) and sid else f"statement #{index + 1}"
 
 
-def _unencrypted_problem(statement: Mapping[str, Any]) -> str | None:
-    values = condition_values(statement, "Null", SSE_HEADER)
-    if values is None:
-        return None
-    if "true" in [str(value).lower() for value in values]:
-        return ""
-    return f"its Null condition on {SSE_HEADER} is {values!r}, not 'true'"
+@dataclass(frozen=True)
+class Request:
+    """A request a writer could send: its action, the condition keys it sets (a key mapped to
+    None is missing), and how messages name it. Keys it does not set could be anything."""
+
+    action: str
+    context: Mapping[str, str | None]
+    label: str
 
 
-def _algorithm_problem(statement: Mapping[str, Any], allowed: list[str]) -> str | None:
-    for operator in _NOT_EQUALS:
-        values = condition_values(statement, operator, SSE_HEADER)
-        if values is None:
+def uploads_to_refuse(allowed: list[str], require_algorithm: bool) -> list[Request]:
+    """The uploads the bucket must refuse: without the header, and (when required) with each
+    value S3 accepts that is not allowed (S3 itself refuses any other value)."""
+    refused = [
+        Request(
+            "s3:PutObject",
+            {SSE_HEADER: None},
+            f"uploads without the {SSE_HEADER.split(':', 1)[1]} header",
+        )
+    ]
+    if require_algorithm:
+        refused += [
+            Request("s3:PutObject", {SSE_HEADER: value}, f"uploads with {value}")
+            for value in S3_SSE_VALUES
+            if value not in allowed
+        ]
+    return refused
+
+
+PLAIN_HTTP_REQUESTS = [
+    Request(action, {"aws:securetransport": "false"}, f"{action} over plain HTTP")
+    for action in ("s3:GetObject", "s3:PutObject")
+]
+
+
+def refuses(statement: Mapping[str, Any], bucket: str, request: Request) -> list[str]:
+    """Why the statement does not deny the request for every caller and object key ([] when it
+    does): conditions are ANDed, so any condition must hold whatever the caller sets."""
+    problems = _principal_problems(statement)
+    if not action_matches(statement, request.action):
+        field = "NotAction" if "NotAction" in statement else "Action"
+        problems.append(f"its {field} {statement.get(field)!r} leaves {request.action} out")
+    if not covers_every_object(statement, bucket):
+        field = "NotResource" if "NotResource" in statement else "Resource"
+        problems.append(
+            f"its {field} {statement.get(field)!r} leaves keys of arn:aws:s3:::{bucket}/* out"
+        )
+    for operator, key, expected in conditions(statement):
+        name = key.lower()
+        if name in request.context:
+            if condition_holds(operator, expected, request.context[name]) is not True:
+                problems.append(f"its {operator} {expected!r} on {key} is false for them")
+        elif name in ABSENT_FOR_CALLERS:
+            if condition_holds(operator, expected, None) is not True:
+                problems.append(f"its {operator} on {key} exempts every user and role")
+        elif name == "aws:principalaccount" and _exempts_only_elb_writers(operator, expected):
             continue
-        extra = [value for value in values if value not in allowed]
-        if extra:
-            return f"its {operator} condition lets through {extra!r}, not in {allowed!r}"
-        return ""
-    return None
+        else:
+            problems.append(
+                f"its {operator} on {key} limits it to some requests (the conditions of a "
+                "statement are ANDed)"
+            )
+    return problems
+
+
+def _exempts_only_elb_writers(operator: str, expected: Any) -> bool:
+    """A negated account condition naming only ELB's log-delivery accounts: true for every
+    caller of the bucket owner's, false only for AWS's log writer."""
+    values = [expected] if isinstance(expected, str) else list(expected)
+    return operator == "StringNotEquals" and set(values) <= ELB_LOG_DELIVERY_ACCOUNTS
+
+
+def open_requests(
+    statements: list[dict[str, Any]], bucket: str, requests: list[Request]
+) -> list[tuple[Request, list[tuple[int, list[str]]]]]:
+    """The requests no statement denies, each with every statement's reasons."""
+    found = []
+    for request in requests:
+        reasons = [
+            (index, refuses(statement, bucket, request))
+            for index, statement in enumerate(statements)
+        ]
+        if all(problems for _, problems in reasons):
+            found.append((request, reasons))
+    return found
+
+
+def sse_fix(bucket: Node, allowed: list[str], require_algorithm: bool) -> str:
+    return (
+        f"Attach one BucketPolicy to {bucket.name} with a Deny of s3:PutObject for Principal '*' "
+        f"on arn:aws:s3:::<bucket>/* when Null {SSE_HEADER} is 'true'"
+        + (
+            f", and a Deny when StringNotEquals {SSE_HEADER} {allowed!r}"
+            if require_algorithm
+            else ""
+        )
+        + " (the EncryptedBucket component does this)."
+    )
 
 
 def sse_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    """Every upload the bucket must refuse is denied by one statement of its one policy."""
     allowed = [str(value) for value in settings.get("allowedAlgorithms") or DEFAULT_SSE_ALGORITHMS]
     require_algorithm = truthy(settings.get("requireAllowedAlgorithms", True)) is not False
+    uploads = uploads_to_refuse(allowed, require_algorithm)
     for bucket in graph.of_type(*BUCKET_TYPES):
         policies = BucketPolicies(graph, bucket)
-        fix = (
-            f"Attach a BucketPolicy to {bucket.name} with a Deny of s3:PutObject for Principal '*' "
-            f"on arn:aws:s3:::<bucket>/* when Null {SSE_HEADER} is 'true'"
-            + (
-                f", and a Deny when StringNotEquals {SSE_HEADER} {allowed!r}"
-                if require_algorithm
-                else ""
-            )
-            + " (the EncryptedBucket component does this)."
-        )
+        fix = sse_fix(bucket, allowed, require_algorithm)
         if not policies.documents:
             yield Violation(
                 bucket.urn, bucket.name, f"Bucket {bucket.name} has no bucket policy. {fix}"
             )
             continue
-        absent_ok = algorithm_ok = False
-        undecided = False
-        notes: list[str] = []
-        for source, name, statements in policies.statements():
-            if statements is UNKNOWN:
-                undecided = True  # the document embeds values known only at update
-                continue
-            if isinstance(statements, PolicyDocumentError):
-                notes.append(f"{source}: {statements}")
-                continue
-            arn = object_arn(name)
-            for index, statement in enumerate(statements):
-                for kind, problem in (
-                    ("absent", _unencrypted_problem(statement)),
-                    ("algorithm", _algorithm_problem(statement, allowed)),
-                ):
-                    if problem is None:
-                        continue  # the statement is not about the encryption header
-                    problems = denies(statement, ["s3:PutObject"], arn) + (
-                        [problem] if problem else []
-                    )
-                    if not problems:
-                        absent_ok = absent_ok or kind == "absent"
-                        algorithm_ok = algorithm_ok or kind == "algorithm"
-                    else:
-                        notes.append(f"{source} {_label(statement, index)}: {'; '.join(problems)}")
-        if undecided and not (absent_ok and (algorithm_ok or not require_algorithm)):
+        if len(policies.documents) > 1:
+            yield policies.duplicate_violation()
             continue
-        missing = []
-        if not absent_ok:
-            missing.append(f"uploads without the {SSE_HEADER.split(':', 1)[1]} header")
-        if require_algorithm and not algorithm_ok:
-            missing.append(f"uploads with an algorithm other than {', '.join(allowed)}")
-        if missing:
-            found = f" Found: {' | '.join(notes)}." if notes else ""
+        ((source, name, statements),) = policies.statements()
+        if statements is UNKNOWN or is_unknown(name) or not isinstance(name, str):
+            continue  # the document or the bucket name is known only at the update
+        if isinstance(statements, PolicyDocumentError):
+            yield Violation(
+                bucket.urn, bucket.name, f"Bucket {bucket.name}: {source}: {statements}. {fix}"
+            )
+            continue
+        missed = open_requests(statements, name, uploads)
+        if missed:
+            notes = [
+                f"{_label(statements[index], index)} for {request.label}: {'; '.join(problems)}"
+                for request, reasons in missed
+                for index, problems in reasons
+                if _about_encryption(statements[index])
+            ]
+            found = f" Found ({source}): {' | '.join(notes)}." if notes else ""
             yield Violation(
                 bucket.urn,
                 bucket.name,
-                f"Bucket {bucket.name}: its bucket policy does not deny {' nor '.join(missing)}."
-                f"{found} {fix}",
+                f"Bucket {bucket.name}: its bucket policy does not deny "
+                f"{' nor '.join(request.label for request, _ in missed)}.{found} {fix}",
             )
 
 
+def _about_encryption(statement: Mapping[str, Any]) -> bool:
+    return any(key.lower() == SSE_HEADER for _, key, _ in conditions(statement))
+
+
 def secure_transport_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    """One statement of the bucket's one policy denies object reads and writes over plain HTTP
+    for every caller and key (a bucket with several policies is reported by the SSE rule)."""
     for bucket in graph.of_type(*BUCKET_TYPES):
         policies = BucketPolicies(graph, bucket)
-        ok = undecided = False
+        if len(policies.documents) > 1:
+            continue
         for _source, name, statements in policies.statements():
-            if statements is UNKNOWN:
-                undecided = True
-                continue
-            if isinstance(statements, PolicyDocumentError):
-                continue
-            for statement in statements:
-                values = condition_values(statement, "Bool", "aws:SecureTransport")
-                if values is None or "false" not in [str(value).lower() for value in values]:
-                    continue
-                if not denies(statement, ["s3:GetObject", "s3:PutObject"], object_arn(name)):
-                    ok = True
-        if not ok and not undecided:
+            if statements is UNKNOWN or is_unknown(name) or not isinstance(name, str):
+                break
+            if isinstance(statements, list) and not open_requests(
+                statements, name, PLAIN_HTTP_REQUESTS
+            ):
+                break
+        else:
             yield Violation(
                 bucket.urn,
                 bucket.name,
                 f"Bucket {bucket.name} accepts requests over plain HTTP: no bucket policy statement "
-                "denies s3:* for Principal '*' when Bool aws:SecureTransport is 'false'. Add that "
-                "Deny statement on the bucket and its objects.",
+                "denies s3:* for Principal '*' on its objects when Bool aws:SecureTransport is "
+                "'false'. Add that Deny statement on the bucket and its objects.",
             )
+
+
+def _flag_values(node: Node | None) -> dict[str, bool | None]:
+    """Each flag as True/False, None when unknown; an absent block turns nothing on."""
+    if node is None:
+        return dict.fromkeys(PUBLIC_ACCESS_FLAGS, False)
+    return {flag: truthy(node.get(flag, False)) for flag in PUBLIC_ACCESS_FLAGS}
+
+
+def effective_flags(account: Node | None, bucket: Node | None) -> dict[str, bool | None]:
+    """S3 applies the most restrictive combination of account and bucket settings: a flag is on
+    when either level turns it on (None: it depends on a value not known yet)."""
+    account_flags, bucket_flags = _flag_values(account), _flag_values(bucket)
+    combined: dict[str, bool | None] = {}
+    for flag in PUBLIC_ACCESS_FLAGS:
+        values = (account_flags[flag], bucket_flags[flag])
+        combined[flag] = True if True in values else (None if None in values else False)
+    return combined
+
+
+def _one_per(owner: str, blocks: list[Node], urn: str, name: str) -> Violation:
+    return Violation(
+        urn,
+        name,
+        f"{owner} has {len(blocks)} public access block configurations "
+        f"({', '.join(block.name for block in blocks)}); it has exactly one and each write "
+        "replaces it, so which one holds is a race. Keep a single one.",
+    )
 
 
 def public_access_block_check(
     graph: StackGraph, settings: Mapping[str, Any]
 ) -> Iterator[Violation]:
-    def flags(node: Node) -> tuple[list[str], bool]:
-        values = {flag: truthy(node.get(flag, False)) for flag in PUBLIC_ACCESS_FLAGS}
-        return [flag for flag, value in values.items() if value is False], None in values.values()
-
-    account_blocks = graph.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
-    if any(flags(block) == ([], False) for block in account_blocks):
-        return
+    accounts = graph.of_type(ACCOUNT_PUBLIC_ACCESS_BLOCK)
+    if len(accounts) > 1:
+        yield _one_per("The account", accounts, accounts[-1].urn, accounts[-1].name)
+    account = accounts[0] if len(accounts) == 1 else None
     blocks = graph.of_type(PUBLIC_ACCESS_BLOCK)
     for bucket in graph.of_type(*BUCKET_TYPES):
         linked = graph.sources(bucket, "bucket", blocks, ("bucket",))
+        if len(linked) > 1:
+            yield _one_per(f"Bucket {bucket.name}", linked, bucket.urn, bucket.name)
+            continue
+        combined = effective_flags(account, linked[0] if linked else None)
+        off = [flag for flag, value in combined.items() if value is False]
+        if not off:
+            continue
         fix = (
-            f"Add an aws.s3.BucketPublicAccessBlock for {bucket.name} with block_public_acls, "
-            "block_public_policy, ignore_public_acls and restrict_public_buckets all True."
+            f"Add an aws.s3.BucketPublicAccessBlock for {bucket.name} (or an account-level "
+            "aws.s3.AccountPublicAccessBlock) with block_public_acls, block_public_policy, "
+            "ignore_public_acls and restrict_public_buckets all True."
         )
-        if not linked:
-            yield Violation(
-                bucket.urn, bucket.name, f"Bucket {bucket.name} has no public access block. {fix}"
-            )
-            continue
-        results = [flags(block) for block in linked]
-        if any(not off and not unknown for off, unknown in results) or any(
-            unknown for _, unknown in results
+        what = (
+            f"its public access block (with the account's) leaves {', '.join(off)} off"
+            if linked or account
+            else "it has no public access block"
+        )
+        yield Violation(bucket.urn, bucket.name, f"Bucket {bucket.name}: {what}. {fix}")
+
+
+def _fixed_value(key: str, value: Any) -> bool:
+    if not isinstance(value, str) or not value or "${" in value:
+        return False
+    if key != "aws:sourceip":
+        return "*" not in value and "?" not in value
+    try:
+        network = ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return False
+    if network.prefixlen >= WIDEST_FIXED_PREFIX[network.version]:
+        return True
+    return isinstance(network, ipaddress.IPv4Network) and any(
+        network.subnet_of(private) for private in RFC1918
+    )
+
+
+def pins_fixed_values(statement: Mapping[str, Any]) -> bool:
+    """Some condition of the statement admits only fixed values of a key S3 accepts."""
+    for operator, key, expected in conditions(statement):
+        qualifier, base, if_exists = split_operator(operator)
+        values = as_list(expected)
+        if (
+            key.lower() in PINNING_KEYS
+            and base in PINNING_OPERATORS
+            and not if_exists
+            and qualifier != "forallvalues"
+            and values
+            and all(_fixed_value(key.lower(), value) for value in values)
         ):
-            continue
-        off = sorted({flag for flag_list, _ in results for flag in flag_list})
-        yield Violation(
-            bucket.urn,
-            bucket.name,
-            f"Bucket {bucket.name}: its public access block leaves {', '.join(off)} off. {fix}",
-        )
+            return True
+    return False
 
 
 def _public_statements(statements: list[dict[str, Any]]) -> list[str]:
@@ -296,9 +433,12 @@ def _public_statements(statements: list[dict[str, Any]]) -> list[str]:
             whom = "Principal '*'"
         else:
             continue
-        if RESTRICTING_CONDITION_KEYS.intersection(condition_keys(statement)):
+        if pins_fixed_values(statement):
             continue
-        found.append(f"{_label(statement, index)} allows {statement.get('Action')!r} to {whom}")
+        found.append(
+            f"{_label(statement, index)} allows {statement.get('Action')!r} to {whom} without a "
+            "condition pinning a fixed source, VPC, endpoint, account or organization"
+        )
     return found
 
 

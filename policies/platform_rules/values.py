@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from pulumi_policy.proxy import (
@@ -25,6 +25,8 @@ from pulumi_policy.proxy import (
     _DictProxy,
     _ListProxy,
 )
+
+from platform_rules.iam import as_list
 
 UNKNOWN_SENTINELS: Final = frozenset(
     {
@@ -105,15 +107,6 @@ def contains_unknown(value: Any) -> bool:
     return False
 
 
-def as_list(value: Any) -> list[Any]:
-    """A list for a list, [] for None, [value] for anything else (IAM allows both forms)."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return value
-    return [value]
-
-
 def truthy(value: Any) -> bool | None:
     """True/False for a known boolean (or its string form), None when unknown."""
     if is_unknown(value):
@@ -172,65 +165,6 @@ def policy_statements(document: Any) -> list[dict[str, Any]] | _Unknown:
     return statements
 
 
-def _wildcard_match(pattern: str, value: str) -> bool:
-    """IAM wildcard match: `*` any run of characters, `?` one character; case-insensitive."""
-    pattern, value = pattern.lower(), value.lower()
-    if "?" not in pattern:
-        return _star_match(pattern.split("*"), value)
-    # Dynamic programming over the pattern, so no regular expression has to be escaped.
-    matches = [True] + [False] * len(value)
-    for symbol in pattern:
-        if symbol == "*":
-            for index in range(1, len(value) + 1):
-                matches[index] = matches[index] or matches[index - 1]
-        else:
-            previous = matches[0]
-            matches[0] = False
-            for index in range(1, len(value) + 1):
-                current = matches[index]
-                matches[index] = previous and (symbol == "?" or symbol == value[index - 1])
-                previous = current
-    return matches[len(value)]
-
-
-def _star_match(parts: list[str], value: str) -> bool:
-    """`*`-only wildcard match of the pattern split on `*`: the first part is a prefix, the last
-    a suffix, and the middle parts occur in order in between (leftmost occurrence suffices)."""
-    if len(parts) == 1:
-        return value == parts[0]
-    first, last = parts[0], parts[-1]
-    if len(first) + len(last) > len(value) or not (
-        value.startswith(first) and value.endswith(last)
-    ):
-        return False
-    position, end = len(first), len(value) - len(last)
-    for part in parts[1:-1]:
-        found = value.find(part, position, end)
-        if found < 0:
-            return False
-        position = found + len(part)
-    return True
-
-
-def action_covers(statement: Mapping[str, Any], action: str) -> bool:
-    """The statement's Action names `action` (directly or by wildcard); NotAction never counts."""
-    if "NotAction" in statement:
-        return False
-    return any(
-        isinstance(pattern, str) and _wildcard_match(pattern, action)
-        for pattern in as_list(statement.get("Action"))
-    )
-
-
-def resource_covers(statement: Mapping[str, Any], arn: str) -> bool:
-    if "NotResource" in statement:
-        return False
-    return any(
-        isinstance(pattern, str) and _wildcard_match(pattern, arn)
-        for pattern in as_list(statement.get("Resource"))
-    )
-
-
 def principal_is_everyone(statement: Mapping[str, Any]) -> bool:
     """Principal "*" or {"AWS": "*"} (alone or in a list).
 
@@ -250,30 +184,3 @@ def principal_is_everyone(statement: Mapping[str, Any]) -> bool:
 def effect(statement: Mapping[str, Any]) -> str:
     value = statement.get("Effect")
     return value.strip().lower() if isinstance(value, str) else ""
-
-
-def condition_values(statement: Mapping[str, Any], operator: str, key: str) -> list[Any] | None:
-    """Values the statement's Condition gives `key` under `operator`, or None if it does not.
-
-    Operators and keys are matched case-insensitively, as IAM does.
-    """
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return None
-    for name, block in condition.items():
-        if name.lower() != operator.lower() or not isinstance(block, dict):
-            continue
-        for condition_key, values in block.items():
-            if condition_key.lower() == key.lower():
-                return [
-                    str(value).lower() if isinstance(value, bool) else value
-                    for value in as_list(values)
-                ]
-    return None
-
-
-def condition_keys(statement: Mapping[str, Any]) -> Iterable[str]:
-    condition = statement.get("Condition")
-    if not isinstance(condition, dict):
-        return []
-    return [key.lower() for block in condition.values() if isinstance(block, dict) for key in block]
