@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
 def render_plan(plan: Plan) -> str:
     mode = "preview" if plan.preview else "update"
     lines = [f"Offline plan of stack {plan.stack!r} ({mode}, mocked AWS)", ""]
+    for key in plan.stand_ins:
+        lines.append(
+            f"note: {key} is encrypted in the stack file: planned with an offline stand-in, "
+            "kept secret (try a real value with --secret KEY=VALUE)"
+        )
+    if plan.stand_ins:
+        lines.append("")
     for depth, resource in walk_tree(plan):
         lines.append(f"{'    ' * depth}{resource.type}  {resource.name}")
     counts = plan.count_by_type()
