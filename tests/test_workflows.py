@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.packaging import LAMBDA_PYTHON_VERSION
 from tools.offline import PROJECT_ROOT
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
@@ -29,6 +30,10 @@ LONG_LIVED_KEYS = re.compile(
     r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id|aws-secret-access-key"
 )
 PINNED = re.compile(r"@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$")
+PREVIEW_ROLE = "vars.AWS_PREVIEW_ROLE_ARN"
+PULUMI_AUTH_ACTION = "pulumi/auth-actions"
+CLI_VERSION_FILE = PROJECT_ROOT / ".pulumi-version"
+CLI_VERSION_OUTPUT = re.compile(r"^\$\{\{\s*steps\.(\w+)\.outputs\.version\s*\}\}$")
 
 
 @dataclass
@@ -79,6 +84,13 @@ class PulumiStep:
             return str(self.inputs.get("stack-name", ""))
         match = re.search(r"--stack[= ]+(\S+)", self.step.get("run", ""))
         return match.group(1) if match else ""
+
+    def stacks(self, job: dict[str, Any]) -> set[str]:
+        """The project stacks (dev, prod) this step touches, with a `matrix.stack` expanded."""
+        if "matrix.stack" in self.stack:
+            matrix = (job.get("strategy") or {}).get("matrix") or {}
+            return {str(stack) for stack in matrix.get("stack") or []}
+        return {name for name in ("dev", "prod") if re.search(rf"(^|/|')({name})\b", self.stack)}
 
 
 def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
@@ -173,8 +185,9 @@ def pull_request_preview_is_commented(workflows: list[Workflow]) -> list[str]:
             problems.append(f"{where} does not comment the preview on the pull request")
         if permissions(job).get("pull-requests") != "write":
             problems.append(f"{where} lacks `pull-requests: write` to comment")
-        if not re.search(r"(^|/|')dev\b", found.stack):
-            problems.append(f"{where} previews {found.stack!r}, not the dev stack")
+    previewed = {stack for *_, job, found in previews for stack in found.stacks(job)}
+    if missing := {"dev", "prod"} - previewed:
+        problems.append(f"pull requests do not preview the {sorted(missing)} stack(s)")
     return problems
 
 
@@ -211,19 +224,23 @@ def cloud_jobs_use_oidc(workflows: list[Workflow]) -> list[str]:
 
 def prod_deploys_only_through_protected_environment(workflows: list[Workflow]) -> list[str]:
     problems = []
-    prod_jobs = [
+    prod_deploys = [
         (workflow, job_id, job)
         for workflow, job_id, job in pulumi_jobs(workflows)
-        if any(re.search(r"\bprod\b", found.stack) for found in pulumi_steps(job))
+        if any(f.command == "up" and "prod" in f.stacks(job) for f in pulumi_steps(job))
     ]
-    if not prod_jobs:
+    if not prod_deploys:
         problems.append("no job deploys the prod stack")
-    for workflow, job_id, job in prod_jobs:
-        where = f"{workflow.name}:{job_id}"
+    for workflow, job_id, job in prod_deploys:
         if environment_name(job) != "prod":
-            problems.append(f"{where} touches prod outside the protected `prod` environment")
-        if workflow.on_pull_requests:
-            problems.append(f"{where} touches prod from a pull request workflow")
+            problems.append(
+                f"{workflow.name}:{job_id} deploys prod outside the protected `prod` environment"
+            )
+    # Previews of prod (pull requests, drift checks) only with the read-only preview role.
+    for workflow, job_id, job in pulumi_jobs(workflows):
+        touches_prod = any("prod" in found.stacks(job) for found in pulumi_steps(job))
+        if touches_prod and environment_name(job) != "prod" and PREVIEW_ROLE not in job_text(job):
+            problems.append(f"{workflow.name}:{job_id} previews prod without {PREVIEW_ROLE}")
     for workflow, job_id, job in pulumi_jobs(workflows):
         ups = [found for found in pulumi_steps(job) if found.command == "up"]
         if ups and workflow.on_pull_requests:
@@ -267,7 +284,10 @@ def gate_runs_for_every_pull_request(workflows: list[Workflow]) -> list[str]:
                 "(forks must still be tested)"
             )
     for workflow, job_id, job in pulumi_jobs(workflows):
-        if not _needs_gate(workflow, job, wanted):
+        # Code reaches the cloud through pull requests and pushes; scheduled checks only read.
+        if {"pull_request", "push"} & set(workflow.triggers) and not _needs_gate(
+            workflow, job, wanted
+        ):
             problems.append(f"{workflow.name}:{job_id} does not wait for the tests and plan gate")
     return problems
 
@@ -345,6 +365,89 @@ def actions_are_pinned(workflows: list[Workflow]) -> list[str]:
     ]
 
 
+def pulumi_cli_is_pinned_in_one_file(workflows: list[Workflow]) -> list[str]:
+    """Every pulumi/actions step installs the CLI version `.pulumi-version` holds."""
+    problems = []
+    version = CLI_VERSION_FILE.read_text().strip() if CLI_VERSION_FILE.exists() else ""
+    sdk = re.search(r"^pulumi==(\S+)", (PROJECT_ROOT / "requirements.in").read_text(), re.M)
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version) or not sdk or sdk.group(1) != version:
+        problems.append(f".pulumi-version {version!r} is not the SDK's version (requirements.in)")
+    for workflow, job_id, job in pulumi_jobs(workflows):
+        for found in pulumi_steps(job):
+            where = f"{workflow.name}:{job_id}"
+            match = CLI_VERSION_OUTPUT.match(str(found.inputs.get("pulumi-version", "")))
+            reader = next((st for st in steps(job) if match and st.get("id") == match.group(1)), {})
+            if not found.step.get("uses") or ".pulumi-version" not in str(reader.get("run", "")):
+                problems.append(f"{where} does not install the CLI version of .pulumi-version")
+    return problems
+
+
+def pulumi_cloud_login_by_oidc(workflows: list[Workflow]) -> list[str]:
+    """No long-lived Pulumi token: pulumi/auth-actions exchanges the job's OIDC token."""
+    problems = [
+        f"{workflow.name} reads a stored Pulumi access token"
+        for workflow in workflows
+        if "secrets.PULUMI_ACCESS_TOKEN" in workflow.text
+    ]
+    for workflow, job_id, job in pulumi_jobs(workflows):
+        first = min(found.index for found in pulumi_steps(job))
+        logins = [
+            step
+            for step in steps(job)[:first]
+            if str(step.get("uses", "")).startswith(PULUMI_AUTH_ACTION + "@")
+        ]
+        if not logins:
+            problems.append(f"{workflow.name}:{job_id} does not log in to Pulumi Cloud by OIDC")
+    return problems
+
+
+def drift_is_checked_per_stack(workflows: list[Workflow]) -> list[str]:
+    checked: set[str] = set()
+    for workflow, _, job in pulumi_jobs(workflows):
+        if "schedule" not in workflow.triggers or truthy(job.get("continue-on-error")):
+            continue
+        for found in pulumi_steps(job):
+            refresh = truthy(found.inputs.get("refresh")) or "--refresh" in found.step.get(
+                "run", ""
+            )
+            strict = truthy(found.inputs.get("expect-no-changes")) or (
+                "--expect-no-changes" in found.step.get("run", "")
+            )
+            if found.command == "preview" and refresh and strict:
+                checked |= found.stacks(job)
+    missing = {"dev", "prod"} - checked
+    return [f"no scheduled drift check of {sorted(missing)}"] if missing else []
+
+
+def installs_use_the_hashed_locks(workflows: list[Workflow]) -> list[str]:
+    return [
+        f"{workflow.name}:{job_id} runs `{command}` (install with `make install`: hashed locks)"
+        for workflow in workflows
+        for job_id, job in workflow.jobs.items()
+        for command in runs(job)
+        if re.search(r"\bpip3? install\b", command) and "--require-hashes" not in command
+    ]
+
+
+def lambda_python_for_the_tests(workflows: list[Workflow]) -> list[str]:
+    problems = []
+    for workflow in workflows:
+        for job_id, job in workflow.jobs.items():
+            if "make test" not in runs(job):
+                continue
+            versions = [
+                str((step.get("with") or {}).get("python-version", "")).split()
+                for step in steps(job)
+                if str(step.get("uses", "")).startswith("actions/setup-python@")
+            ]
+            if not any(LAMBDA_PYTHON_VERSION in found for found in versions):
+                problems.append(
+                    f"{workflow.name}:{job_id} runs the tests without Python "
+                    f"{LAMBDA_PYTHON_VERSION} (Lambda's runtime) for the archive import test"
+                )
+    return problems
+
+
 RULES: list[Callable[[list[Workflow]], list[str]]] = [
     policy_pack_on_every_preview_and_up,
     pull_request_preview_is_commented,
@@ -356,6 +459,11 @@ RULES: list[Callable[[list[Workflow]], list[str]]] = [
     deploys_of_a_stack_never_overlap,
     least_privilege_permissions,
     actions_are_pinned,
+    pulumi_cli_is_pinned_in_one_file,
+    pulumi_cloud_login_by_oidc,
+    drift_is_checked_per_stack,
+    installs_use_the_hashed_locks,
+    lambda_python_for_the_tests,
 ]
 
 
@@ -470,6 +578,47 @@ def _unpinned_action(ws):
     _pulumi_step(ws, "preview")["uses"] = "pulumi/actions@main"
 
 
+def _preview_dev_only(ws):
+    _job(ws, "preview")["strategy"]["matrix"]["stack"] = ["dev"]
+
+
+def _prod_preview_with_deploy_role(ws):
+    step = next(
+        s for s in _job(ws, "preview")["steps"] if AWS_CREDENTIALS_ACTION in s.get("uses", "")
+    )
+    step["with"]["role-to-assume"] = "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+
+
+def _floating_cli(ws):
+    del _pulumi_step(ws, "up-prod")["with"]["pulumi-version"]
+
+
+def _stored_pulumi_token(ws):
+    _pulumi_step(ws, "up-dev")["env"]["PULUMI_ACCESS_TOKEN"] = "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+
+
+def _no_pulumi_login(ws):
+    job = _job(ws, "drift")
+    job["steps"] = [s for s in job["steps"] if PULUMI_AUTH_ACTION not in s.get("uses", "")]
+
+
+def _drift_without_expect_no_changes(ws):
+    del _pulumi_step(ws, "drift")["with"]["expect-no-changes"]
+
+
+def _drift_of_dev_only(ws):
+    _job(ws, "drift")["strategy"]["matrix"]["stack"] = ["dev"]
+
+
+def _unhashed_install(ws):
+    _job(ws, "checks")["steps"].insert(0, {"run": "pip install -r requirements.txt"})
+
+
+def _tests_without_lambda_python(ws):
+    setup = next(s for s in _job(ws, "checks")["steps"] if "setup-python" in s.get("uses", ""))
+    setup["with"]["python-version"] = "3.11"
+
+
 BREAKAGES = [
     (policy_pack_on_every_preview_and_up, _drop_policy_pack),
     (policy_pack_on_every_preview_and_up, _continue_on_error),
@@ -490,6 +639,15 @@ BREAKAGES = [
     (least_privilege_permissions, _write_all),
     (least_privilege_permissions, _no_job_permissions),
     (actions_are_pinned, _unpinned_action),
+    (pull_request_preview_is_commented, _preview_dev_only),
+    (prod_deploys_only_through_protected_environment, _prod_preview_with_deploy_role),
+    (pulumi_cli_is_pinned_in_one_file, _floating_cli),
+    (pulumi_cloud_login_by_oidc, _stored_pulumi_token),
+    (pulumi_cloud_login_by_oidc, _no_pulumi_login),
+    (drift_is_checked_per_stack, _drift_without_expect_no_changes),
+    (drift_is_checked_per_stack, _drift_of_dev_only),
+    (installs_use_the_hashed_locks, _unhashed_install),
+    (lambda_python_for_the_tests, _tests_without_lambda_python),
 ]
 
 
