@@ -26,7 +26,7 @@ PYTHON_FITS := $(shell v='$(PYTHON_FOUND)'; [ -n "$$v" ] \
 	&& [ "$$(printf '%s\n' $$v $(PYTHON_BELOW) | sort -V | head -n1)" = "$$v" ] \
 	&& [ "$$v" != $(PYTHON_BELOW) ] && echo yes)
 ifneq ($(PYTHON_FITS),yes)
-$(error $(PYTHON) is Python $(or $(PYTHON_FOUND),(not found)); this project needs Python $(PYTHON_RANGE) (pyproject.toml requires-python). Run e.g. make PYTHON=python$(PYTHON_MIN) ...)
+$(error $(PYTHON) is Python $(or $(PYTHON_FOUND),(not found)); this project needs Python $(PYTHON_RANGE) (pyproject.toml requires-python). Run e.g. make PYTHON=python$(PYTHON_MIN))
 endif
 endif
 
