@@ -7,6 +7,7 @@ files only (no index is asked), and each is shown to notice a broken copy.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -184,3 +185,14 @@ def test_a_lock_out_of_step_is_named_with_the_command(copy, breakage, expected):
     breakage(copy)
     problems = [problem for source in sources for problem in lock_problems(source)]
     assert f"{expected}; {RELOCK}" in problems, problems
+
+
+def test_the_update_bot_watches_every_lock_the_cli_version_and_the_actions():
+    config = json.loads((PROJECT_ROOT / "renovate.json").read_text())
+    patterns = [re.compile(p.strip("/")) for p in config["pip-compile"]["managerFilePatterns"]]
+    for source in lock_sources():
+        lock = source.with_suffix(".txt").relative_to(PROJECT_ROOT).as_posix()
+        assert any(pattern.search(lock) for pattern in patterns), lock
+    custom = [p.strip("/") for m in config["customManagers"] for p in m["managerFilePatterns"]]
+    assert any(re.search(pattern, ".pulumi-version") for pattern in custom)
+    assert config.get("github-actions", {}).get("enabled", True) is True

@@ -153,3 +153,10 @@ def test_stack_exports_the_names_the_runbooks_use(stack_plan, stack):
     assert exports["monitorScheduledLogGroupName"] == (
         f"/aws/lambda/{exports['monitorScheduledFunctionName']}"
     )
+
+
+@pytest.mark.parametrize(("stack", "force_destroy"), [("dev", True), ("prod", False)])
+def test_only_dev_lets_destroy_empty_its_versioned_buckets(stack_plan, stack, force_destroy):
+    buckets = stack_plan(stack).of_type("aws:s3/bucket:Bucket")
+    assert len(buckets) == 3
+    assert {bool(bucket.inputs.get("forceDestroy")) for bucket in buckets} == {force_destroy}

@@ -24,6 +24,7 @@ KEYS = (
     "bucketKmsKeyArn",
     "bucketCorsAllowedOrigins",
     "noncurrentVersionExpirationDays",
+    "bucketForceDestroy",
 )
 CONTENT_ROLES = ("media", "code")
 
@@ -52,12 +53,15 @@ def parse(reader: Reader) -> BucketSettings:
         defaults.noncurrent_version_expiration_days,
         in_range(1, 3650),
     )
+    # dev only: `pulumi destroy` empties the buckets (every object version) instead of stopping.
+    force_destroy = reader.boolean("bucketForceDestroy", defaults.force_destroy)
     prefix = f"{reader.project}-{reader.stack}"
     access_logs = EncryptedBucketArgs(
         bucket_prefix=f"{prefix}-logs-",
         access_log_source_prefixes=tuple(f"{prefix}-{role}-" for role in CONTENT_ROLES),
         sse_algorithm="AES256",  # S3 log delivery supports SSE-S3 only
         noncurrent_version_expiration_days=expiration_days,
+        force_destroy=force_destroy,
     )
     # Browsers load WordPress media from the media bucket (lesson 14); code is not served.
     media_cors = (CorsRule(allowed_origins=origins),) if origins else ()
@@ -68,6 +72,7 @@ def parse(reader: Reader) -> BucketSettings:
             kms_key_arn=key_arn,
             noncurrent_version_expiration_days=expiration_days,
             cors_rules=media_cors if role == "media" else (),
+            force_destroy=force_destroy,
         )
         for role in CONTENT_ROLES
     }
