@@ -112,11 +112,25 @@ def pulumi_steps(job: dict[str, Any]) -> list[PulumiStep]:
     return found
 
 
+def every_job(workflows: list[Workflow]) -> Iterator[tuple[Workflow, str, dict[str, Any]]]:
+    for workflow in workflows:
+        for job_id, job in workflow.jobs.items():
+            yield workflow, job_id, job
+
+
 def pulumi_jobs(workflows: list[Workflow]) -> Iterator[tuple[Workflow, str, dict[str, Any]]]:
     for workflow in workflows:
         for job_id, job in workflow.jobs.items():
             if pulumi_steps(job):
                 yield workflow, job_id, job
+
+
+def used_before_pulumi(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    """The steps of `job` that use `action` before its first pulumi step."""
+    first = min(found.index for found in pulumi_steps(job))
+    return [
+        step for step in steps(job)[:first] if str(step.get("uses", "")).startswith(action + "@")
+    ]
 
 
 def truthy(value: object) -> bool:
@@ -205,12 +219,7 @@ def cloud_jobs_use_oidc(workflows: list[Workflow]) -> list[str]:
         where = f"{workflow.name}:{job_id}"
         if permissions(job).get("id-token") != "write":
             problems.append(f"{where} lacks `id-token: write` for OpenID Connect")
-        first = min(found.index for found in pulumi_steps(job))
-        credentials = [
-            step
-            for step in steps(job)[:first]
-            if str(step.get("uses", "")).startswith(AWS_CREDENTIALS_ACTION + "@")
-        ]
+        credentials = used_before_pulumi(job, AWS_CREDENTIALS_ACTION)
         if not credentials:
             problems.append(f"{where} assumes no AWS role before running pulumi")
         for step in credentials:
@@ -356,8 +365,7 @@ def least_privilege_permissions(workflows: list[Workflow]) -> list[str]:
 def actions_are_pinned(workflows: list[Workflow]) -> list[str]:
     return [
         f"{workflow.name}:{job_id} uses {step['uses']} (pin a major version or a commit SHA)"
-        for workflow in workflows
-        for job_id, job in workflow.jobs.items()
+        for workflow, job_id, job in every_job(workflows)
         for step in steps(job)
         if "uses" in step
         and not str(step["uses"]).startswith("./")
@@ -390,13 +398,7 @@ def pulumi_cloud_login_by_oidc(workflows: list[Workflow]) -> list[str]:
         if "secrets.PULUMI_ACCESS_TOKEN" in workflow.text
     ]
     for workflow, job_id, job in pulumi_jobs(workflows):
-        first = min(found.index for found in pulumi_steps(job))
-        logins = [
-            step
-            for step in steps(job)[:first]
-            if str(step.get("uses", "")).startswith(PULUMI_AUTH_ACTION + "@")
-        ]
-        if not logins:
+        if not used_before_pulumi(job, PULUMI_AUTH_ACTION):
             problems.append(f"{workflow.name}:{job_id} does not log in to Pulumi Cloud by OIDC")
     return problems
 
@@ -422,8 +424,7 @@ def drift_is_checked_per_stack(workflows: list[Workflow]) -> list[str]:
 def installs_use_the_hashed_locks(workflows: list[Workflow]) -> list[str]:
     return [
         f"{workflow.name}:{job_id} runs `{command}` (install with `make install`: hashed locks)"
-        for workflow in workflows
-        for job_id, job in workflow.jobs.items()
+        for workflow, job_id, job in every_job(workflows)
         for command in runs(job)
         if re.search(r"\bpip3? install\b", command) and "--require-hashes" not in command
     ]
