@@ -45,8 +45,8 @@ install: $(STAMP)
 ## Re-lock every requirements set after editing a *.in file (hashes; LOCK_FLAGS=--upgrade too).
 lock: $(STAMP)
 	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements-dev.in -o requirements-dev.txt
-	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements.in -o requirements.txt
-	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) policies/requirements.in -o policies/requirements.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements.in -c requirements-dev.txt -o requirements.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) policies/requirements.in -c requirements-dev.txt -o policies/requirements.txt
 	for source in functions/*/requirements.in; do \
 	  $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(LAMBDA_PYTHON) $(LOCK_FLAGS) "$$source" -o "$${source%.in}.txt" || exit 1; \
 	done
