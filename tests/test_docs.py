@@ -213,9 +213,12 @@ def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
 def stack_differences() -> dict[str, tuple[Any, Any]]:
     from tools.offline import read_stack_config
 
-    dev, prod = (read_stack_config(stack).values for stack in ("dev", "prod"))
+    dev_config, prod_config = (read_stack_config(stack) for stack in ("dev", "prod"))
+    dev, prod = dev_config.values, prod_config.values
+    # Encrypted values (a phone number, a password) are each stack's own, not a design difference.
+    encrypted = {*dev_config.encrypted, *prod_config.encrypted}
     differences = {}
-    for key in sorted(set(dev) | set(prod)):
+    for key in sorted((set(dev) | set(prod)) - encrypted):
         name = key.removeprefix("platform:")
         dev_leaves = _leaves(yaml.safe_load(dev.get(key, "null")))
         prod_leaves = _leaves(yaml.safe_load(prod.get(key, "null")))
