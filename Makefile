@@ -1,31 +1,64 @@
-# The two commands of a fresh clone: `make plan` and `make test`. Each creates .venv and
-# installs what it needs the first time (and again whenever a requirements file changes).
+# The two commands of a fresh clone: `make plan` and `make test`. Each creates .venv and installs
+# the locked, hashed dependencies the first time (and again whenever a lock changes).
+# `make help` lists the targets.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
-REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
+# Hashed locks, each compiled by `make lock` from the .in file beside it.
+LOCKS := requirements.txt policies/requirements.txt requirements-dev.txt \
+	$(patsubst %.in,%.txt,$(wildcard functions/*/requirements.in))
+# The Python versions pyproject.toml supports (requires-python = ">=X.Y,<X.Z").
+PYTHON_RANGE := $(shell sed -n 's/^requires-python *= *"\(.*\)"/\1/p' pyproject.toml)
+PYTHON_MIN := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*>=\([0-9.]*\).*/\1/p')
+PYTHON_BELOW := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*<\([0-9.]*\).*/\1/p')
+LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' components/packaging.py)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
 MONITOR_PORT ?= 5000
 MD5_PORT ?= 8000
 
-.PHONY: install plan test test-browser lint bench run-monitor run-md5
+.PHONY: help install lock plan test test-browser lint bench run-monitor run-md5
 
-$(STAMP): $(REQUIREMENTS)
-	@echo "Installing .venv from $(REQUIREMENTS) (first run, or a requirements file changed): about 1-2 minutes..."
+# Stop at once, before anything is installed, on a Python outside the supported range.
+ifneq ($(MAKECMDGOALS),help)
+PYTHON_FOUND := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYTHON_FITS := $(shell v='$(PYTHON_FOUND)'; [ -n "$$v" ] \
+	&& [ "$$(printf '%s\n' $(PYTHON_MIN) $$v | sort -V | head -n1)" = $(PYTHON_MIN) ] \
+	&& [ "$$(printf '%s\n' $$v $(PYTHON_BELOW) | sort -V | head -n1)" = "$$v" ] \
+	&& [ "$$v" != $(PYTHON_BELOW) ] && echo yes)
+ifneq ($(PYTHON_FITS),yes)
+$(error $(PYTHON) is Python $(or $(PYTHON_FOUND),(not found)); this project needs Python $(PYTHON_RANGE) (pyproject.toml requires-python). Run e.g. make PYTHON=python$(PYTHON_MIN))
+endif
+endif
+
+## List the targets with what each does.
+help:
+	@awk '/^## /{text=substr($$0,4)} /^[a-z0-9-]+:/{if(text){sub(/:.*/,"",$$1); printf "  make %-12s %s\n",$$1,text}; text=""}' Makefile
+
+$(STAMP): $(LOCKS)
+	@echo "Installing .venv from the hashed locks (first run, or a lock changed): about 1-2 minutes..."
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $(STAMP)
 	@echo "Installed .venv."
 
-## Only create .venv (what `pulumi preview`/`pulumi up` run the program with; CI uses it).
+## Create .venv from the hashed locks (what `pulumi preview`/`pulumi up` run the program with).
 install: $(STAMP)
 
-## Offline plan of a stack under mocked AWS: `make plan` (dev) or `make plan STACK=prod`;
-## `make plan BASE=origin/main` reviews the change against a git ref (+ create, ~ update, - delete).
+## Re-lock every requirements set after editing a *.in file (hashes; LOCK_FLAGS=--upgrade too).
+lock: $(STAMP)
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements-dev.in -o requirements-dev.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements.in -c requirements-dev.txt -o requirements.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) policies/requirements.in -c requirements-dev.txt -o policies/requirements.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements-browser.in -c requirements-dev.txt -o requirements-browser.txt
+	for source in functions/*/requirements.in; do \
+	  $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(LAMBDA_PYTHON) $(LOCK_FLAGS) "$$source" -o "$${source%.in}.txt" || exit 1; \
+	done
+
+## Offline plan of a stack (`STACK=prod`); `BASE=origin/main` reviews the change against a git ref.
 plan: $(STAMP)
 	$(BIN)/python -m tools.plan $(STACK) $(if $(BASE),--base $(BASE) --diff)
 
@@ -33,30 +66,28 @@ plan: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-## The status page in headless Chromium (Debian's `chromium` package; .ci/run installs it) with
-## Playwright and axe-core: `make test-browser`, or `make test-browser SCREENSHOT=docs/status-page.png`
-## to refresh the README's screenshot.
+## The status page in headless Chromium (Debian's chromium) with Playwright and axe-core.
 test-browser: $(BROWSER_STAMP)
 	$(BIN)/python -m pytest -m browser tests/test_status_page_browser.py
 
 $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-browser.txt
 	touch $(BROWSER_STAMP)
 
-## The uptime monitor's Flask app on http://127.0.0.1:5000/ over an in-process moto table
-## seeded with a day of sample checks (Ctrl-C stops it).
+## The monitor's Flask app on 127.0.0.1:5000 over a seeded in-process moto table.
 run-monitor: $(STAMP)
 	$(BIN)/python -m tools.run_monitor --port $(MONITOR_PORT)
 
-## The md5 API with `chalice local` on http://127.0.0.1:8000/ (Ctrl-C stops it).
+## The md5 API with `chalice local` on 127.0.0.1:8000.
 run-md5: $(STAMP)
 	cd functions/md5_api && ../../$(BIN)/chalice local --host 127.0.0.1 --port $(MD5_PORT)
 
-## Lint and type-check the program, components, policy pack and tools against the SDK's types.
+## Lint and type-check (ruff, pyright as `pulumi preview` runs it, then policies and tools; actionlint).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pyright
+	$(BIN)/pyright policies tools
 	$(BIN)/actionlint
 
 ## Benchmarks: print their figures and record them in bench/RESULTS.md (never fail on a time).

@@ -10,8 +10,8 @@ shows no update for a rebuild of unchanged code.
 - `build_chalice_archive` packages a Chalice app as `chalice package` does: `app.py`,
   `chalicelib/`, and of Chalice only the runtime the app imports (`chalice/__init__.py` and
   `chalice/app.py`), never the CLI or its dependencies.
-- `vendor_requirements` installs a requirements file for Lambda's platform into a cache keyed by
-  its content; `build_function_archive` packages a function with those dependencies.
+- `vendor_requirements` installs a hashed lock for Lambda's platform into a cache keyed by its
+  content; `build_function_archive` packages a function with those dependencies.
 
 Outputs go under `<project>/.build/`, which git ignores.
 """
@@ -197,8 +197,10 @@ def vendor_requirements(
 ) -> Path:
     """Install `requirements_file` for Lambda's platform and return the installed tree.
 
-    pip runs with `--only-binary=:all:` for CPython `python_version` on `platform`, once per
-    content of the requirements file, platform and version; later calls return the cached tree.
+    `requirements_file` is a lock: every line pinned with `--hash` (`make lock` writes them from
+    a `requirements.in`). pip runs with `--require-hashes --only-binary=:all:` for CPython
+    `python_version` on `platform`, so it installs exactly the locked wheels, once per content of
+    the file, platform and version; later calls return the cached tree.
     The tree holds no bytecode, no scripts and only the metadata that code reads at run time.
     """
     requirements_file = Path(requirements_file)
@@ -405,6 +407,7 @@ def _pip_install(
         "--python-version", python_version,
         "--implementation", "cp",
         "--only-binary=:all:",
+        "--require-hashes",
         "--no-compile",
         "--no-input",
         "--disable-pip-version-check",

@@ -8,6 +8,7 @@ without touching this test; keys may be written with or without the `platform:` 
 from __future__ import annotations
 
 import re
+import subprocess
 from typing import Any
 
 import pytest
@@ -154,7 +155,23 @@ def test_delivery_names_the_workflow_files_and_the_oidc_trust():
 @pytest.mark.parametrize(
     ("heading", "must_mention"),
     [
-        ("Delivery", ["pulumi preview", "--policy-pack policies", "make test", "git clone"]),
+        (
+            "Delivery",
+            [
+                "pulumi preview",
+                "--policy-pack policies",
+                "make test",
+                "git clone",
+                ".pulumi-version",
+                "pulumi/auth-actions",
+                "self-managed backend",
+                "--expect-no-changes",
+            ],
+        ),
+        (
+            "Dependencies and the toolchain",
+            ["make lock", "requires-python", "renovate.json", "--require-hashes", "python3.13"],
+        ),
         ("Running without AWS", ["Pulumi.local.yaml", "localhost:4566", "--stack local"]),
         ("Policy pack in an organisation", ["pulumi policy publish", "pulumi policy enable"]),
         (
@@ -179,3 +196,85 @@ def test_make_targets_the_readme_uses_exist():
     targets = set(re.findall(r"^([a-z][a-z0-9-]*):", makefile, flags=re.MULTILINE))
     used = set(re.findall(r"(?:`|^)make ([a-z][a-z0-9-]*)", readme(), flags=re.MULTILINE))
     assert used <= targets, used - targets
+
+
+# --- stacks, policy config, make targets, contents -------------------------------------------
+
+
+def _leaves(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A stack value as its leaves: `aws:defaultTags` -> {"tags.Environment": "dev", ...}."""
+    if isinstance(value, dict):
+        return {
+            name: leaf
+            for key, item in value.items()
+            for name, leaf in _leaves(item, f"{prefix}.{key}" if prefix else key).items()
+        }
+    return {prefix: value}
+
+
+def stack_differences() -> dict[str, tuple[Any, Any]]:
+    from tools.offline import read_stack_config
+
+    dev_config, prod_config = (read_stack_config(stack) for stack in ("dev", "prod"))
+    dev, prod = dev_config.values, prod_config.values
+    # Encrypted values (a phone number, a password) are each stack's own, not a design difference.
+    encrypted = {*dev_config.encrypted, *prod_config.encrypted}
+    differences = {}
+    for key in sorted((set(dev) | set(prod)) - encrypted):
+        name = key.removeprefix("platform:")
+        dev_leaves = _leaves(yaml.safe_load(dev.get(key, "null")))
+        prod_leaves = _leaves(yaml.safe_load(prod.get(key, "null")))
+        for leaf in sorted(set(dev_leaves) | set(prod_leaves)):
+            if dev_leaves.get(leaf) != prod_leaves.get(leaf):
+                label = f"{name} {leaf.split('.')[-1]}" if leaf else name
+                differences[label] = (dev_leaves.get(leaf), prod_leaves.get(leaf))
+    return differences
+
+
+def _shown(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def test_the_stacks_table_lists_every_difference_of_dev_and_prod():
+    rows = {
+        " ".join(re.findall(r"`([^`]+)`", row["setting"])): row
+        for table in tables(section(readme(), "Stacks"))
+        for row in table
+        if "setting" in row
+    }
+    differences = stack_differences()
+    assert sorted(rows) == sorted(differences), "rows differ from the stack files' differences"
+    for label, (dev, prod) in differences.items():
+        for cell, value in ((rows[label]["dev"], dev), (rows[label]["prod"], prod)):
+            assert re.search(rf"(^|\W){re.escape(_shown(value))}(\W|$)", cell), (label, cell)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_example_policy_config_passes_the_default_stacks(stack_plan, tmp_path, stack):
+    from tools.policy_gate import check_plan, load_policy_config
+
+    body = section(readme(), "Policy pack")
+    example = re.search(r"Example `policy-config.json`.*?```json\n(.*?)```", body, flags=re.DOTALL)
+    assert example, "no example policy-config.json"
+    config_file = tmp_path / "policy-config.json"
+    config_file.write_text(example.group(1))
+    gate = check_plan(stack_plan(stack), load_policy_config(config_file))
+    assert gate.mandatory == []
+
+
+def test_the_readme_shows_what_make_help_prints():
+    help_text = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(PROJECT_ROOT), "help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert help_text.strip() and help_text in readme()
+
+
+def test_the_contents_link_every_section():
+    text = readme()
+    contents = next(line for line in text.split("\n\n") if line.startswith("Contents:"))
+    for heading in re.findall(r"^## (.+)$", text, flags=re.MULTILINE):
+        anchor = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        assert f"(#{anchor})" in contents, heading

@@ -22,8 +22,10 @@ from components import packaging
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MD5_APP_DIR = PROJECT_DIR / "functions" / "md5_api"
 EVENTS_DIR = Path(__file__).parent / "events"
-# A tiny pure-Python distribution from PyPI, so vendoring tests download a few kilobytes.
-TINY_REQUIREMENT = "six==1.16.0\n"
+# A tiny pure-Python distribution from PyPI, so vendoring tests download a few kilobytes; locked
+# with its wheel's hash, as `make lock` writes a function's requirements.txt.
+SIX_WHEEL_SHA256 = "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254"
+TINY_REQUIREMENT = f"six==1.16.0 --hash=sha256:{SIX_WHEEL_SHA256}\n"
 
 MD5_ARCHIVE_NAMES = {
     "app.py",
@@ -348,6 +350,7 @@ def test_vendoring_runs_pip_for_the_lambda_platform_without_bytecode(
     [command] = calls
     assert command[:4] == [sys.executable, "-m", "pip", "install"]
     assert "--only-binary=:all:" in command
+    assert "--require-hashes" in command
     assert "--no-compile" in command
     assert command[command.index("--python-version") + 1] == "3.13"
     assert command[command.index("--implementation") + 1] == "cp"
@@ -439,6 +442,24 @@ def test_vendoring_a_real_package_from_pypi(vendored_tiny: Path) -> None:
     assert "six-1.16.0.dist-info/METADATA" in files
     assert not [f for f in files if f.endswith(("RECORD", "INSTALLER", "REQUESTED", ".pyc"))]
     assert not [f for f in files if "__pycache__" in f or f.startswith("bin")]
+
+
+@pytest.mark.parametrize(
+    ("lock", "pip_says"),
+    [
+        (f"six==1.16.0 --hash=sha256:{'0' * 64}\n", "THESE PACKAGES DO NOT MATCH THE HASHES"),
+        ("six==1.16.0\n", "Hashes are required in --require-hashes mode"),
+    ],
+    ids=["wrong-hash", "no-hash"],
+)
+def test_vendoring_installs_only_what_the_lock_hashes(
+    tmp_path: Path, wheel_cache: Path, lock: str, pip_says: str
+) -> None:
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(lock)
+
+    with pytest.raises(RuntimeError, match=pip_says):
+        packaging.vendor_requirements(requirements, cache_dir=wheel_cache)
 
 
 def test_vendoring_again_does_not_run_pip(

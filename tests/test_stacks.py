@@ -9,9 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from pulumi.runtime import rpc
 
+from components.settings import SECRET_KEYS
 from tests.topology import NAT_GATEWAY, Topology
-from tools.offline import PROJECT_ROOT
+from tools.offline import PROJECT_ROOT, SECRET_STAND_INS, run_program
 
 
 @pytest.mark.parametrize(("stack", "zones", "nat_gateways"), [("dev", 2, 1), ("prod", 3, 3)])
@@ -110,12 +113,74 @@ def test_plan_command_exits_non_zero_naming_the_bad_key(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_plan_command_refuses_an_encrypted_value_it_cannot_read(tmp_path):
+def test_plan_command_refuses_an_encrypted_value_without_a_stand_in(tmp_path):
     stack_file = tmp_path / "Pulumi.secret.yaml"
     stack_file.write_text("config:\n  platform:vpcCidr:\n    secure: AAABAKo=\n")
     result = run_plan("secret", "--stack-file", str(stack_file))
     assert result.returncode == 2
-    assert "platform:vpcCidr is encrypted" in result.stderr
+    assert "platform:vpcCidr is encrypted and has no offline stand-in" in result.stderr
+    assert "--secret KEY=VALUE" in result.stderr
+
+
+# What `pulumi config set --secret` writes into a stack file (the runbooks' first step).
+ENCRYPTED = "    secure: v1:Zm9vYmFy:c2VjcmV0LWNpcGhlcnRleHQ=\n"
+
+
+def dev_stack_with_encrypted(tmp_path, *keys: str):
+    """The dev stack file with exactly `keys` encrypted (whatever the real one encrypts)."""
+    stack = yaml.safe_load((PROJECT_ROOT / "Pulumi.dev.yaml").read_text())
+    config = {
+        key: value
+        for key, value in stack["config"].items()
+        if not (isinstance(value, dict) and "secure" in value)
+    }
+    stack_file = tmp_path / "Pulumi.dev.yaml"
+    stack_file.write_text(
+        yaml.safe_dump({"config": config})
+        + "".join(f"  platform:{key}:\n{ENCRYPTED}" for key in keys)
+    )
+    return stack_file
+
+
+@pytest.mark.parametrize("key", sorted(SECRET_KEYS))
+def test_each_secret_setting_has_a_stand_in_its_validation_accepts(tmp_path, key):
+    plan = run_program("dev", stack_file=dev_stack_with_encrypted(tmp_path, key))
+    assert plan.stand_ins == [f"platform:{key}"]
+    assert set(SECRET_STAND_INS) == {f"platform:{name}" for name in SECRET_KEYS}
+
+
+def test_a_committed_secure_phone_number_plans_with_a_stand_in_kept_secret(tmp_path):
+    stack_file = dev_stack_with_encrypted(tmp_path, "alertPhoneNumber", "dbPassword")
+    result = run_plan("dev", "--stack-file", str(stack_file))
+    assert result.returncode == 0, result.stderr
+    for key in ("platform:alertPhoneNumber", "platform:dbPassword"):
+        assert f"note: {key} is encrypted in the stack file: planned with an offline stand-in" in (
+            result.stdout
+        )
+        assert SECRET_STAND_INS[key] not in result.stdout + result.stderr
+    plan = run_program("dev", stack_file=stack_file)
+    (subscription,) = [
+        subscription
+        for subscription in plan.of_type("aws:sns/topicSubscription:TopicSubscription")
+        if subscription.inputs["protocol"] == "sms"
+    ]
+    endpoint = subscription.inputs["endpoint"]
+    assert endpoint[rpc._special_sig_key] == rpc._special_secret_sig
+    assert endpoint["value"] == SECRET_STAND_INS["platform:alertPhoneNumber"]
+    assert SECRET_STAND_INS["platform:alertPhoneNumber"] not in json.dumps(plan.exports)
+
+
+def test_a_secret_given_on_the_command_line_replaces_the_stand_in(tmp_path):
+    stack_file = dev_stack_with_encrypted(tmp_path, "alertPhoneNumber")
+    plan = run_program("dev", stack_file=stack_file, secrets={"alertPhoneNumber": "+442079460000"})
+    assert plan.stand_ins == []
+    (subscription,) = [
+        subscription
+        for subscription in plan.of_type("aws:sns/topicSubscription:TopicSubscription")
+        if subscription.inputs["protocol"] == "sms"
+    ]
+    assert subscription.inputs["endpoint"]["value"] == "+442079460000"
+    assert subscription.inputs["endpoint"][rpc._special_sig_key] == rpc._special_secret_sig
 
 
 RUNBOOK_OUTPUTS = {
@@ -139,3 +204,10 @@ def test_stack_exports_the_names_the_runbooks_use(stack_plan, stack):
     assert exports["monitorScheduledLogGroupName"] == (
         f"/aws/lambda/{exports['monitorScheduledFunctionName']}"
     )
+
+
+@pytest.mark.parametrize(("stack", "force_destroy"), [("dev", True), ("prod", False)])
+def test_only_dev_lets_destroy_empty_its_versioned_buckets(stack_plan, stack, force_destroy):
+    buckets = stack_plan(stack).of_type("aws:s3/bucket:Bucket")
+    assert buckets
+    assert {bool(bucket.inputs.get("forceDestroy")) for bucket in buckets} == {force_destroy}

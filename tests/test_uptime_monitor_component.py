@@ -66,7 +66,8 @@ def plan_monitor(args: UptimeMonitorArgs, *, phone: str | None = None, preview=F
         pulumi.export("url", monitor_.url)
         pulumi.export("topicArn", monitor_.topic_arn)
 
-    secrets = {"alertPhoneNumber": phone} if phone else None
+    # Empty: no phone, whether or not the dev stack file carries an encrypted one.
+    secrets = {"alertPhoneNumber": phone or ""}
     return run_program("dev", program=program, secrets=secrets, preview=preview)
 
 
@@ -464,8 +465,15 @@ def test_the_dev_program_deploys_the_monitor_and_exports_its_names(stack_plan):
     assert sites == ["https://example.com", "https://www.wikipedia.org"]
     for key in ("monitorUrl", "alertTopicArn", "monitorTableName", "monitorDashboardName"):
         assert plan.exports[key], key
-    # dev has no phone number offline: the monitor plans without an SMS subscription.
-    assert [r for r in plan.children(component.urn) if r.type == SUBSCRIPTION] == []
+    # A phone number the dev stack file carries (encrypted) is planned with a secret stand-in.
+    sms = [
+        child
+        for child in plan.children(component.urn)
+        if child.type == SUBSCRIPTION and child.inputs["protocol"] == "sms"
+    ]
+    for subscription in sms:
+        endpoint = json_format.MessageToDict(subscription.properties)["endpoint"]
+        assert endpoint[pulumi.runtime.rpc._special_sig_key] == SECRET_SIGNATURE
 
 
 def test_the_program_with_a_phone_number_never_exports_it():

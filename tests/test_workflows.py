@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.packaging import LAMBDA_PYTHON_VERSION
 from tools.offline import PROJECT_ROOT
 
 WORKFLOWS = PROJECT_ROOT / ".github" / "workflows"
@@ -41,6 +42,10 @@ REVIEW_SCRIPT_CHECKS = [
     (r"<!-- offline-review -->", "has no hidden marker to find its comment again"),
     (r"updateComment", "never edits its comment (one comment per pull request)"),
 ]
+PREVIEW_ROLE = "vars.AWS_PREVIEW_ROLE_ARN"
+PULUMI_AUTH_ACTION = "pulumi/auth-actions"
+CLI_VERSION_FILE = PROJECT_ROOT / ".pulumi-version"
+CLI_VERSION_OUTPUT = re.compile(r"^\$\{\{\s*steps\.(\w+)\.outputs\.version\s*\}\}$")
 
 
 @dataclass
@@ -92,6 +97,13 @@ class PulumiStep:
         match = re.search(r"--stack[= ]+(\S+)", self.step.get("run", ""))
         return match.group(1) if match else ""
 
+    def stacks(self, job: dict[str, Any]) -> set[str]:
+        """The project stacks (dev, prod) this step touches, with a `matrix.stack` expanded."""
+        if "matrix.stack" in self.stack:
+            matrix = (job.get("strategy") or {}).get("matrix") or {}
+            return {str(stack) for stack in matrix.get("stack") or []}
+        return {name for name in ("dev", "prod") if re.search(rf"(^|/|')({name})\b", self.stack)}
+
 
 def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
     return job.get("steps") or []
@@ -112,11 +124,25 @@ def pulumi_steps(job: dict[str, Any]) -> list[PulumiStep]:
     return found
 
 
+def every_job(workflows: list[Workflow]) -> Iterator[tuple[Workflow, str, dict[str, Any]]]:
+    for workflow in workflows:
+        for job_id, job in workflow.jobs.items():
+            yield workflow, job_id, job
+
+
 def pulumi_jobs(workflows: list[Workflow]) -> Iterator[tuple[Workflow, str, dict[str, Any]]]:
     for workflow in workflows:
         for job_id, job in workflow.jobs.items():
             if pulumi_steps(job):
                 yield workflow, job_id, job
+
+
+def used_before_pulumi(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
+    """The steps of `job` that use `action` before its first pulumi step."""
+    first = min(found.index for found in pulumi_steps(job))
+    return [
+        step for step in steps(job)[:first] if str(step.get("uses", "")).startswith(action + "@")
+    ]
 
 
 def truthy(value: object) -> bool:
@@ -185,8 +211,9 @@ def pull_request_preview_is_commented(workflows: list[Workflow]) -> list[str]:
             problems.append(f"{where} does not comment the preview on the pull request")
         if permissions(job).get("pull-requests") != "write":
             problems.append(f"{where} lacks `pull-requests: write` to comment")
-        if not re.search(r"(^|/|')dev\b", found.stack):
-            problems.append(f"{where} previews {found.stack!r}, not the dev stack")
+    previewed = {stack for *_, job, found in previews for stack in found.stacks(job)}
+    if missing := {"dev", "prod"} - previewed:
+        problems.append(f"pull requests do not preview the {sorted(missing)} stack(s)")
     return problems
 
 
@@ -204,12 +231,7 @@ def cloud_jobs_use_oidc(workflows: list[Workflow]) -> list[str]:
         where = f"{workflow.name}:{job_id}"
         if permissions(job).get("id-token") != "write":
             problems.append(f"{where} lacks `id-token: write` for OpenID Connect")
-        first = min(found.index for found in pulumi_steps(job))
-        credentials = [
-            step
-            for step in steps(job)[:first]
-            if str(step.get("uses", "")).startswith(AWS_CREDENTIALS_ACTION + "@")
-        ]
+        credentials = used_before_pulumi(job, AWS_CREDENTIALS_ACTION)
         if not credentials:
             problems.append(f"{where} assumes no AWS role before running pulumi")
         for step in credentials:
@@ -223,19 +245,23 @@ def cloud_jobs_use_oidc(workflows: list[Workflow]) -> list[str]:
 
 def prod_deploys_only_through_protected_environment(workflows: list[Workflow]) -> list[str]:
     problems = []
-    prod_jobs = [
+    prod_deploys = [
         (workflow, job_id, job)
         for workflow, job_id, job in pulumi_jobs(workflows)
-        if any(re.search(r"\bprod\b", found.stack) for found in pulumi_steps(job))
+        if any(f.command == "up" and "prod" in f.stacks(job) for f in pulumi_steps(job))
     ]
-    if not prod_jobs:
+    if not prod_deploys:
         problems.append("no job deploys the prod stack")
-    for workflow, job_id, job in prod_jobs:
-        where = f"{workflow.name}:{job_id}"
+    for workflow, job_id, job in prod_deploys:
         if environment_name(job) != "prod":
-            problems.append(f"{where} touches prod outside the protected `prod` environment")
-        if workflow.on_pull_requests:
-            problems.append(f"{where} touches prod from a pull request workflow")
+            problems.append(
+                f"{workflow.name}:{job_id} deploys prod outside the protected `prod` environment"
+            )
+    # Previews of prod (pull requests, drift checks) only with the read-only preview role.
+    for workflow, job_id, job in pulumi_jobs(workflows):
+        touches_prod = any("prod" in found.stacks(job) for found in pulumi_steps(job))
+        if touches_prod and environment_name(job) != "prod" and PREVIEW_ROLE not in job_text(job):
+            problems.append(f"{workflow.name}:{job_id} previews prod without {PREVIEW_ROLE}")
     for workflow, job_id, job in pulumi_jobs(workflows):
         ups = [found for found in pulumi_steps(job) if found.command == "up"]
         if ups and workflow.on_pull_requests:
@@ -279,7 +305,10 @@ def gate_runs_for_every_pull_request(workflows: list[Workflow]) -> list[str]:
                 "(forks must still be tested)"
             )
     for workflow, job_id, job in pulumi_jobs(workflows):
-        if not _needs_gate(workflow, job, wanted):
+        # Code reaches the cloud through pull requests and pushes; scheduled checks only read.
+        if {"pull_request", "push"} & set(workflow.triggers) and not _needs_gate(
+            workflow, job, wanted
+        ):
             problems.append(f"{workflow.name}:{job_id} does not wait for the tests and plan gate")
     return problems
 
@@ -349,8 +378,7 @@ def least_privilege_permissions(workflows: list[Workflow]) -> list[str]:
 def actions_are_pinned(workflows: list[Workflow]) -> list[str]:
     return [
         f"{workflow.name}:{job_id} uses {step['uses']} (pin a major version or a commit SHA)"
-        for workflow in workflows
-        for job_id, job in workflow.jobs.items()
+        for workflow, job_id, job in every_job(workflows)
         for step in steps(job)
         if "uses" in step
         and not str(step["uses"]).startswith("./")
@@ -438,6 +466,82 @@ def review_is_commented_without_running_pull_request_code(workflows: list[Workfl
     return problems
 
 
+def pulumi_cli_is_pinned_in_one_file(workflows: list[Workflow]) -> list[str]:
+    """Every pulumi/actions step installs the CLI version `.pulumi-version` holds."""
+    problems = []
+    version = CLI_VERSION_FILE.read_text().strip() if CLI_VERSION_FILE.exists() else ""
+    sdk = re.search(r"^pulumi==(\S+)", (PROJECT_ROOT / "requirements.in").read_text(), re.M)
+    if not re.fullmatch(r"\d+\.\d+\.\d+", version) or not sdk or sdk.group(1) != version:
+        problems.append(f".pulumi-version {version!r} is not the SDK's version (requirements.in)")
+    for workflow, job_id, job in pulumi_jobs(workflows):
+        for found in pulumi_steps(job):
+            where = f"{workflow.name}:{job_id}"
+            match = CLI_VERSION_OUTPUT.match(str(found.inputs.get("pulumi-version", "")))
+            reader = next((st for st in steps(job) if match and st.get("id") == match.group(1)), {})
+            if not found.step.get("uses") or ".pulumi-version" not in str(reader.get("run", "")):
+                problems.append(f"{where} does not install the CLI version of .pulumi-version")
+    return problems
+
+
+def pulumi_cloud_login_by_oidc(workflows: list[Workflow]) -> list[str]:
+    """No long-lived Pulumi token: pulumi/auth-actions exchanges the job's OIDC token."""
+    problems = [
+        f"{workflow.name} reads a stored Pulumi access token"
+        for workflow in workflows
+        if "secrets.PULUMI_ACCESS_TOKEN" in workflow.text
+    ]
+    for workflow, job_id, job in pulumi_jobs(workflows):
+        if not used_before_pulumi(job, PULUMI_AUTH_ACTION):
+            problems.append(f"{workflow.name}:{job_id} does not log in to Pulumi Cloud by OIDC")
+    return problems
+
+
+def drift_is_checked_per_stack(workflows: list[Workflow]) -> list[str]:
+    checked: set[str] = set()
+    for workflow, _, job in pulumi_jobs(workflows):
+        if "schedule" not in workflow.triggers or truthy(job.get("continue-on-error")):
+            continue
+        for found in pulumi_steps(job):
+            refresh = truthy(found.inputs.get("refresh")) or "--refresh" in found.step.get(
+                "run", ""
+            )
+            strict = truthy(found.inputs.get("expect-no-changes")) or (
+                "--expect-no-changes" in found.step.get("run", "")
+            )
+            if found.command == "preview" and refresh and strict:
+                checked |= found.stacks(job)
+    missing = {"dev", "prod"} - checked
+    return [f"no scheduled drift check of {sorted(missing)}"] if missing else []
+
+
+def installs_use_the_hashed_locks(workflows: list[Workflow]) -> list[str]:
+    return [
+        f"{workflow.name}:{job_id} runs `{command}` (install with `make install`: hashed locks)"
+        for workflow, job_id, job in every_job(workflows)
+        for command in runs(job)
+        if re.search(r"\bpip3? install\b", command) and "--require-hashes" not in command
+    ]
+
+
+def lambda_python_for_the_tests(workflows: list[Workflow]) -> list[str]:
+    problems = []
+    for workflow in workflows:
+        for job_id, job in workflow.jobs.items():
+            if "make test" not in runs(job):
+                continue
+            versions = [
+                str((step.get("with") or {}).get("python-version", "")).split()
+                for step in steps(job)
+                if str(step.get("uses", "")).startswith("actions/setup-python@")
+            ]
+            if not any(LAMBDA_PYTHON_VERSION in found for found in versions):
+                problems.append(
+                    f"{workflow.name}:{job_id} runs the tests without Python "
+                    f"{LAMBDA_PYTHON_VERSION} (Lambda's runtime) for the archive import test"
+                )
+    return problems
+
+
 RULES: list[Callable[[list[Workflow]], list[str]]] = [
     policy_pack_on_every_preview_and_up,
     pull_request_preview_is_commented,
@@ -450,6 +554,11 @@ RULES: list[Callable[[list[Workflow]], list[str]]] = [
     least_privilege_permissions,
     actions_are_pinned,
     review_is_commented_without_running_pull_request_code,
+    pulumi_cli_is_pinned_in_one_file,
+    pulumi_cloud_login_by_oidc,
+    drift_is_checked_per_stack,
+    installs_use_the_hashed_locks,
+    lambda_python_for_the_tests,
 ]
 
 
@@ -626,6 +735,47 @@ def _no_workflow_run_commenter(ws):
     workflow.data.pop(True, None)
 
 
+def _preview_dev_only(ws):
+    _job(ws, "preview")["strategy"]["matrix"]["stack"] = ["dev"]
+
+
+def _prod_preview_with_deploy_role(ws):
+    step = next(
+        s for s in _job(ws, "preview")["steps"] if AWS_CREDENTIALS_ACTION in s.get("uses", "")
+    )
+    step["with"]["role-to-assume"] = "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+
+
+def _floating_cli(ws):
+    del _pulumi_step(ws, "up-prod")["with"]["pulumi-version"]
+
+
+def _stored_pulumi_token(ws):
+    _pulumi_step(ws, "up-dev")["env"]["PULUMI_ACCESS_TOKEN"] = "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+
+
+def _no_pulumi_login(ws):
+    job = _job(ws, "drift")
+    job["steps"] = [s for s in job["steps"] if PULUMI_AUTH_ACTION not in s.get("uses", "")]
+
+
+def _drift_without_expect_no_changes(ws):
+    del _pulumi_step(ws, "drift")["with"]["expect-no-changes"]
+
+
+def _drift_of_dev_only(ws):
+    _job(ws, "drift")["strategy"]["matrix"]["stack"] = ["dev"]
+
+
+def _unhashed_install(ws):
+    _job(ws, "checks")["steps"].insert(0, {"run": "pip install -r requirements.txt"})
+
+
+def _tests_without_lambda_python(ws):
+    setup = next(s for s in _job(ws, "checks")["steps"] if "setup-python" in s.get("uses", ""))
+    setup["with"]["python-version"] = "3.11"
+
+
 BREAKAGES = [
     (policy_pack_on_every_preview_and_up, _drop_policy_pack),
     (policy_pack_on_every_preview_and_up, _continue_on_error),
@@ -658,6 +808,15 @@ BREAKAGES = [
     (review_is_commented_without_running_pull_request_code, _commenter_repeats_its_comment),
     (review_is_commented_without_running_pull_request_code, _commenter_interpolates),
     (review_is_commented_without_running_pull_request_code, _no_workflow_run_commenter),
+    (pull_request_preview_is_commented, _preview_dev_only),
+    (prod_deploys_only_through_protected_environment, _prod_preview_with_deploy_role),
+    (pulumi_cli_is_pinned_in_one_file, _floating_cli),
+    (pulumi_cloud_login_by_oidc, _stored_pulumi_token),
+    (pulumi_cloud_login_by_oidc, _no_pulumi_login),
+    (drift_is_checked_per_stack, _drift_without_expect_no_changes),
+    (drift_is_checked_per_stack, _drift_of_dev_only),
+    (installs_use_the_hashed_locks, _unhashed_install),
+    (lambda_python_for_the_tests, _tests_without_lambda_python),
 ]
 
 

@@ -77,6 +77,8 @@ class Plan:
     region: str = DEFAULT_REGION
     # What the program logged at warning level or above: (severity, message).
     diagnostics: list[tuple[str, str]] = field(default_factory=list)
+    # Secret keys encrypted in the stack file, planned with their `SECRET_STAND_INS` value.
+    stand_ins: list[str] = field(default_factory=list)
 
     def of_type(self, resource_type: str) -> list[PlannedResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -99,18 +101,37 @@ class Plan:
 
 # --- stack config --------------------------------------------------------------------------
 
+# What an offline run uses for a value encrypted in a stack file (`secure: ...`), which it cannot
+# decrypt: per secret key, a value that passes that setting's validation and is obviously fake.
+SECRET_STAND_INS: dict[str, str] = {
+    "platform:alertPhoneNumber": "+15555550100",  # 555-01xx: reserved for fiction
+    "platform:dbPassword": "offline-Stand-In-0",
+    "platform:monitorWebhookUrl": "https://hooks.example.com/services/offline-stand-in",
+}
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    project: str
+    # Config values as the program reads them, by qualified key (`platform:natStrategy`).
+    values: dict[str, str]
+    # Keys whose value was encrypted in the stack file and is a stand-in here.
+    encrypted: list[str]
+
 
 def read_stack_config(
     stack_name: str, root: Path = PROJECT_ROOT, stack_file: Path | None = None
-) -> tuple[str, dict[str, str]]:
+) -> StackConfig:
     """(project, config) for a stack, with Pulumi.yaml defaults applied.
 
-    Encrypted values cannot be read offline and are refused; stand-ins come from `run_program`'s
-    `secrets`, which are the only secret keys of an offline run.
+    Encrypted (`secure:`) values cannot be decrypted offline: each is replaced by its key's
+    stand-in from `SECRET_STAND_INS` and its key returned in `encrypted`, so it stays a secret.
+    A key without a stand-in is refused, naming `--secret KEY=VALUE`.
     """
     project_file = yaml.safe_load((root / "Pulumi.yaml").read_text())
     project = project_file["name"]
     config: dict[str, str] = {}
+    encrypted: list[str] = []
     for key, spec in (project_file.get("config") or {}).items():
         if isinstance(spec, dict) and "default" in spec:
             config[_qualified(project, key)] = config_string(spec["default"])
@@ -124,12 +145,15 @@ def read_stack_config(
     for key, value in stack_config.items():
         qualified = _qualified(project, key)
         if isinstance(value, dict) and set(value) == {"secure"}:
-            raise ConfigFileError(
-                f"{path}: {qualified} is encrypted and cannot be read offline; "
-                "pass a stand-in value with --secret KEY=VALUE"
-            )
+            if qualified not in SECRET_STAND_INS:
+                raise ConfigFileError(
+                    f"{path}: {qualified} is encrypted and has no offline stand-in; "
+                    "pass one with --secret KEY=VALUE"
+                )
+            value = SECRET_STAND_INS[qualified]
+            encrypted.append(qualified)
         config[qualified] = config_string(value)
-    return project, config
+    return StackConfig(project, config, encrypted)
 
 
 def _qualified(project: str, key: str) -> str:
@@ -546,15 +570,17 @@ def run_program(
     """Run the program (or `program`) for a stack under mocks and return what it registered.
 
     `config_overrides` and `secrets` take keys with or without the project prefix; secrets are
-    marked secret like `pulumi config set --secret` would.
+    marked secret like `pulumi config set --secret` would, as are the stand-ins of values the
+    stack file encrypts (a value in `secrets` replaces its stand-in).
     """
-    project, config = read_stack_config(stack_name, root, stack_file)
-    secret_keys: list[str] = []
+    stack_config = read_stack_config(stack_name, root, stack_file)
+    project, config = stack_config.project, stack_config.values
     for key, value in (config_overrides or {}).items():
         config[_qualified(project, key)] = value
-    for key, value in (secrets or {}).items():
-        config[_qualified(project, key)] = value
-        secret_keys.append(_qualified(project, key))
+    given = {_qualified(project, key): value for key, value in (secrets or {}).items()}
+    config.update(given)
+    secret_keys = sorted({*stack_config.encrypted, *given})
+    stand_ins = [key for key in stack_config.encrypted if key not in given]
     region = config.get("aws:region", DEFAULT_REGION)
     mocks = AwsMocks(region=region, preview=preview)
     monitor = RecordingMonitor(mocks)
@@ -581,7 +607,8 @@ def run_program(
             exports=json_format.MessageToDict(monitor.stack_outputs),
             project=project,
             region=region,
-            diagnostics=diagnostics.records,
+            diagnostics=[*map(_stand_in_note, stand_ins), *diagnostics.records],
+            stand_ins=stand_ins,
         )
 
     try:
@@ -589,6 +616,14 @@ def run_program(
     except Exception as error:
         raise ProgramFailed(plan()) from error
     return plan()
+
+
+def _stand_in_note(key: str) -> tuple[str, str]:
+    return (
+        "note",
+        f"{key} is encrypted in the stack file: planned with an offline stand-in, kept secret "
+        "(try a real value with --secret KEY=VALUE)",
+    )
 
 
 def _reset_runtime() -> None:

@@ -24,6 +24,7 @@ KEYS = (
     "bucketKmsKeyArn",
     "bucketCorsAllowedOrigins",
     "noncurrentVersionExpirationDays",
+    "bucketForceDestroy",
 )
 CONTENT_ROLES = ("media", "code")
 # The bucket the stream's Firehose delivers into (SSE-KMS with the stream's key, wired later).
@@ -57,6 +58,8 @@ def parse(reader: Reader) -> BucketSettings:
         defaults.noncurrent_version_expiration_days,
         in_range(1, 3650),
     )
+    # dev only: `pulumi destroy` empties the buckets (every object version) instead of stopping.
+    force_destroy = reader.boolean("bucketForceDestroy", defaults.force_destroy)
     prefix = f"{reader.project}-{reader.stack}"
     access_logs = EncryptedBucketArgs(
         bucket_prefix=f"{prefix}-logs-",
@@ -66,6 +69,7 @@ def parse(reader: Reader) -> BucketSettings:
         load_balancer_log_prefix=LOAD_BALANCER_LOG_PREFIX,
         sse_algorithm="AES256",  # S3 log delivery supports SSE-S3 only
         noncurrent_version_expiration_days=expiration_days,
+        force_destroy=force_destroy,
     )
     # Browsers load WordPress media from the media bucket (lesson 14); code is not served.
     media_cors = (CorsRule(allowed_origins=origins),) if origins else ()
@@ -76,6 +80,7 @@ def parse(reader: Reader) -> BucketSettings:
             kms_key_arn=key_arn,
             noncurrent_version_expiration_days=expiration_days,
             cors_rules=media_cors if role == "media" else (),
+            force_destroy=force_destroy,
         )
         for role in CONTENT_ROLES
     }
@@ -83,6 +88,7 @@ def parse(reader: Reader) -> BucketSettings:
         bucket_prefix=f"{prefix}-{STREAM_ROLE}-",
         sse_algorithm="aws:kms",
         noncurrent_version_expiration_days=expiration_days,
+        force_destroy=force_destroy,
     )
     return BucketSettings(access_logs=access_logs, content=content, stream=stream)
 
