@@ -1,5 +1,4 @@
-"""The platform: stack config -> settings (each component's Args) -> components -> outputs.
-Settings hold every configured value; this file only wires what one component needs of another."""
+"""Stack config -> settings (each component's Args) -> components -> outputs; only wiring here."""
 
 from dataclasses import replace
 
@@ -7,6 +6,7 @@ import pulumi
 
 from components.chalice_api import ChaliceApi
 from components.database import Database
+from components.edge import Edge
 from components.file_system import FileSystem
 from components.network import Network
 from components.settings import load_settings
@@ -14,11 +14,9 @@ from components.storage import EncryptedBucket
 from components.uptime_monitor import UptimeMonitor
 
 settings = load_settings()
-
 network = Network("platform", settings.network)
 
-# Data stores of the notes' WordPress design: MySQL and EFS in the private subnets only, and the
-# media and code buckets, whose server access logs go to the access-log bucket.
+# The notes' data stores: MySQL and EFS in private subnets; buckets log to the access-log bucket.
 database = Database(
     "platform-db",
     replace(
@@ -45,6 +43,8 @@ content_buckets = {
 # The apps of the notes: the md5 API (Chalice) and the uptime monitor (Zappa-style Flask).
 md5_api = ChaliceApi("md5-api", settings.api)
 uptime_monitor = UptimeMonitor("uptime-monitor", settings.monitor)
+# The edge: WAF, CloudFront (site, media, maintenance page), certificates and DNS.
+edge = Edge("platform-edge", settings.edge.wired(content_buckets, md5_api, uptime_monitor))
 
 for outputs in (
     network.exports(),
@@ -54,6 +54,7 @@ for outputs in (
     log_bucket.exports("accessLog"),
     md5_api.exports("md5Api"),
     uptime_monitor.exports(),
+    edge.exports(),
 ):
     for output_name, value in outputs.items():
         pulumi.export(output_name, value)

@@ -28,6 +28,8 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.bucket_grants import ServiceReads, check_service_readers, with_service_reads
+
 SseAlgorithm = Literal["AES256", "aws:kms"]
 SSE_ALGORITHMS: tuple[SseAlgorithm, ...] = ("AES256", "aws:kms")
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
@@ -90,6 +92,8 @@ class EncryptedBucketArgs:
       being current (default 90); incomplete multipart uploads are aborted after 7 days.
     - `cors_rules`: browser access for your own sites (lesson 14); none by default.
     - `force_destroy`: let `pulumi destroy` delete a bucket that still holds objects (default off).
+    - `service_readers`: AWS service principals (like CloudFront) that get objects on behalf of
+      one source resource each, granted by `grant_service_read` (see bucket_grants.py).
     """
 
     access_log_bucket: EncryptedBucket | None = None
@@ -100,6 +104,7 @@ class EncryptedBucketArgs:
     noncurrent_version_expiration_days: int = 90
     cors_rules: tuple[CorsRule, ...] = ()
     force_destroy: bool = False
+    service_readers: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -131,6 +136,7 @@ class EncryptedBucketArgs:
                 f"sse_algorithm: {self.sse_algorithm!r} on a bucket that receives server access "
                 "logs; S3 log delivery supports only SSE-S3 (AES256) default encryption"
             )
+        check_service_readers(self.service_readers)
         if self.access_log_bucket is None and not self.receives_access_logs:
             raise ValueError(
                 "access_log_bucket: every bucket needs a log bucket for its server access logs"
@@ -423,11 +429,14 @@ class EncryptedBucket(pulumi.ComponentResource):
                 ),
             )
         algorithm = args.sse_algorithm
+        self._service_reads = ServiceReads(name, args.service_readers)
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
-            policy=self.bucket.arn.apply(
-                lambda arn: json.dumps(bucket_policy_document(arn, algorithm, log_delivery))
+            policy=pulumi.Output.all(self.bucket.arn, self._service_reads.pairs).apply(
+                lambda v: json.dumps(
+                    with_service_reads(bucket_policy_document(v[0], algorithm, log_delivery), *v)
+                )
             ),
             # Policy writes race the public access block on a new bucket; put the block first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
@@ -444,6 +453,7 @@ class EncryptedBucket(pulumi.ComponentResource):
             )
 
         self.bucket_name = self.bucket.bucket
+        self.sse_algorithm = args.sse_algorithm
         self.bucket_id = bucket_id
         self.arn = self.bucket.arn
         self.regional_domain_name = self.bucket.bucket_regional_domain_name
@@ -463,6 +473,10 @@ class EncryptedBucket(pulumi.ComponentResource):
     @property
     def receives_access_logs(self) -> bool:
         return bool(self.access_log_source_prefixes)
+
+    def grant_service_read(self, service: str, source_arn: pulumi.Input[str]) -> None:
+        """Let `service` (one of `service_readers`) get objects for `source_arn` only."""
+        self._service_reads.grant(service, source_arn)
 
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """Let `role` list this bucket and read its objects (and decrypt them with the key)."""

@@ -396,6 +396,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             tags=args.tags,
             parent=self,
         )
+        self.stage_arn = stage.arn  # for the regional web ACL of the edge
         rule = self._schedule(name, args, scheduled_function)
         dashboard = self._dashboard(name, args, stack, scheduled_function)
         aws.cloudwatch.MetricAlarm(
