@@ -8,6 +8,8 @@ header is refused. This evaluator follows the IAM rules that matter here (AWS IA
   the values listed for one key are ORed (for the negated StringNotEquals: none may match);
 - a key missing from the request makes StringEquals, ArnLike and Bool false, StringNotEquals
   true, and `Null: "true"` true (`Null: "false"` false);
+- condition key names are case-insensitive (`AWS:SourceArn` is `aws:SourceArn`: IAM User Guide,
+  "IAM JSON policy elements: Condition"), values are compared as written;
 - any other operator raises, so a test cannot pass on a condition the evaluator does not know.
 
 Principals: `"*"`, `{"Service": name}` (matches a request made by that service principal) and
@@ -56,14 +58,27 @@ def put_object(
     return Request("s3:PutObject", object_arn, context, service)
 
 
+def get_object(
+    object_arn: str, *, service: str | None = None, source_arn: str | None = None
+) -> Request:
+    """A GetObject over TLS, by a service principal on behalf of `source_arn` or by anyone."""
+    context = {"aws:SecureTransport": "true"}
+    if service is not None:
+        context["aws:PrincipalServiceName"] = service
+    if source_arn is not None:
+        context["aws:SourceArn"] = source_arn
+    return Request("s3:GetObject", object_arn, context, service)
+
+
 def _as_list(value: str | Iterable[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
     values = [str(value) for value in _as_list(expected)]
-    present = key in context
-    actual = context.get(key, "")
+    by_lower_key = {name.lower(): value for name, value in context.items()}
+    present = key.lower() in by_lower_key
+    actual = by_lower_key.get(key.lower(), "")
     if operator == "StringEquals":
         return present and actual in values
     if operator == "StringNotEquals":

@@ -279,6 +279,10 @@ EDGE_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
         f"{ACCOUNT_ID}:{'global' if state['scope'] == 'CLOUDFRONT' else 'regional'}/webacl/"
         f"{state['name']}/{_short_hash(resource_id, length=36)}",
     },
+    "aws:wafv2/ipSet:IpSet": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:wafv2:us-east-1:{ACCOUNT_ID}:global/ipset/{state['name']}/"
+        f"{_short_hash(resource_id, length=36)}",
+    },
     "aws:acm/certificate:Certificate": lambda mocks, resource_id, state: {
         "arn": f"arn:aws:acm:{state.get('region') or mocks.region}:{ACCOUNT_ID}:certificate/"
         f"{_uuid(resource_id)}",

@@ -7,6 +7,7 @@ validate them); the edge reuses them for WAF's admin rule, the media CORS rule a
 
 from __future__ import annotations
 
+import ipaddress
 import json
 
 from components.certificates import check_certificate_arn, check_domain, check_zone_id
@@ -66,7 +67,7 @@ def parse(reader: Reader) -> EdgeArgs:
             hosted_zone_id=zone_id,
             site_certificate_arn=certificate,
             rate_limit=reader.integer("wafRateLimit", defaults.rate_limit, check_rate_limit),
-            admin_cidr=reader.optional("adminCidr"),
+            admin_cidr=_admin_cidr(reader),
             cors_allowed_origins=reader.string_list("bucketCorsAllowedOrigins"),
             price_class=reader.choice("edgePriceClass", defaults.price_class, PRICE_CLASSES),
             log_retention_days=retention,
@@ -75,6 +76,16 @@ def parse(reader: Reader) -> EdgeArgs:
         EdgeArgs,
         KEYS_BY_FIELD,
     )
+
+
+def _admin_cidr(reader: Reader) -> str | None:
+    """The network section's adminCidr when it is valid (that section reports it otherwise)."""
+    value = reader.optional("adminCidr")
+    try:
+        network = ipaddress.ip_network(value, strict=False) if value else None
+    except ValueError:
+        return None
+    return value if network is not None and network.prefixlen > 0 else None
 
 
 def _dns_records(reader: Reader) -> tuple[DnsRecord, ...]:
