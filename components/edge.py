@@ -75,7 +75,7 @@ class EdgeArgs:
     alarm_topic_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
-    def validate(self) -> None:
+    def __post_init__(self) -> None:
         """Raise ValueError naming the argument (settings map it back to the config key)."""
         checks = {
             "domain_name": self.domain_name and certificates.check_domain(self.domain_name),
@@ -134,7 +134,6 @@ class Edge(pulumi.ComponentResource):
     origin_header_name: str
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
-        args.validate()
         super().__init__("platform:edge:Edge", name, None, opts)
         east = us_east_1_provider(name, self)
         child = pulumi.ResourceOptions(parent=self)

@@ -57,6 +57,9 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
         "s3-deny-unencrypted-uploads",
         "s3-block-public-access",
         "s3-no-public-grants",
+        "cloudfront-viewer-https-only",
+        "cloudfront-s3-origin-access-control",
+        "cloudfront-viewer-tls12",
     }
     assert {
         "storage-encrypted",

@@ -48,6 +48,9 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
         "s3-deny-unencrypted-uploads",
         "s3-block-public-access",
         "s3-no-public-grants",
+        "cloudfront-viewer-https-only",
+        "cloudfront-s3-origin-access-control",
+        "cloudfront-viewer-tls12",
     }
 
 
