@@ -27,7 +27,6 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components import edge_parts as parts
-from components.shared import LOG_RETENTION_DAYS
 
 ORIGIN_HEADER = "X-Origin-Verify"
 ORIGIN_SECRET_LENGTH = 40
@@ -37,7 +36,6 @@ MAINTENANCE_FILES = {
     "index.html": ("text/html; charset=utf-8", "public, max-age=60"),
     "error.html": ("text/html; charset=utf-8", "public, max-age=60"),
 }
-PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 
 
 class OriginBucket(Protocol):
@@ -80,13 +78,6 @@ class DistributionArgs:
             raise ValueError("media_bucket: the edge serves the media and maintenance buckets")
         if (reason := parts.check_path_pattern(self.media_path)) is not None:
             raise ValueError(f"media_path: {self.media_path!r} {reason}")
-        if self.price_class not in PRICE_CLASSES:
-            raise ValueError(f"price_class: {self.price_class!r} must be one of {PRICE_CLASSES}")
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days: {self.log_retention_days!r} is not a retention "
-                "CloudWatch Logs accepts"
-            )
         if bool(self.aliases) != (self.certificate_arn is not None):
             raise ValueError(
                 f"aliases: {list(self.aliases)!r} need a certificate_arn, and a certificate "
@@ -104,7 +95,9 @@ class SiteDistribution(pulumi.ComponentResource):
     origin_secret: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
 
-    def __init__(self, name: str, args: DistributionArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(
+        self, name: str, args: DistributionArgs, opts: pulumi.ResourceOptions | None = None
+    ):
         args.validate()
         assert args.media_bucket is not None and args.maintenance_bucket is not None
         super().__init__("platform:edge:SiteDistribution", name, None, opts)
@@ -134,7 +127,10 @@ class SiteDistribution(pulumi.ComponentResource):
 
         def s3(path: str, origin: str, headers_id: pulumi.Input[str]):
             return parts.behaviour(
-                path, origin, cache_policy_id=managed.caching_optimized, headers_policy_id=headers_id
+                path,
+                origin,
+                cache_policy_id=managed.caching_optimized,
+                headers_policy_id=headers_id,
             )
 
         behaviours = [

@@ -135,7 +135,9 @@ def _values(entry: _Entry, record_type: str) -> tuple[str, ...]:
     pattern = formats.get(record_type)
     for value in raw:
         if pattern is not None and not pattern.match(value):
-            entry.problem("values", f"holds {value!r}, not a {record_type} value as Route 53 takes it")
+            entry.problem(
+                "values", f"holds {value!r}, not a {record_type} value as Route 53 takes it"
+            )
     return tuple(_route53_value(record_type, value) for value in raw)
 
 
@@ -244,7 +246,9 @@ def _check_sets(records: list[tuple[int, DnsRecord]], key: str, problems: list[s
         if policy == "failover":
             roles = sorted(record.failover or "" for _, record in members)
             if roles != ["PRIMARY", "SECONDARY"]:
-                problems.append(f"{where}: a failover pair is one PRIMARY and one SECONDARY, not {roles}")
+                problems.append(
+                    f"{where}: a failover pair is one PRIMARY and one SECONDARY, not {roles}"
+                )
             for index, record in members:
                 checked = record.alias is not None and record.alias.evaluate_target_health
                 if record.failover == "PRIMARY" and record.health_check_id is None and not checked:
@@ -255,7 +259,7 @@ def _check_sets(records: list[tuple[int, DnsRecord]], key: str, problems: list[s
         if policy == "geolocation" and not any(
             record.geolocation.get("country") == DEFAULT_GEOLOCATION for _, record in members
         ):
-            problems.append(f"{where}: a geolocation set needs a default record (country: \"*\")")
+            problems.append(f'{where}: a geolocation set needs a default record (country: "*")')
         if policy == "multivalue" and len(members) > MAX_MULTIVALUE_RECORDS:
             problems.append(f"{where}: at most {MAX_MULTIVALUE_RECORDS} multivalue record sets")
 

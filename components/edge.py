@@ -20,14 +20,13 @@ from typing import Protocol
 from urllib.parse import urlparse
 
 import pulumi
-import pulumi_aws as aws
 
 from components import certificates
 from components.cdn import DistributionArgs, OriginBucket, SiteDistribution
 from components.dns import SiteDns, SiteDnsArgs
 from components.dns_records import DnsRecord
-from components.edge_parts import US_EAST_1, check_path_pattern, us_east_1_provider
-from components.shared import LOG_RETENTION_DAYS
+from components.edge_parts import PRICE_CLASSES, US_EAST_1, check_path_pattern, us_east_1_provider
+from components.shared import check_log_retention
 from components.waf import Firewall, FirewallArgs, check_rate_limit
 
 
@@ -85,6 +84,9 @@ class EdgeArgs:
             and certificates.check_certificate_arn(self.site_certificate_arn, US_EAST_1),
             "rate_limit": check_rate_limit(self.rate_limit),
             "media_path": check_path_pattern(self.media_path),
+            "price_class": self.price_class not in PRICE_CLASSES
+            and f"must be one of {', '.join(PRICE_CLASSES)}",
+            "log_retention_days": check_log_retention(self.log_retention_days),
         }
         for argument, reason in checks.items():
             if reason:
@@ -93,11 +95,6 @@ class EdgeArgs:
             for argument in ("hosted_zone_id", "site_certificate_arn", "dns_records"):
                 if getattr(self, argument):
                     raise ValueError(f"{argument}: {getattr(self, argument)!r} needs domain_name")
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days: {self.log_retention_days!r} is not a retention "
-                "CloudWatch Logs accepts"
-            )
 
     def wired(
         self, buckets: Mapping[str, OriginBucket], api: ApiStage, monitor: AlertingApi

@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 US_EAST_1 = "us-east-1"
+PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # Managed policies (their ids are fixed by AWS; looked up by name so a plan shows what it uses).
 CACHING_OPTIMIZED = "Managed-CachingOptimized"
 CACHING_DISABLED = "Managed-CachingDisabled"

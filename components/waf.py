@@ -30,8 +30,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.shared import LOG_RETENTION_DAYS
-
 # WAF's bounds for a rate-based rule's limit (requests per evaluation window, per key).
 MIN_RATE_LIMIT = 10
 MAX_RATE_LIMIT = 2_000_000_000
@@ -89,8 +87,6 @@ class FirewallArgs:
                 raise ValueError(f"site_hosts: {host!r} is not a lowercase host name")
         if not self.media_path_prefix.startswith("/") or not self.media_path_prefix.endswith("/"):
             raise ValueError(f"media_path_prefix: {self.media_path_prefix!r} must be /like/this/")
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(f"log_retention_days: {self.log_retention_days!r} is not accepted")
 
 
 # --- statements (plain data) -----------------------------------------------------------------
@@ -217,9 +213,7 @@ def global_rules(args: FirewallArgs, ip_set_arn: pulumi.Input[str] | None) -> li
 def regional_rules(args: FirewallArgs) -> list[Statement]:
     return [
         rule("rate-limit-per-ip", 0, rate_statement(args.rate_limit)),
-        rule(
-            MANAGED_RULE_GROUPS[0], 1, managed_group(MANAGED_RULE_GROUPS[0]), managed=True
-        ),
+        rule(MANAGED_RULE_GROUPS[0], 1, managed_group(MANAGED_RULE_GROUPS[0]), managed=True),
     ]
 
 
@@ -248,7 +242,9 @@ class Firewall(pulumi.ComponentResource):
                 addresses=[str(network)],
                 opts=east,
             ).arn
-        global_acl = self._web_acl(name, "global", "CLOUDFRONT", global_rules(args, ip_set_arn), east)
+        global_acl = self._web_acl(
+            name, "global", "CLOUDFRONT", global_rules(args, ip_set_arn), east
+        )
         self._logging(name, "global", global_acl, args.log_retention_days, east)
         child = pulumi.ResourceOptions(parent=self)
         regional_acl = self._web_acl(name, "regional", "REGIONAL", regional_rules(args), child)

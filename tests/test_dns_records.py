@@ -101,7 +101,9 @@ BAD_RECORDS = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("records", "named", "reason"), BAD_RECORDS, ids=[b[1] for b in BAD_RECORDS])
+@pytest.mark.parametrize(
+    ("records", "named", "reason"), BAD_RECORDS, ids=[b[1] for b in BAD_RECORDS]
+)
 def test_a_bad_entry_is_refused_naming_entry_field_and_value(records, named, reason):
     with pytest.raises(DnsRecordError) as failure:
         parse_dns_records([{k: v for k, v in r.items() if v is not None} if isinstance(r, dict) else r
@@ -125,12 +127,18 @@ def test_bad_records_in_config_stop_the_program_before_anything_is_planned():
         run_program("dev", config_overrides=overrides)
     error = failure.value.__cause__
     assert isinstance(error, SettingsError)
-    assert "platform:dnsRecords[0].weight = 300 must be a whole number from 0 to 255" in error.problems
+    assert (
+        "platform:dnsRecords[0].weight = 300 must be a whole number from 0 to 255" in error.problems
+    )
     assert failure.value.plan.resources == []
 
 
 def test_records_need_a_domain():
-    records = json.dumps([{"name": "@", "type": "MX", "ttl": 60, "values": ["10 mail.example.com"]}])
+    records = json.dumps(
+        [{"name": "@", "type": "MX", "ttl": 60, "values": ["10 mail.example.com"]}]
+    )
     with pytest.raises(SettingsError) as failure:
         parse_settings({"dnsRecords": records}, project="platform", stack="dev")
-    assert any("platform:dnsRecords" in p and "needs domain_name" in p for p in failure.value.problems)
+    assert any(
+        "platform:dnsRecords" in p and "needs domain_name" in p for p in failure.value.problems
+    )

@@ -133,7 +133,9 @@ def test_a_bucket_behind_the_edge_admits_cloudfront_for_this_distribution_only(s
     assert allowed_by(policy, get_object(key, service=CLOUDFRONT, source_arn=this))
     assert denied_by(policy, get_object(key, service=CLOUDFRONT, source_arn=this)) == []
     # Another distribution (another account's too), an anonymous reader: no Allow at all.
-    assert not allowed_by(policy, get_object(key, service=CLOUDFRONT, source_arn=OTHER_DISTRIBUTION))
+    assert not allowed_by(
+        policy, get_object(key, service=CLOUDFRONT, source_arn=OTHER_DISTRIBUTION)
+    )
     assert not allowed_by(policy, get_object(key, service=CLOUDFRONT))
     assert not allowed_by(policy, get_object(key))
     # Reading is all it grants: CloudFront may not write, and the encryption denies still hold.
@@ -148,7 +150,9 @@ def test_the_real_programs_media_bucket_admits_its_own_distribution(stack_plan):
     key = f"{bucket_arn(plan, 'platform-media')}/media/video.mp4"
     this = distribution(plan).outputs["arn"]
     assert allowed_by(policy, get_object(key, service=CLOUDFRONT, source_arn=this))
-    assert not allowed_by(policy, get_object(key, service=CLOUDFRONT, source_arn=OTHER_DISTRIBUTION))
+    assert not allowed_by(
+        policy, get_object(key, service=CLOUDFRONT, source_arn=OTHER_DISTRIBUTION)
+    )
     # The code bucket is not served by CloudFront: no reader at all.
     code = bucket_policy(plan, "platform-code")
     code_key = f"{bucket_arn(plan, 'platform-code')}/x"
@@ -172,9 +176,9 @@ def test_a_service_reader_must_be_declared_and_is_granted_once():
 
 def test_service_readers_must_be_service_principals():
     with pytest.raises(ValueError, match="service_readers: 'cloudfront'"):
-        EncryptedBucketArgs(access_log_source_prefixes=("m-",), service_readers=("cloudfront",)).validate(
-            "x"
-        )
+        EncryptedBucketArgs(
+            access_log_source_prefixes=("m-",), service_readers=("cloudfront",)
+        ).validate("x")
 
 
 # --- the distribution ------------------------------------------------------------------------
@@ -202,7 +206,10 @@ def test_both_buckets_are_origins_through_origin_access_control(site):
 
 def test_wordpress_pages_are_never_cached_and_static_paths_are_cached_24_hours(site):
     found = behaviours(site)
-    disabled, optimized = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "658327ea-f89d-4fab-a63d-7e88639e58f6"
+    disabled, optimized = (
+        "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    )
     all_viewer = "216adef6-5c7f-47e4-b989-5492eafa07d3"
     for path in ("*", "wp-admin/*", "wp-login.php"):
         assert found[path]["cachePolicyId"] == disabled, path
@@ -225,7 +232,10 @@ def test_wordpress_pages_are_never_cached_and_static_paths_are_cached_24_hours(s
 def test_security_headers_everywhere_and_the_notes_cors_rule_on_media(site):
     program = edge_program(cors_allowed_origins=("https://www.example.com",))
     plan = run_program("dev", program=program)
-    policies = {p.id: p.inputs for p in plan.of_type("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")}
+    policies = {
+        p.id: p.inputs
+        for p in plan.of_type("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    }
     for path, behaviour in behaviours(plan).items():
         headers = policies[behaviour["responseHeadersPolicyId"]]["securityHeadersConfig"]
         assert headers["strictTransportSecurity"]["accessControlMaxAgeSec"] >= 31536000, path
@@ -249,7 +259,9 @@ def test_5xx_and_unreachable_origins_show_the_maintenance_page(site):
 
 
 def test_the_maintenance_pages_are_uploaded_with_type_cache_and_the_encryption_header(site):
-    objects = {o.inputs["key"]: o.inputs for o in site.of_type("aws:s3/bucketObjectv2:BucketObjectv2")}
+    objects = {
+        o.inputs["key"]: o.inputs for o in site.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+    }
     assert set(objects) == {"maintenance/index.html", "maintenance/error.html"}
     for inputs in objects.values():
         assert inputs["contentType"] == "text/html; charset=utf-8"
@@ -349,7 +361,11 @@ def test_waf_logs_go_to_an_aws_waf_logs_group_with_cookies_and_authorization_red
     assert len(configs) == 2
     for config in configs:
         [destination] = config.inputs["logDestinationConfigs"]
-        group = next(g for g in site.of_type("aws:cloudwatch/logGroup:LogGroup") if g.outputs["arn"] == destination)
+        group = next(
+            g
+            for g in site.of_type("aws:cloudwatch/logGroup:LogGroup")
+            if g.outputs["arn"] == destination
+        )
         assert group.inputs["name"].startswith("aws-waf-logs-")
         redacted = {field["singleHeader"]["name"] for field in config.inputs["redactedFields"]}
         assert redacted == {"authorization", "cookie"}
@@ -371,13 +387,18 @@ def test_the_regional_web_acl_protects_both_api_stages(site):
 def test_a_domain_adds_certificates_validation_aliases_api_domain_and_health_check(with_domain):
     plan = with_domain
     provider = next(r for r in plan.of_type("pulumi:providers:aws") if "edge" in r.name)
-    certificates = {c.inputs["domainName"]: c for c in plan.of_type("aws:acm/certificate:Certificate")}
+    certificates = {
+        c.inputs["domainName"]: c for c in plan.of_type("aws:acm/certificate:Certificate")
+    }
     assert set(certificates) == {"example.com", "md5sum.example.com"}
     assert certificates["example.com"].provider.startswith(provider.urn)  # CloudFront: us-east-1
     assert not certificates["md5sum.example.com"].provider.startswith(provider.urn)
     validations = plan.of_type("aws:acm/certificateValidation:CertificateValidation")
     assert len(validations) == 2
-    records = {(r.inputs["name"], r.inputs["type"]): r.inputs for r in plan.of_type("aws:route53/record:Record")}
+    records = {
+        (r.inputs["name"], r.inputs["type"]): r.inputs
+        for r in plan.of_type("aws:route53/record:Record")
+    }
     assert len([key for key in records if key[0].startswith("_")]) == 2
     for record_type in ("A", "AAAA"):
         [alias] = records["example.com", record_type]["aliases"]
@@ -395,7 +416,10 @@ def test_a_domain_adds_certificates_validation_aliases_api_domain_and_health_che
     [mapping] = plan.of_type("aws:apigateway/basePathMapping:BasePathMapping")
     assert mapping.inputs["stageName"] == "api"
     assert plan.named("md5-api-rest-api").inputs["disableExecuteApiEndpoint"] is True
-    assert records["md5sum.example.com", "A"]["aliases"][0]["name"] == domain.outputs["regionalDomainName"]
+    assert (
+        records["md5sum.example.com", "A"]["aliases"][0]["name"]
+        == domain.outputs["regionalDomainName"]
+    )
     [check] = plan.of_type("aws:route53/healthCheck:HealthCheck")
     assert (check.inputs["fqdn"], check.inputs["resourcePath"]) == ("example.com", "/healthy.html")
     alarm = plan.named("platform-edge-dns-site-down")

@@ -56,7 +56,12 @@ def test_https_behaviours_and_unknown_policies_pass():
         "orderedCacheBehaviors": [behaviour("https-only", "a/*"), behaviour(UNKNOWN, "b/*")],
     }
     assert run_resource_policy("cloudfront-viewer-https-only", DISTRIBUTION, props) == []
-    assert run_resource_policy("cloudfront-viewer-https-only", DISTRIBUTION, {"orderedCacheBehaviors": UNKNOWN}) == []
+    assert (
+        run_resource_policy(
+            "cloudfront-viewer-https-only", DISTRIBUTION, {"orderedCacheBehaviors": UNKNOWN}
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -73,7 +78,9 @@ def test_https_behaviours_and_unknown_policies_pass():
     ],
 )  # fmt: skip
 def test_an_s3_origin_without_origin_access_control_is_reported(origin, mentions):
-    [message] = run_resource_policy("cloudfront-s3-origin-access-control", DISTRIBUTION, {"origins": [origin]})
+    [message] = run_resource_policy(
+        "cloudfront-s3-origin-access-control", DISTRIBUTION, {"origins": [origin]}
+    )
     assert mentions in message and f"({origin['originId']})" in message
 
 
@@ -83,7 +90,12 @@ def test_s3_through_oac_custom_origins_and_unknown_values_pass():
         {"originId": "p", "domainName": UNKNOWN, "s3OriginConfig": {}, "originAccessControlId": UNKNOWN},
         {"originId": "site", "domainName": "alb-1.us-east-1.elb.amazonaws.com"},
     ]  # fmt: skip
-    assert run_resource_policy("cloudfront-s3-origin-access-control", DISTRIBUTION, {"origins": origins}) == []
+    assert (
+        run_resource_policy(
+            "cloudfront-s3-origin-access-control", DISTRIBUTION, {"origins": origins}
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("version", ["TLSv1", "TLSv1_2016", "TLSv1.1_2016", "SSLv3", None])
@@ -121,15 +133,21 @@ def _origin_stack(source: dict) -> list:
     rule = resource(INGRESS, "lb-https", {"ipProtocol": "tcp", "fromPort": 443, "toPort": 443, **source},
                     depends={"securityGroupId": [group]})  # fmt: skip
     balancer = resource(LB, "alb", {"dnsName": UNKNOWN}, depends={"securityGroups": [group]})
-    distribution = resource(DISTRIBUTION, "cdn", {"origins": UNKNOWN}, depends={"origins": [balancer]})
+    distribution = resource(
+        DISTRIBUTION, "cdn", {"origins": UNKNOWN}, depends={"origins": [balancer]}
+    )
     return [group, rule, balancer, distribution]
 
 
 def test_a_load_balancer_behind_cloudfront_open_to_the_internet_is_advised():
-    [(message, urn)] = run_stack_policy("load-balancer-behind-cloudfront-closed", _origin_stack({"cidrIpv4": "0.0.0.0/0"}))
+    [(message, urn)] = run_stack_policy(
+        "load-balancer-behind-cloudfront-closed", _origin_stack({"cidrIpv4": "0.0.0.0/0"})
+    )
     assert "alb is an origin of cdn" in message and "lb-https" in message and urn.endswith("::alb")
     prefix_list = {"prefixListId": "pl-3b927c52"}
-    assert run_stack_policy("load-balancer-behind-cloudfront-closed", _origin_stack(prefix_list)) == []
+    assert (
+        run_stack_policy("load-balancer-behind-cloudfront-closed", _origin_stack(prefix_list)) == []
+    )
 
 
 # --- through the analyzer protocol -----------------------------------------------------------

@@ -13,10 +13,9 @@ import json
 from components.certificates import check_certificate_arn, check_domain, check_zone_id
 from components.dns_records import DnsRecord, DnsRecordError, parse_dns_records
 from components.edge import EdgeArgs
-from components.edge_parts import US_EAST_1
-from components.waf import check_rate_limit
+from components.edge_parts import PRICE_CLASSES, US_EAST_1
 from components.settings.reader import Reader
-from components.shared import LOG_RETENTION_DAYS
+from components.waf import check_rate_limit
 
 # The config key of each `EdgeArgs` field the stack may set.
 KEYS_BY_FIELD = {
@@ -29,7 +28,6 @@ KEYS_BY_FIELD = {
     "dns_records": "dnsRecords",
 }
 KEYS = tuple(KEYS_BY_FIELD.values())
-PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 
 
 def domain(reader: Reader) -> tuple[str | None, str | None]:
@@ -56,11 +54,7 @@ def parse(reader: Reader) -> EdgeArgs:
     certificate = _optional(
         reader, "siteCertificateArn", lambda arn: check_certificate_arn(arn, US_EAST_1)
     )
-    retention = reader.integer(
-        "edgeLogRetentionDays",
-        defaults.log_retention_days,
-        lambda days: None if days in LOG_RETENTION_DAYS else "is not a CloudWatch Logs retention",
-    )
+    retention = reader.log_retention("edgeLogRetentionDays", defaults.log_retention_days)
     return reader.build(
         lambda: EdgeArgs(
             domain_name=domain_name,

@@ -19,8 +19,12 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from platform_rules.framework import RuleSpec, Violation, resource_policy, stack_policy
 from platform_rules.graph import Node, StackGraph
-from platform_rules.network import INGRESS_RULE, SECURITY_GROUP, SECURITY_GROUP_RULE
-from platform_rules.network import ingress_entries
+from platform_rules.network import (
+    INGRESS_RULE,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    ingress_entries,
+)
 from platform_rules.values import as_list, is_unknown, is_whole_internet
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
@@ -145,7 +149,9 @@ def _origin_load_balancers(graph: StackGraph, distribution: Node) -> list[Node]:
 
 def _open_ingress(graph: StackGraph, group: Node) -> list[str]:
     """Where a security group admits the whole internet, inline or through rule resources."""
-    rules = graph.sources(group, "securityGroupId", graph.of_type(INGRESS_RULE, SECURITY_GROUP_RULE))
+    rules = graph.sources(
+        group, "securityGroupId", graph.of_type(INGRESS_RULE, SECURITY_GROUP_RULE)
+    )
     found = []
     for node in [group, *rules]:
         for entry in ingress_entries(node):
