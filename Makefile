@@ -8,7 +8,11 @@ STAMP := $(VENV)/.installed
 STACK ?= dev
 REQUIREMENTS := requirements.txt requirements-dev.txt policies/requirements.txt
 
-.PHONY: install plan test lint bench
+BROWSER_STAMP := $(VENV)/.browser-installed
+MONITOR_PORT ?= 5000
+MD5_PORT ?= 8000
+
+.PHONY: install plan test test-browser lint bench run-monitor run-md5
 
 $(STAMP): $(REQUIREMENTS)
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +29,25 @@ plan: $(STAMP)
 ## The whole test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## The status page in headless Chromium (Debian's `chromium` package; .ci/run installs it) with
+## Playwright and axe-core: `make test-browser`, or `make test-browser SCREENSHOT=docs/status-page.png`
+## to refresh the README's screenshot.
+test-browser: $(BROWSER_STAMP)
+	$(BIN)/python -m pytest -m browser tests/test_status_page_browser.py
+
+$(BROWSER_STAMP): $(STAMP) requirements-browser.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	touch $(BROWSER_STAMP)
+
+## The uptime monitor's Flask app on http://127.0.0.1:5000/ over an in-process moto table
+## seeded with a day of sample checks (Ctrl-C stops it).
+run-monitor: $(STAMP)
+	$(BIN)/python -m tools.run_monitor --port $(MONITOR_PORT)
+
+## The md5 API with `chalice local` on http://127.0.0.1:8000/ (Ctrl-C stops it).
+run-md5: $(STAMP)
+	cd functions/md5_api && ../../$(BIN)/chalice local --host 127.0.0.1 --port $(MD5_PORT)
 
 ## Lint and type-check the program, components, policy pack and tools against the SDK's types.
 lint: $(STAMP)

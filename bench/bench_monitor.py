@@ -28,10 +28,11 @@ from typing import Any
 import boto3
 
 from bench.common import PROJECT_ROOT, report
+from tools.monitor_table import create_table
 
 sys.path.insert(0, str(PROJECT_ROOT / "functions" / "uptime_monitor"))
 
-from monitor.alerts import SnsPublisher  # noqa: E402
+from monitor.alerts import SNS_CHANNEL, SnsPublisher  # noqa: E402
 from monitor.checks import Site  # noqa: E402
 from monitor.config import DEFAULT_MAX_WORKERS, MonitorConfig, checker_for  # noqa: E402
 from monitor.metrics import LATENCY_METRIC  # noqa: E402
@@ -81,18 +82,7 @@ def _client(service: str, endpoint: str) -> Any:
 
 
 def _aws_resources(endpoint: str) -> tuple[str, str]:
-    _client("dynamodb", endpoint).create_table(
-        TableName="bench-uptime",
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-    )
+    create_table(_client("dynamodb", endpoint), "bench-uptime")
     topic = _client("sns", endpoint).create_topic(Name="bench-alerts")["TopicArn"]
     return "bench-uptime", topic
 
@@ -124,7 +114,9 @@ def _run(config: MonitorConfig, endpoint: str, latencies: list[float]) -> float:
             latencies.append(latency / 1000)
 
     start = time.perf_counter()
-    summary = run_checks(config, store=store, publish=publish, write_metrics=collect)
+    summary = run_checks(
+        config, store=store, publishers={SNS_CHANNEL: publish}, write_metrics=collect
+    )
     elapsed = time.perf_counter() - start
     if summary.up != SITES:
         raise RuntimeError(f"expected {SITES} sites up, got {summary.as_dict()}")

@@ -14,6 +14,7 @@ delivery, the health-check alarm) go through one explicit us-east-1 provider.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
@@ -36,10 +37,25 @@ class ApiStage(Protocol):
     stage_arn: pulumi.Output[str]
 
 
-class AlertingApi(ApiStage, Protocol):
-    """An API that also owns the alert topic (the uptime monitor)."""
+class Monitor(Protocol):
+    """The uptime monitor: its stage's invoke URL and the alert topic."""
 
+    url: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
+
+
+_INVOKE_URL = re.compile(r"^https://([a-z0-9]+)\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/([^/]+)")
+
+
+def stage_arn_of(invoke_url: str) -> str:
+    """A REST API stage's ARN from its invoke URL (`https://{id}.execute-api.{region}.
+    amazonaws.com/{stage}`): `arn:aws:apigateway:{region}::/restapis/{id}/stages/{stage}`,
+    the form WAF associates (API Gateway Developer Guide, "ARN format reference")."""
+    match = _INVOKE_URL.match(invoke_url)
+    if match is None:
+        raise ValueError(f"stage_arn_of: {invoke_url!r} is not a REST API stage's invoke URL")
+    api_id, region, stage = match.groups()
+    return f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{stage}"
 
 
 @dataclass(frozen=True)
@@ -97,7 +113,7 @@ class EdgeArgs:
                     raise ValueError(f"{argument}: {getattr(self, argument)!r} needs domain_name")
 
     def wired(
-        self, buckets: Mapping[str, OriginBucket], api: ApiStage, monitor: AlertingApi
+        self, buckets: Mapping[str, OriginBucket], api: ApiStage, monitor: Monitor
     ) -> EdgeArgs:
         """These Args wired to the program's buckets (`media`, `maintenance`), the APIs' stages
         and the monitor's alert topic."""
@@ -105,7 +121,7 @@ class EdgeArgs:
             self,
             media_bucket=buckets["media"],
             maintenance_bucket=buckets["maintenance"],
-            api_stage_arns=(api.stage_arn, monitor.stage_arn),
+            api_stage_arns=(api.stage_arn, monitor.url.apply(stage_arn_of)),
             alarm_topic_arn=monitor.topic_arn,
         )
 

@@ -10,22 +10,21 @@ What it builds:
   point-in-time recovery, TTL on `expires_at`) for site state and check history;
 - an SNS topic for alerts, an SMS subscription to the (secret) phone number when one is given
   and an email subscription when an address is given. The topic has no server-side encryption,
-  on purpose: see `TOPIC_SSE_DECISION`;
+  on purpose: see `TOPIC_SSE_DECISION` in `uptime_parts.py`;
 - two functions from the same archive, each with its own log group (created first, with a
   retention) and its own role, whose one inline policy allows exactly what that function does:
   `http` (`monitor.http_handler.handler`): write its log group, dynamodb:GetItem and
   dynamodb:Query on the table; `scheduled` (`monitor.scheduled_handler.handler`): write its
-  log group, dynamodb:GetItem and dynamodb:PutItem on the table, sns:Publish on the topic. The
-  scheduled function has a reserved concurrency of 1 (runs never overlap) and a timeout long
-  enough for every site: ceil(sites / max_workers) x check timeout + a margin;
-- a REST API for the Flask app: the root `/` and a `{proxy+}` resource, method ANY, each an
-  `aws_proxy` integration (Flask routes by path), AWS_IAM authorization by default, a stage
-  (`api`) with throttling and metrics, and a Lambda permission for this API's stage only;
-- an EventBridge rule `rate(N minutes)` targeting the scheduled function, and its permission
-  (events.amazonaws.com, this rule's ARN only);
-- a CloudWatch dashboard with latency and availability widgets per site, from the monitor's
-  EMF metrics (namespace, metric and dimension names read from `monitor/metrics.py`), and an
-  alarm on the scheduled function's errors that notifies the topic.
+  log group, dynamodb:GetItem, PutItem (conditional state writes, history) and UpdateItem
+  (daily rollups) on the table, sns:Publish on the topic. The scheduled function has a reserved
+  concurrency of 1 and a timeout long enough for every site: ceil(sites / max_workers) x check
+  timeout + a margin. Without sites there is no scheduled function, schedule, alarm or
+  dashboard;
+- a REST API for the Flask app (`/` and `{proxy+}`, ANY, aws_proxy; AWS_IAM by default), a
+  throttled stage `api` and a Lambda permission for this API's stage only;
+- an EventBridge rule `rate(N minutes)` targeting the scheduled function (permission for this
+  rule only), a dashboard with latency and availability widgets per site (EMF metric names read
+  from `monitor/metrics.py`) and an alarm on the scheduled function's errors to the topic.
 """
 
 from __future__ import annotations
@@ -68,13 +67,15 @@ from components.uptime_parts import (
     MAX_LAMBDA_TIMEOUT_SECONDS,
     METRICS_NAMESPACE,
     Site,
-    check_site_url,
     dashboard_body,
     module_constants,
+    role_statements,
     schedule_expression,
     scheduled_timeout_needed,
     scheduled_timeout_seconds,
+    site_problem,
     site_url,
+    url_refusal,
 )
 
 HTTP_HANDLER = "monitor.http_handler.handler"
@@ -83,28 +84,12 @@ EVENTS_SERVICE = "events.amazonaws.com"
 MAX_SCHEDULE_MINUTES = 1440  # once a day
 MAX_FAILURE_THRESHOLD = 10
 MAX_WORKERS = 64
+MAX_CERT_EXPIRY_DAYS = 365
 # Time POST /ping needs besides its one check; never above API Gateway's 29 s.
 HTTP_MARGIN_SECONDS = 4
 TABLE_HASH_KEY = "pk"
 TABLE_RANGE_KEY = "sk"
 TABLE_TTL_ATTRIBUTE = "expires_at"
-HTTP_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
-SCHEDULED_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
-SCHEDULED_TOPIC_ACTIONS = ("sns:Publish",)
-
-TOPIC_SSE_DECISION = (
-    "The alert topic is not encrypted at rest. The AWS-managed key alias/aws/sns has a key "
-    "policy nobody can edit that lets only principals of the account use it through SNS, so "
-    "CloudWatch, whose errors alarm publishes to this topic, cannot use it: alarm "
-    "notifications to such a topic are silently dropped (SNS developer guide, 'Enable "
-    "compatibility between event sources from AWS services and encrypted topics'). The "
-    "scheduled role would also need kms:GenerateDataKey* and kms:Decrypt on a key it cannot "
-    "scope by name. A customer-managed key would work but costs a key per stack and a key "
-    "policy to maintain, to protect messages that hold only a public site's URL and status, "
-    "kept by SNS for seconds and then sent as plain SMS over carrier networks anyway."
-)
-
-
 _MONITOR_CONFIG = module_constants(
     FUNCTION_DIR / "monitor" / "config.py",
     ("MAX_TIMEOUT_SECONDS", "MIN_HISTORY_TTL_HOURS"),
@@ -118,7 +103,8 @@ class UptimeMonitorArgs:
     """Inputs of `UptimeMonitor`. Secure by default: IAM-signed API requests only, throttled,
     logs kept 90 days, each function allowed only what it does."""
 
-    # URLs (or {"url", "keyword", "expected_status"} objects) checked on the schedule.
+    # URLs, or {"url", "keyword", "forbidden_keyword", "expected_status"} objects, checked on
+    # the schedule; none = no schedule and no scheduled function.
     sites: Sequence[Site] = ()
     # Minutes between scheduled runs (1 to 1440).
     schedule_minutes: int = 5
@@ -132,6 +118,11 @@ class UptimeMonitorArgs:
     alert_phone_number: pulumi.Input[str] | None = None
     # An email address subscribed to the alerts (AWS asks it to confirm); None = none.
     alert_email: str | None = None
+    # An incoming webhook (Slack-compatible) that alerts are also posted to, as a Pulumi
+    # secret (its URL holds a token); None = none. Only the scheduled function gets it.
+    webhook_url: pulumi.Input[str] | None = None
+    # Warn (once) when a site's TLS certificate expires within this many days; 0 = never.
+    cert_expiry_days: int = 14
     # "AWS_IAM": callers sign requests with SigV4 and need execute-api:Invoke; "NONE": public.
     authorization: Authorization = "AWS_IAM"
     throttle_rate_limit: float = 5.0
@@ -151,10 +142,10 @@ class UptimeMonitorArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        for index, site in enumerate(self.sites):
+            if (reason := site_problem(site)) is not None:
+                raise ValueError(f"sites: [{index}] {site!r} {reason}")
         urls = [site_url(site) for site in self.sites]
-        for url in urls:
-            if (reason := check_site_url(url)) is not None:
-                raise ValueError(f"sites: {url!r} {reason}")
         duplicates = sorted({url for url in urls if urls.count(url) > 1})
         if duplicates:
             raise ValueError(f"sites: {duplicates!r} are listed more than once")
@@ -191,6 +182,14 @@ class UptimeMonitorArgs:
                 f"timeout_seconds {self.timeout_seconds} need {needed} s per run, more than "
                 f"Lambda's {MAX_LAMBDA_TIMEOUT_SECONDS} s; raise max_workers"
             )
+        if not 0 <= self.cert_expiry_days <= MAX_CERT_EXPIRY_DAYS:
+            raise ValueError(
+                f"cert_expiry_days: {self.cert_expiry_days!r} must be between 0 (off) and "
+                f"{MAX_CERT_EXPIRY_DAYS}"
+            )
+        if isinstance(self.webhook_url, str) and (reason := url_refusal(self.webhook_url)):
+            # The URL holds a token: named, never shown.
+            raise ValueError(f"webhook_url: [secret] {reason}")
         if self.alert_email is not None and not is_email_address(self.alert_email):
             raise ValueError(f"alert_email: {self.alert_email!r} is not an email address")
         if self.authorization not in AUTHORIZATIONS:
@@ -221,9 +220,13 @@ class UptimeMonitorArgs:
                 f"source_dir: {str(self.source_dir)!r} has no monitor/scheduled_handler.py"
             )
 
-    def environment(self, table_name: pulumi.Input[str], topic_arn: pulumi.Input[str]) -> dict:
+    def environment(
+        self, table_name: pulumi.Input[str], topic_arn: pulumi.Input[str], stack: str
+    ) -> dict:
         """The functions' environment variables (see monitor/config.py)."""
         return {
+            "STACK_NAME": stack,
+            "CERT_EXPIRY_DAYS": str(self.cert_expiry_days),
             "TABLE_NAME": table_name,
             "TOPIC_ARN": topic_arn,
             "SITES": json.dumps(
@@ -245,10 +248,8 @@ class UptimeMonitor(pulumi.ComponentResource):
     url: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
     table_name: pulumi.Output[str]
-    dashboard_name: pulumi.Output[str]
     http_function_name: pulumi.Output[str]
-    scheduled_function_name: pulumi.Output[str]
-    schedule_rule_name: pulumi.Output[str]
+    http_log_group_name: pulumi.Output[str]
     archive: Archive
     archive_size: int
 
@@ -321,31 +322,16 @@ class UptimeMonitor(pulumi.ComponentResource):
                 opts=child,
             )
 
-        environment = args.environment(table.name, topic.arn)
-        statements = {
-            "http": [
-                {
-                    "Sid": "ReadSiteState",
-                    "Effect": "Allow",
-                    "Action": list(HTTP_ACTIONS),
-                    "Resource": table.arn,
-                }
-            ],
-            "scheduled": [
-                {
-                    "Sid": "ReadWriteSiteState",
-                    "Effect": "Allow",
-                    "Action": list(SCHEDULED_TABLE_ACTIONS),
-                    "Resource": table.arn,
-                },
-                {
-                    "Sid": "PublishAlerts",
-                    "Effect": "Allow",
-                    "Action": list(SCHEDULED_TOPIC_ACTIONS),
-                    "Resource": topic.arn,
-                },
-            ],
-        }
+        environment = args.environment(table.name, topic.arn, stack)
+        if args.webhook_url is not None:
+            # Only the function that alerts gets the webhook, and only as a secret.
+            scheduled_environment = {
+                **environment,
+                "WEBHOOK_URL": pulumi.Output.secret(args.webhook_url),
+            }
+        else:
+            scheduled_environment = environment
+        statements = role_statements(table.arn, topic.arn)
         timeouts = {
             "http": min(args.timeout_seconds + HTTP_MARGIN_SECONDS, MAX_API_TIMEOUT_SECONDS),
             "scheduled": scheduled_timeout_seconds(
@@ -353,9 +339,14 @@ class UptimeMonitor(pulumi.ComponentResource):
             ),
         }
         handlers = {"http": HTTP_HANDLER, "scheduled": SCHEDULED_HANDLER}
+        environments = {"http": environment, "scheduled": scheduled_environment}
+        # Without sites there is nothing to check: no scheduled function, schedule, alarm or
+        # dashboard (the status page and /ping still work).
+        roles = ("http", "scheduled") if args.sites else ("http",)
         functions: dict[str, aws.lambda_.Function] = {}
         log_group_names: dict[str, pulumi.Output[str]] = {}
-        for role_name, function_name in function_names.items():
+        for role_name in roles:
+            function_name = function_names[role_name]
             logs_and_role = function_logs_and_role(
                 f"{name}-{role_name}",
                 function_name,
@@ -375,13 +366,14 @@ class UptimeMonitor(pulumi.ComponentResource):
                 architecture=args.architecture,
                 memory_mb=args.memory_mb,
                 timeout_seconds=timeouts[role_name],
-                environment=environment,
+                environment=environments[role_name],
                 tags=args.tags,
                 parent=self,
-                # One scheduled run at a time: a slow run never overlaps the next.
+                # One scheduled run at a time normally; conditional writes keep the state
+                # right when runs still overlap (a retried invocation, a slow run).
                 reserved_concurrent_executions=1 if role_name == "scheduled" else None,
             )
-        http_function, scheduled_function = functions["http"], functions["scheduled"]
+        http_function = functions["http"]
 
         stage = proxy_rest_api(
             name,
@@ -396,38 +388,25 @@ class UptimeMonitor(pulumi.ComponentResource):
             tags=args.tags,
             parent=self,
         )
-        self.stage_arn = stage.arn  # for the regional web ACL of the edge
-        rule = self._schedule(name, args, scheduled_function)
-        dashboard = self._dashboard(name, args, stack, scheduled_function)
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-errors-alarm",
-            alarm_description=(
-                f"The scheduled checks of {name} failed; sites are not being monitored"
-            ),
-            namespace="AWS/Lambda",
-            metric_name="Errors",
-            dimensions={"FunctionName": scheduled_function.name},
-            statistic="Sum",
-            period=max(args.schedule_minutes, 5) * 60,
-            evaluation_periods=1,
-            threshold=1,
-            comparison_operator="GreaterThanOrEqualToThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[topic.arn],
-            ok_actions=[topic.arn],
-            tags=named_tags(args.tags, f"{name}-errors-alarm"),
-            opts=child,
-        )
-
         self.url = stage.invoke_url
         self.topic_arn = topic.arn
         self.table_name = table.name
-        self.dashboard_name = dashboard.dashboard_name
         self.http_function_name = http_function.name
-        self.scheduled_function_name = scheduled_function.name
-        self.schedule_rule_name = rule.name
         self.http_log_group_name = log_group_names["http"]
-        self.scheduled_log_group_name = log_group_names["scheduled"]
+        # None without sites: nothing scheduled.
+        self.dashboard_name: pulumi.Output[str] | None = None
+        self.scheduled_function_name: pulumi.Output[str] | None = None
+        self.schedule_rule_name: pulumi.Output[str] | None = None
+        self.scheduled_log_group_name: pulumi.Output[str] | None = None
+        if "scheduled" in functions:
+            scheduled_function = functions["scheduled"]
+            self.schedule_rule_name = self._schedule(name, args, scheduled_function).name
+            self.dashboard_name = self._dashboard(
+                name, args, stack, scheduled_function
+            ).dashboard_name
+            self._errors_alarm(name, args, scheduled_function, topic)
+            self.scheduled_function_name = scheduled_function.name
+            self.scheduled_log_group_name = log_group_names["scheduled"]
         self.register_outputs(
             {
                 "url": self.url,
@@ -443,9 +422,37 @@ class UptimeMonitor(pulumi.ComponentResource):
             }
         )
 
+    def _errors_alarm(
+        self,
+        name: str,
+        args: UptimeMonitorArgs,
+        function: aws.lambda_.Function,
+        topic: aws.sns.Topic,
+    ) -> None:
+        """Texts the topic when a scheduled run fails: a broken monitor alerts too."""
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-errors-alarm",
+            alarm_description=(
+                f"The scheduled checks of {name} failed; sites are not being monitored"
+            ),
+            namespace="AWS/Lambda",
+            metric_name="Errors",
+            dimensions={"FunctionName": function.name},
+            statistic="Sum",
+            period=max(args.schedule_minutes, 5) * 60,
+            evaluation_periods=1,
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            tags=named_tags(args.tags, f"{name}-errors-alarm"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
     def exports(self) -> dict[str, pulumi.Input[str]]:
-        """The stack outputs operators and runbooks use."""
-        return {
+        """The stack outputs operators and runbooks use (without sites, nothing scheduled)."""
+        outputs: dict[str, pulumi.Input[str] | None] = {
             "monitorUrl": self.url,
             "alertTopicArn": self.topic_arn,
             "monitorTableName": self.table_name,
@@ -455,6 +462,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             "monitorHttpLogGroupName": self.http_log_group_name,
             "monitorScheduledLogGroupName": self.scheduled_log_group_name,
         }
+        return {key: value for key, value in outputs.items() if value is not None}
 
     def _schedule(
         self, name: str, args: UptimeMonitorArgs, function: aws.lambda_.Function

@@ -5,11 +5,15 @@ widget from the monitor's EMF metrics, whose names are read from the function's 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
-from urllib.parse import urlsplit
+
+import pulumi
 
 from components.packaging import PROJECT_DIR
 
@@ -53,21 +57,113 @@ def site_url(site: Site) -> str:
     return site if isinstance(site, str) else str(site.get("url", ""))
 
 
-def check_site_url(value: str) -> str | None:
-    """A monitored site: an http(s) URL with a host and no credentials."""
-    try:
-        parts = urlsplit(value)
-        port = parts.port  # raises ValueError for a port that is not a number
-    except ValueError:
-        return "is not a URL"
-    del port
-    if parts.scheme not in ("http", "https"):
-        return "must be an http or https URL"
-    if not parts.hostname:
-        return "has no host"
-    if parts.username is not None or parts.password is not None:
-        return "must not hold credentials (user:password@); they would sit in plain config"
-    return None
+def _ssrf_rules() -> ModuleType:
+    """The monitor's own SSRF rules (`monitor/ssrf.py`, standard library only), loaded from its
+    file: the plan refuses a site by the very rules the function applies before each check."""
+    path = FUNCTION_DIR / "monitor" / "ssrf.py"
+    spec = importlib.util.spec_from_file_location("_uptime_monitor_ssrf_rules", path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+_SSRF = _ssrf_rules()
+_SITE_RULES = module_constants(
+    FUNCTION_DIR / "monitor" / "config.py", ("SITE_KEYS", "MAX_SITE_URL_LENGTH")
+)
+SITE_KEYS: tuple[str, ...] = tuple(_SITE_RULES["SITE_KEYS"])
+MAX_SITE_URL_LENGTH: int = _SITE_RULES["MAX_SITE_URL_LENGTH"]
+
+
+def url_refusal(url: str) -> str | None:
+    """Why the monitor would refuse to fetch `url` whatever DNS says (scheme, credentials,
+    loopback, private, link-local and metadata addresses and names...), or None."""
+    reason = _SSRF.static_refusal(url)
+    return None if reason is None else f"is refused: {reason}"
+
+
+def site_problem(site: object) -> str | None:
+    """Why a `sites` entry cannot be deployed, or None. An entry is a URL, or an object with
+    `url` and optionally `keyword`, `forbidden_keyword` and `expected_status` (as the function
+    reads them from SITES)."""
+    if isinstance(site, str):
+        site = {"url": site}
+    if not isinstance(site, Mapping):
+        return "must be a URL or an object with a url"
+    unknown = sorted(set(site) - set(SITE_KEYS))
+    if unknown:
+        return f"has unknown keys {unknown} (known: {', '.join(SITE_KEYS)})"
+    url = site.get("url")
+    if not isinstance(url, str) or not url:
+        return "needs a url"
+    if len(url) > MAX_SITE_URL_LENGTH:
+        return f"has a url longer than {MAX_SITE_URL_LENGTH} characters"
+    for key in ("keyword", "forbidden_keyword"):
+        value = site.get(key)
+        if value is not None and not (isinstance(value, str) and value):
+            return f"{key} must be a non-empty string"
+    statuses = site.get("expected_status")
+    if statuses is not None and not _http_statuses(statuses):
+        return "expected_status must be a non-empty list of HTTP statuses (100 to 599)"
+    return url_refusal(url)
+
+
+def _http_statuses(value: object) -> bool:
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(type(status) is int and 100 <= status <= 599 for status in value)
+    )
+
+
+HTTP_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
+# PutItem writes state (conditionally) and history; UpdateItem adds to the daily rollups.
+SCHEDULED_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+SCHEDULED_TOPIC_ACTIONS = ("sns:Publish",)
+
+TOPIC_SSE_DECISION = (
+    "The alert topic is not encrypted at rest. The AWS-managed key alias/aws/sns has a key "
+    "policy nobody can edit that lets only principals of the account use it through SNS, so "
+    "CloudWatch, whose errors alarm publishes to this topic, cannot use it: alarm "
+    "notifications to such a topic are silently dropped (SNS developer guide, 'Enable "
+    "compatibility between event sources from AWS services and encrypted topics'). The "
+    "scheduled role would also need kms:GenerateDataKey* and kms:Decrypt on a key it cannot "
+    "scope by name. A customer-managed key would work but costs a key per stack and a key "
+    "policy to maintain, to protect messages that hold only a public site's URL and status, "
+    "kept by SNS for seconds and then sent as plain SMS over carrier networks anyway."
+)
+
+
+def role_statements(
+    table_arn: pulumi.Input[str], topic_arn: pulumi.Input[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """What each function's role may do besides writing its logs: exactly what it does."""
+    return {
+        "http": [
+            {
+                "Sid": "ReadSiteState",
+                "Effect": "Allow",
+                "Action": list(HTTP_ACTIONS),
+                "Resource": table_arn,
+            }
+        ],
+        "scheduled": [
+            {
+                "Sid": "ReadWriteSiteState",
+                "Effect": "Allow",
+                "Action": list(SCHEDULED_TABLE_ACTIONS),
+                "Resource": table_arn,
+            },
+            {
+                "Sid": "PublishAlerts",
+                "Effect": "Allow",
+                "Action": list(SCHEDULED_TOPIC_ACTIONS),
+                "Resource": topic_arn,
+            },
+        ],
+    }
 
 
 def schedule_expression(minutes: int) -> str:

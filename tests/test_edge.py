@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from components.edge import Edge, EdgeArgs
+from components.edge import Edge, EdgeArgs, stage_arn_of
 from components.storage import EncryptedBucket, EncryptedBucketArgs
 from tests.iam_eval import allowed_by, denied_by, get_object, put_object
 from tools.offline import Plan, PlannedResource, run_program
@@ -435,3 +435,17 @@ def test_without_a_domain_the_site_is_the_distributions_own_https_address(stack_
     assert not plan.of_type("aws:acm/certificate:Certificate")
     assert not plan.of_type("aws:route53/record:Record")
     assert distribution(plan).inputs["aliases"] == []
+
+
+def test_the_programs_regional_web_acl_is_on_both_api_stages(stack_plan):
+    # The monitor's stage ARN is derived from its invoke URL: it must be the stage's own ARN.
+    plan = stack_plan("dev")
+    stages = {stage.outputs["arn"] for stage in plan.of_type("aws:apigateway/stage:Stage")}
+    associations = plan.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
+    assert len(stages) == 2
+    assert {a.inputs["resourceArn"] for a in associations} == stages
+
+
+def test_a_url_that_is_not_a_stage_invoke_url_is_refused():
+    with pytest.raises(ValueError, match="not a REST API stage's invoke URL"):
+        stage_arn_of("https://md5sum.example.com")

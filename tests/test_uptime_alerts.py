@@ -8,7 +8,10 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from monitor.alerts import (
-    DeliveryResult,
+    SNS_CHANNEL,
+    WEBHOOK_CHANNEL,
+    AlertPolicy,
+    Delivery,
     NotificationKind,
     PublishFailed,
     SiteState,
@@ -16,6 +19,7 @@ from monitor.alerts import (
     SnsPublisher,
     apply_check,
     deliver_pending,
+    format_duration,
 )
 from monitor.checks import CheckResult, Outcome
 from moto import mock_aws
@@ -29,14 +33,29 @@ from tests.uptime_aws import (
 
 URL = "https://shop.example.com/"
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+DOWN = f"website {URL} is down: timeout after 10 s (stack dev)"
 
 
-def up() -> CheckResult:
-    return CheckResult(URL, Outcome.UP, "HTTP 200", latency_seconds=0.05, status_code=200)
+def up(expires_at: datetime | None = None) -> CheckResult:
+    return CheckResult(
+        URL,
+        Outcome.UP,
+        "HTTP 200",
+        latency_seconds=0.05,
+        status_code=200,
+        reason="status 200",
+        cert_expires_at=expires_at,
+    )
 
 
 def down() -> CheckResult:
-    return CheckResult(URL, Outcome.TIMEOUT, "timed out")
+    return CheckResult(URL, Outcome.TIMEOUT, "timed out", reason="timeout after 10 s")
+
+
+def recovered(minutes: int) -> str:
+    return (
+        f"website {URL} is up again after {minutes} min down (was: timeout after 10 s) (stack dev)"
+    )
 
 
 class RecordingPublisher:
@@ -51,11 +70,23 @@ class RecordingPublisher:
         self.sent.append(message)
 
 
-def run(results: list[CheckResult], publish: RecordingPublisher, threshold: int = 2) -> SiteState:
-    state = SiteState(URL)
-    for minute, result in enumerate(results):
-        state = apply_check(state, result, T0 + timedelta(minutes=minute), threshold)
-        state, _delivery = deliver_pending(state, publish)
+def policy(
+    threshold: int = 2, channels: tuple[str, ...] = (SNS_CHANNEL,), **more: int
+) -> AlertPolicy:
+    return AlertPolicy(threshold, frozenset(channels), stack="dev", **more)
+
+
+def run(
+    results: list[CheckResult],
+    publish: RecordingPublisher,
+    threshold: int = 2,
+    state: SiteState | None = None,
+    start: int = 0,
+) -> SiteState:
+    state = state or SiteState(URL)
+    for minute, result in enumerate(results, start=start):
+        state = apply_check(state, result, T0 + timedelta(minutes=minute), policy(threshold))
+        state, _delivery = deliver_pending(state, {SNS_CHANNEL: publish})
     return state
 
 
@@ -77,15 +108,17 @@ def test_failures_below_threshold_send_nothing():
     assert publish.sent == []
 
 
-def test_repeated_failures_alert_once_and_recovery_once():
+def test_down_and_recovery_alert_once_each_with_the_reason_stack_and_downtime():
     publish = RecordingPublisher()
 
     state = run([up(), down(), down(), down(), down(), up(), up()], publish, threshold=2)
 
-    assert publish.sent == [f"website {URL} is down", f"website {URL} is up again"]
+    # Down from the first failed check (minute 1) to the first good one (minute 5).
+    assert publish.sent == [DOWN, recovered(4)]
     assert state.status is SiteStatus.UP
-    assert state.alerted is False
+    assert state.alerted == frozenset()
     assert state.consecutive_failures == 0
+    assert state.down_since is None
 
 
 def test_down_at_first_check_alerts_with_threshold_one():
@@ -93,33 +126,34 @@ def test_down_at_first_check_alerts_with_threshold_one():
 
     state = run([down()], publish, threshold=1)
 
-    assert publish.sent == [f"website {URL} is down"]
-    assert state.alerted is True
+    assert publish.sent == [DOWN]
+    assert state.alerted == {SNS_CHANNEL}
 
 
 def test_failed_publish_keeps_the_alert_pending_and_the_next_run_sends_it():
     publish = RecordingPublisher(failures=1)
     state = SiteState(URL)
 
-    state = apply_check(state, down(), T0, failure_threshold=1)
-    state, first = deliver_pending(state, publish)
-    state = apply_check(state, down(), T0 + timedelta(minutes=1), failure_threshold=1)
-    state, second = deliver_pending(state, publish)
+    state = apply_check(state, down(), T0, policy(1))
+    state, first = deliver_pending(state, {SNS_CHANNEL: publish})
+    state = apply_check(state, down(), T0 + timedelta(minutes=1), policy(1))
+    state, second = deliver_pending(state, {SNS_CHANNEL: publish})
 
-    assert first is DeliveryResult.KEPT_PENDING
-    assert second is DeliveryResult.SENT
-    assert publish.sent == [f"website {URL} is down"]
-    assert state.pending is None and state.alerted is True
+    assert first == Delivery(sent=0, kept_pending=1)
+    assert second == Delivery(sent=1, kept_pending=0)
+    assert publish.sent == [DOWN]
+    assert state.pending == () and state.alerted == {SNS_CHANNEL}
 
 
-def test_undelivered_down_alert_is_withdrawn_when_the_site_recovers():
-    publish = RecordingPublisher(failures=1)
+def test_an_undelivered_down_alert_is_followed_by_a_recovery_that_tells_of_the_outage():
+    publish = RecordingPublisher(failures=2)
 
-    state = run([down(), up()], publish, threshold=1)
+    state = run([down(), down(), up()], publish, threshold=1)
 
-    assert publish.sent == []
-    assert state.pending is None
-    assert state.alerted is False
+    # Delivery failed at minutes 0 and 1; at minute 2 it works, and the site is up again.
+    assert publish.sent == [recovered(2)]
+    assert state.pending == ()
+    assert state.alerted == frozenset()
 
 
 def test_undelivered_recovery_is_withdrawn_when_the_site_goes_down_again():
@@ -127,25 +161,75 @@ def test_undelivered_recovery_is_withdrawn_when_the_site_goes_down_again():
     state = run([down()], publish, threshold=1)
     publish.failures = 1
 
-    state = apply_check(state, up(), T0 + timedelta(minutes=1), 1)
-    state, delivery = deliver_pending(state, publish)
-    assert delivery is DeliveryResult.KEPT_PENDING
-    assert state.pending is not None and state.pending.kind is NotificationKind.RECOVERED
-    state = apply_check(state, down(), T0 + timedelta(minutes=2), 1)
-    state, delivery = deliver_pending(state, publish)
+    state = run([up()], publish, threshold=1, state=state, start=1)
+    assert [n.kind for n in state.pending] == [NotificationKind.RECOVERED]
+    state = run([down()], publish, threshold=1, state=state, start=2)
 
-    assert delivery is DeliveryResult.NOTHING_PENDING
-    assert publish.sent == [f"website {URL} is down"]
-    assert state.status is SiteStatus.DOWN and state.alerted is True
+    assert publish.sent == [DOWN]
+    assert state.pending == ()
+    assert state.status is SiteStatus.DOWN and state.alerted == {SNS_CHANNEL}
+
+
+def test_a_failing_channel_does_not_make_the_others_repeat_themselves():
+    sms, webhook = RecordingPublisher(), RecordingPublisher(failures=2)
+    publishers = {SNS_CHANNEL: sms, WEBHOOK_CHANNEL: webhook}
+    both = policy(1, (SNS_CHANNEL, WEBHOOK_CHANNEL))
+    state = SiteState(URL)
+
+    for minute in range(3):
+        state = apply_check(state, down(), T0 + timedelta(minutes=minute), both)
+        state, _delivery = deliver_pending(state, publishers)
+
+    assert sms.sent == [DOWN]
+    assert webhook.sent == [DOWN]
+    assert state.alerted == {SNS_CHANNEL, WEBHOOK_CHANNEL}
+
+
+def test_certificate_expiry_warns_once_per_crossing_and_tells_of_the_renewal():
+    publish = RecordingPublisher()
+    soon, later = T0 + timedelta(days=5, hours=1), T0 + timedelta(days=90, hours=1)
+    warn = policy(2, cert_expiry_days=14)
+    state = SiteState(URL)
+
+    for minute, expires_at in enumerate([later, soon, soon, soon, later, later]):
+        state = apply_check(state, up(expires_at), T0 + timedelta(minutes=minute), warn)
+        state, _delivery = deliver_pending(state, {SNS_CHANNEL: publish})
+
+    assert publish.sent == [
+        f"website {URL}: TLS certificate expires in 5 days (2024-05-06) (stack dev)",
+        f"website {URL}: TLS certificate renewed, expires in 90 days (2024-07-30) (stack dev)",
+    ]
+
+
+def test_certificate_warnings_are_off_with_zero_days():
+    publish = RecordingPublisher()
+
+    state = run([up(T0 + timedelta(hours=1))], publish)
+
+    assert publish.sent == [] and state.cert_warned is False
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (42, "42 s"),
+        (600, "10 min"),
+        (3 * 3600 + 300, "3 h 5 min"),
+        (2 * 86400 + 4 * 3600, "2 d 4 h"),
+    ],
+)
+def test_durations_read_as_a_person_would_say_them(seconds: int, text: str):
+    assert format_duration(timedelta(seconds=seconds)) == text
 
 
 def test_check_details_are_kept_on_the_state():
-    state = apply_check(SiteState(URL), up(), T0, failure_threshold=2)
+    state = apply_check(SiteState(URL), up(), T0, policy())
 
     assert state.last_checked_at == T0
     assert state.last_latency_ms == 50.0
     assert state.last_outcome == "up"
     assert state.last_detail == "HTTP 200"
+    assert state.last_reason == "status 200"
 
 
 @pytest.fixture

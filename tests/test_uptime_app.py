@@ -17,11 +17,12 @@ from monitor.app import create_app
 from monitor.checks import CheckResult, HttpChecker, Outcome, Site
 from monitor.config import MonitorConfig
 from monitor.ssrf import SsrfGuard
+from monitor.status import HEARTBEATS
 from monitor.store import SiteStore
 from moto import mock_aws
 
 from tests.uptime_aws import TABLE_NAME, TOPIC_ARN, create_table, use_fake_credentials
-from tests.uptime_servers import LoopbackHTTPServer, refused_port, respond, serve
+from tests.uptime_servers import LoopbackHTTPServer, refused_port, respond, serve, slow
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 XSS_URL = "https://evil.example.com/?q=<script>alert(1)</script>"
@@ -98,7 +99,9 @@ def test_ping_down_site_answers_408(store: SiteStore):
 
     assert response.status_code == 408
     assert response.mimetype == "application/json"
-    assert response.data == b'{"response": "408", "result": "error"}'
+    assert response.data == (
+        b'{"reason": "connection refused", "response": "408", "result": "error"}'
+    )
 
 
 def test_ping_server_error_is_down(store: SiteStore, server: LoopbackHTTPServer):
@@ -107,7 +110,7 @@ def test_ping_server_error_is_down(store: SiteStore, server: LoopbackHTTPServer)
     response = client.post("/ping", data={"domain": f"http://127.0.0.1:{server.port}/error"})
 
     assert response.status_code == 408
-    assert response.data == b'{"response": "408", "result": "error"}'
+    assert response.data == b'{"reason": "status 500", "response": "408", "result": "error"}'
 
 
 def test_ping_refuses_loopback_without_fetching_it(store: SiteStore, server: LoopbackHTTPServer):
@@ -166,7 +169,14 @@ def save_history(store: SiteStore) -> None:
         )
     )
     store.save_state(
-        SiteState(down_url, SiteStatus.DOWN, 3, last_checked_at=NOW, last_outcome="timeout")
+        SiteState(
+            down_url,
+            SiteStatus.DOWN,
+            3,
+            last_checked_at=NOW,
+            last_outcome="timeout",
+            last_reason="timeout after 10 s",
+        )
     )
     for minute, up in enumerate([True, True, True, False]):
         checked_at = NOW - timedelta(minutes=minute + 1)
@@ -191,9 +201,28 @@ def test_status_api_lists_every_site(store: SiteStore):
         "status": "up",
         "last_latency_ms": 42.0,
         "last_checked_at": NOW.isoformat(),
+        "last_checked_ago": "just now",
         "last_outcome": "up",
+        "last_reason": None,
         "uptime_24h_percent": 75.0,
         "checks_24h": 4,
+        "uptime_7d_percent": 75.0,
+        "uptime_30d_percent": 75.0,
+        "heartbeats": [
+            {
+                "checked_at": (NOW - timedelta(minutes=4)).isoformat(),
+                "up": False,
+                "latency_ms": None,
+            },
+            *(
+                {
+                    "checked_at": (NOW - timedelta(minutes=m)).isoformat(),
+                    "up": True,
+                    "latency_ms": 42.0,
+                }
+                for m in (3, 2, 1)
+            ),
+        ],
     }
     assert sites[XSS_URL]["status"] == "down"
     assert sites[never]["status"] == "unknown"
@@ -211,8 +240,9 @@ def test_status_page_shows_sites_and_escapes_them(store: SiteStore):
     assert response.mimetype == "text/html"
     assert "https://shop.example.com/" in html
     assert "42 ms" in html
-    assert "75.00 % of 4 checks" in html
-    assert "down (timeout)" in html
+    assert "75.00 %" in html
+    assert "1 of 2 sites down" in html
+    assert "timeout after 10 s" in html
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert response.headers["Content-Security-Policy"].startswith("default-src 'none'")
@@ -227,3 +257,54 @@ def test_status_without_storage_answers_503(store: SiteStore):
 
     assert response.status_code == 503
     assert response.get_json() == {"error": "status storage is unavailable"}
+
+
+def test_ping_says_why_beside_the_notes_keys(store: SiteStore):
+    config = MonitorConfig(
+        table_name=TABLE_NAME, topic_arn=TOPIC_ARN, timeout_seconds=0.5, allow_loopback=True
+    )
+    client = client_for(store, config)
+    with serve({"/slow": slow(), "/gone": respond(503)}) as faults:
+        slow_answer = client.post("/ping", data={"domain": f"http://127.0.0.1:{faults.port}/slow"})
+        gone_answer = client.post("/ping", data={"domain": f"http://127.0.0.1:{faults.port}/gone"})
+
+    assert slow_answer.status_code == 408
+    assert slow_answer.get_json() == {
+        "response": "408",
+        "result": "error",
+        "reason": "timeout after 0.5 s",
+    }
+    assert gone_answer.get_json()["reason"] == "status 503"
+
+
+def test_status_page_draws_heartbeats_sparkline_and_a_banner(store: SiteStore):
+    save_history(store)
+    client = client_for(store, config_for("https://shop.example.com/", XSS_URL))
+
+    html = client.get("/").get_data(as_text=True)
+
+    assert html.count('<rect class="up"') == 3
+    assert html.count('<rect class="down"') == 1
+    assert html.count('<rect class="none"') == 2 * HEARTBEATS - 4
+    assert html.count("<polyline ") == 1
+    assert 'aria-label="Last 4 checks: 3 up, 1 down"' in html
+    assert "Uptime 7 days" in html and "Uptime 30 days" in html
+
+
+def test_status_page_without_sites_says_how_to_add_them(store: SiteStore):
+    html = client_for(store, config_for()).get("/").get_data(as_text=True)
+
+    assert "No sites are monitored" in html
+    assert "monitorSites" in html
+
+
+def test_status_page_refreshes_itself_until_the_visitor_pauses_it(store: SiteStore):
+    client = client_for(store, config_for("https://shop.example.com/"))
+
+    refreshing = client.get("/")
+    paused = client.get("/?refresh=off")
+
+    assert refreshing.headers["Refresh"] == "60"
+    assert 'href="?refresh=off"' in refreshing.get_data(as_text=True)
+    assert "Refresh" not in paused.headers
+    assert "Refreshing is paused" in paused.get_data(as_text=True)

@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -440,3 +442,69 @@ def test_a_resolver_that_never_answers_cannot_outlast_the_deadline():
         assert "no answer within" in result.detail
     finally:
         release.set()
+
+
+@pytest.mark.parametrize(
+    ("site", "reason"),
+    [
+        (Site("/slow"), "timeout after 0.5 s"),
+        (Site("/error"), "status 500"),
+        (Site("/missing"), "status 404"),
+        (Site("/reset"), "connection reset"),
+        (Site("/truncated"), "connection reset"),
+        (Site("/loop"), "more than 5 redirects"),
+        (Site("/ok", keyword="Out of stock"), "keyword 'Out of stock' missing"),
+        (Site("/ok", forbidden_keyword="Welcome"), "keyword 'Welcome' present"),
+        (Site("/ok"), "status 200"),
+        (
+            Site("/to-metadata"),
+            "refused: link-local address 169.254.169.254 (cloud metadata lives here)",
+        ),
+    ],
+)
+def test_every_result_says_why_in_a_few_words(
+    server: LoopbackHTTPServer, connector: LoopbackOnlyConnector, site: Site, reason: str
+):
+    checker = make_checker(connector, timeout_seconds=0.5)
+
+    result = checker.check(replace(site, url=url(server, site.url)))
+
+    assert result.reason == reason
+
+
+def test_refused_connection_and_unresolvable_names_say_so(connector: LoopbackOnlyConnector):
+    checker = make_checker(connector, FakeResolver({}))
+
+    refused = checker.check(Site(f"http://127.0.0.1:{refused_port()}/"))
+    unresolved = checker.check(Site("http://nowhere.test/"))
+
+    assert refused.reason == "connection refused"
+    assert unresolved.reason.startswith("DNS failure (cannot resolve 'nowhere.test'")
+
+
+def test_a_forbidden_keyword_absent_from_the_body_is_up(
+    server: LoopbackHTTPServer, connector: LoopbackOnlyConnector
+):
+    result = make_checker(connector).check(Site(url(server, "/ok"), forbidden_keyword="Error"))
+
+    assert result.outcome is Outcome.UP
+
+
+def test_https_check_reports_when_the_certificate_expires(
+    tmp_path: Path, connector: LoopbackOnlyConnector
+):
+    tls = self_signed_tls("monitored.test", tmp_path, valid_for=timedelta(days=3))
+    resolver = FakeResolver({"monitored.test": ["127.0.0.1"]})
+    with serve({"/ok": respond(200)}, tls_context=tls.server_context) as tls_server:
+        checker = make_checker(connector, resolver, tls_context=tls.client_context)
+        result = checker.check(Site(f"https://monitored.test:{tls_server.port}/ok"))
+
+    assert result.up, result.detail
+    # The certificate's notAfter has one-second resolution.
+    assert result.cert_expires_at == tls.not_after.replace(microsecond=0)
+
+
+def test_plain_http_has_no_certificate_expiry(
+    server: LoopbackHTTPServer, connector: LoopbackOnlyConnector
+):
+    assert make_checker(connector).check(Site(url(server, "/ok"))).cert_expires_at is None

@@ -21,6 +21,7 @@ def test_defaults_from_a_minimal_environment():
     assert config.max_redirects == 5
     assert config.history_ttl_hours == 48
     assert config.metrics_namespace == "UptimeMonitor"
+    assert (config.stack_name, config.cert_expiry_days, config.webhook_url) == ("", 14, None)
     assert config.allow_loopback is False
 
 
@@ -29,7 +30,7 @@ def test_every_variable_is_read():
         {
             **REQUIRED,
             "SITES": '["https://a.example.com/", {"url": "https://b.example.com/health",'
-            ' "keyword": "ok", "expected_status": [200, 204]}]',
+            ' "keyword": "ok", "forbidden_keyword": "error", "expected_status": [200, 204]}]',
             "FAILURE_THRESHOLD": "3",
             "TIMEOUT_SECONDS": "2.5",
             "MAX_WORKERS": "4",
@@ -37,13 +38,24 @@ def test_every_variable_is_read():
             "HISTORY_TTL_HOURS": "72",
             "METRICS_NAMESPACE": "Platform/Uptime",
             "ALLOW_LOOPBACK": "true",
+            "STACK_NAME": "prod",
+            "CERT_EXPIRY_DAYS": "30",
+            "WEBHOOK_URL": "https://hooks.example.com/services/T0/B0/token",
         }
     )
 
     assert config.sites == (
         Site("https://a.example.com/"),
-        Site("https://b.example.com/health", keyword="ok", expected_statuses=frozenset({200, 204})),
+        Site(
+            "https://b.example.com/health",
+            keyword="ok",
+            expected_statuses=frozenset({200, 204}),
+            forbidden_keyword="error",
+        ),
     )
+    assert (config.stack_name, config.cert_expiry_days) == ("prod", 30)
+    assert config.webhook_url == "https://hooks.example.com/services/T0/B0/token"
+    assert "token" not in repr(config)
     assert (config.failure_threshold, config.timeout_seconds, config.max_workers) == (3, 2.5, 4)
     assert (config.max_redirects, config.history_ttl_hours) == (0, 72)
     assert config.metrics_namespace == "Platform/Uptime"
@@ -74,6 +86,8 @@ def test_every_variable_is_read():
         ({"SITES": '[{"url": "https://a.example.com/", "expected_status": [700]}]'}, "[700]"),
         ({"SITES": '["https://a.example.com/", "https://a.example.com/"]'}, "more than once"),
         ({"SITES": '["https://a.example.com/' + "x" * 1100 + '"]'}, "longer than 1024"),
+        ({"CERT_EXPIRY_DAYS": "-1"}, "CERT_EXPIRY_DAYS=-1: must be 0 (off) or more"),
+        ({"WEBHOOK_URL": "ftp://hooks.example.com/token"}, "WEBHOOK_URL='[secret]': scheme"),
     ],
 )
 def test_bad_values_are_rejected_naming_variable_and_value(overrides: dict[str, str], message: str):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -40,6 +43,7 @@ def lambda_environment(
     monkeypatch.setenv("SITES", json.dumps([f"http://127.0.0.1:{server.port}/"]))
     monkeypatch.setenv("FAILURE_THRESHOLD", "1")
     monkeypatch.setenv("HISTORY_TTL_HOURS", "24")
+    monkeypatch.setenv("STACK_NAME", "dev")
     aws.dependencies.cache_clear()
     http_handler.wsgi_handler.cache_clear()
     with mock_aws():
@@ -137,9 +141,23 @@ def test_scheduled_handler_checks_records_and_alerts(
         "errors": 0,
     }
     assert server.log.paths == []
-    assert published_messages() == [f"website http://127.0.0.1:{server.port}/ is down"]
+    assert published_messages() == [
+        f"website http://127.0.0.1:{server.port}/ is down: "
+        "refused: loopback address 127.0.0.1 (stack dev)"
+    ]
     items = lambda_environment.scan(TableName=TABLE_NAME)["Items"]
     history = [item for item in items if item["sk"]["S"].startswith("CHECK#")]
     expires_at = int(history[0]["expires_at"]["N"])
     assert before + 24 * 3600 <= expires_at <= int(time.time()) + 24 * 3600
     assert history[0]["outcome"] == {"S": "blocked"}
+
+
+def test_the_scheduled_entry_point_never_imports_flask():
+    source = Path(__file__).resolve().parents[1] / "functions" / "uptime_monitor"
+    probe = "import sys, monitor.scheduled_handler; print(sorted({'flask', 'jinja2', 'werkzeug'} & set(sys.modules)))"
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=source, capture_output=True, text=True, check=True
+    )
+
+    assert loaded.stdout.strip() == "[]"

@@ -122,6 +122,7 @@ def test_each_role_policy_allows_exactly_its_functions_actions_on_its_resources(
             | {
                 ("dynamodb:GetItem", table_arn),
                 ("dynamodb:PutItem", table_arn),
+                ("dynamodb:UpdateItem", table_arn),
                 ("sns:Publish", topic_arn),
             },
         }[role]
@@ -170,8 +171,45 @@ def test_environment_carries_the_settings_the_function_reads(plan: Plan):
     assert variables["TIMEOUT_SECONDS"] == "10"
     assert variables["MAX_WORKERS"] == "32"
     assert variables["METRICS_NAMESPACE"] == monitor.metrics.DEFAULT_NAMESPACE
+    assert variables["STACK_NAME"] == "dev"
+    assert variables["CERT_EXPIRY_DAYS"] == "14"
+    assert "WEBHOOK_URL" not in variables
     http_variables = plan.named("monitor-http-function").inputs["environment"]["variables"]
     assert http_variables == variables
+
+
+def test_only_the_scheduled_function_gets_the_webhook_and_only_as_a_secret(args):
+    hook = "https://hooks.example.com/services/T000/B000/secret-token"
+    plan = plan_monitor(replace(args, webhook_url=hook))
+
+    scheduled = plan.named("monitor-scheduled-function")
+    variables = json_format.MessageToDict(scheduled.properties)["environment"]["variables"]
+    assert variables["WEBHOOK_URL"][pulumi.runtime.rpc._special_sig_key] == SECRET_SIGNATURE
+    http = plan.named("monitor-http-function").inputs["environment"]["variables"]
+    assert "WEBHOOK_URL" not in http
+    assert hook not in json.dumps(plan.exports)
+
+
+def test_without_sites_nothing_is_scheduled(args):
+    monitors: list[UptimeMonitor] = []
+
+    def program() -> None:
+        monitors.append(UptimeMonitor("monitor", replace(args, sites=())))
+
+    plan = run_program("dev", program=program)
+
+    assert [f.name for f in plan.of_type(FUNCTION)] == ["monitor-http-function"]
+    assert plan.of_type(RULE) == plan.of_type(DASHBOARD) == plan.of_type(ALARM) == []
+    assert {role.name for role in plan.of_type(ROLE)} == {"monitor-http-role"}
+    [monitor_] = monitors
+    assert monitor_.scheduled_function_name is None and monitor_.dashboard_name is None
+    assert set(monitor_.exports()) == {
+        "monitorUrl",
+        "alertTopicArn",
+        "monitorTableName",
+        "monitorHttpFunctionName",
+        "monitorHttpLogGroupName",
+    }
 
 
 # --- schedule ------------------------------------------------------------------------------
@@ -350,6 +388,11 @@ def test_a_preview_plans_with_unknown_arns(args):
     ("change", "argument"),
     [
         ({"sites": ("ftp://example.com",)}, "sites"),
+        ({"sites": ("https://a.example.com", "http://localhost/")}, "sites"),
+        ({"sites": ("http://10.0.0.5/",)}, "sites"),
+        ({"sites": ({"url": "https://a.example.com", "keyword": ""},)}, "sites"),
+        ({"cert_expiry_days": -1}, "cert_expiry_days"),
+        ({"webhook_url": "http://169.254.169.254/hook"}, "webhook_url"),
         ({"sites": ("https://user:pw@example.com",)}, "sites"),
         ({"sites": ("https://a.example", "https://a.example")}, "sites"),
         ({"schedule_minutes": 0}, "schedule_minutes"),
@@ -439,3 +482,19 @@ def test_a_plain_phone_number_given_to_the_args_is_made_a_secret(args):
     [sms] = plan.of_type(SUBSCRIPTION)
     endpoint = json_format.MessageToDict(sms.properties)["endpoint"]
     assert endpoint[pulumi.runtime.rpc._special_sig_key] == SECRET_SIGNATURE
+
+
+def test_a_refused_site_is_named_by_its_index_and_the_reason(build_dir):
+    with pytest.raises(ValueError) as refused:
+        UptimeMonitorArgs(sites=("https://a.example.com", "http://10.0.0.5/"), build_dir=build_dir)
+
+    assert str(refused.value) == (
+        "sites: [1] 'http://10.0.0.5/' is refused: private address 10.0.0.5"
+    )
+
+
+def test_a_refused_webhook_is_never_shown(build_dir):
+    with pytest.raises(ValueError) as refused:
+        UptimeMonitorArgs(webhook_url="http://127.0.0.1/secret-token", build_dir=build_dir)
+
+    assert "secret-token" not in str(refused.value)

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from monitor.alerts import PublishFailed, SnsPublisher
-from monitor.checks import CheckResult, Site
-from monitor.config import MonitorConfig
+from monitor.alerts import (
+    SNS_CHANNEL,
+    WEBHOOK_CHANNEL,
+    PublishFailed,
+    SnsPublisher,
+    WebhookPublisher,
+)
+from monitor.checks import CheckResult, HttpChecker, Site
+from monitor.config import MonitorConfig, checker_for
 from monitor.scheduled import RunSummary, run_checks
+from monitor.ssrf import SsrfGuard
 from monitor.store import SiteStore
 from moto import mock_aws
 
@@ -33,6 +41,7 @@ from tests.uptime_servers import (
     RequestHandler,
     refused_port,
     respond,
+    self_signed_tls,
     serve,
 )
 
@@ -71,7 +80,7 @@ class Run:
         return run_checks(
             config,
             store=self.aws.store,
-            publish=publish or self.aws.publisher,
+            publishers={SNS_CHANNEL: publish or self.aws.publisher},
             write_metrics=self.metric_lines.append,
             now=lambda: moment,
         )
@@ -105,7 +114,7 @@ def server(switch: HealthSwitch) -> Iterator[LoopbackHTTPServer]:
 
 
 def monitor_config(*urls: str, **settings: Any) -> MonitorConfig:
-    defaults: dict[str, Any] = {"failure_threshold": 2, "timeout_seconds": 5.0}
+    defaults: dict[str, Any] = {"failure_threshold": 2, "timeout_seconds": 5.0, "stack_name": "dev"}
     return MonitorConfig(
         table_name=TABLE_NAME,
         topic_arn=TOPIC_ARN,
@@ -123,11 +132,14 @@ def test_repeated_failures_alert_once_and_recovery_once(
     config = monitor_config(url, failure_threshold=2)
 
     summaries = [run(config) for _ in range(4)]
-    assert published_messages() == [f"website {url} is down"]
+    down = f"website {url} is down: status 503 (stack dev)"
+    assert published_messages() == [down]
     switch.healthy = True
     summaries += [run(config) for _ in range(2)]
 
-    assert published_messages() == [f"website {url} is down", f"website {url} is up again"]
+    # Down from the first failed run (minute 0) to the first good one (minute 4).
+    recovered = f"website {url} is up again after 4 min down (was: status 503) (stack dev)"
+    assert published_messages() == [down, recovered]
     assert [s.alerts_sent for s in summaries] == [0, 1, 0, 0, 1, 0]
     assert [s.down for s in summaries] == [1, 1, 1, 1, 0, 0]
     assert aws.store.load_state(url).status.value == "up"
@@ -147,11 +159,13 @@ def test_failed_publish_keeps_alerts_pending_without_stopping_the_batch(
     third = run(config)
 
     assert first == RunSummary(checked=3, up=1, down=2, alerts_sent=0, alerts_pending=2)
-    assert all(p is not None and p.message.endswith("is down") for p in pending)
+    assert all(p[0].message.endswith("is down: connection refused (stack dev)") for p in pending)
     assert aws.store.load_state(up_url).status.value == "up"
     assert second.alerts_sent == 2 and second.alerts_pending == 0
     assert third.alerts_sent == 0
-    assert sorted(published_messages()) == sorted(f"website {url} is down" for url in down_urls)
+    assert sorted(published_messages()) == sorted(
+        f"website {url} is down: connection refused (stack dev)" for url in down_urls
+    )
 
 
 def test_one_failing_publish_does_not_keep_the_other_alerts_from_going_out(aws: Aws, run: Run):
@@ -165,12 +179,13 @@ def test_one_failing_publish_does_not_keep_the_other_alerts_from_going_out(aws: 
         aws.publisher(message)
 
     first = run(config, publish_except_for_broken)
-    assert published_messages() == [f"website {working} is down"]
+    down = "is down: connection refused (stack dev)"
+    assert published_messages() == [f"website {working} {down}"]
     second = run(config)
 
     assert (first.alerts_sent, first.alerts_pending) == (1, 1)
     assert (second.alerts_sent, second.alerts_pending) == (1, 0)
-    assert published_messages() == [f"website {working} is down", f"website {broken} is down"]
+    assert published_messages() == [f"website {working} {down}", f"website {broken} {down}"]
 
 
 def test_history_items_carry_the_ttl_and_metrics_are_emitted(
@@ -216,7 +231,7 @@ def test_a_crashing_check_is_counted_and_logged(aws: Aws, caplog: pytest.LogCapt
     summary = run_checks(
         config,
         store=aws.store,
-        publish=aws.publisher,
+        publishers={SNS_CHANNEL: aws.publisher},
         checker=CrashingChecker(),
         write_metrics=lambda line: None,
     )
@@ -230,10 +245,10 @@ class StoreFailingFor(SiteStore):
         self.__dict__.update(store.__dict__)
         self.failing_url = failing_url
 
-    def save_state(self, state: Any) -> None:
+    def save_state(self, state: Any) -> Any:
         if state.url == self.failing_url:
             raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException"}}, "Put")
-        super().save_state(state)
+        return super().save_state(state)
 
 
 def test_a_storage_error_on_one_site_does_not_stop_the_batch(aws: Aws, server: LoopbackHTTPServer):
@@ -243,7 +258,7 @@ def test_a_storage_error_on_one_site_does_not_stop_the_batch(aws: Aws, server: L
     summary = run_checks(
         monitor_config(failing, fine),
         store=store,
-        publish=aws.publisher,
+        publishers={SNS_CHANNEL: aws.publisher},
         write_metrics=lambda line: None,
     )
 
@@ -263,3 +278,122 @@ def test_checks_run_concurrently_up_to_max_workers(aws: Aws, run: Run, sites: in
     assert gate.released
     assert gate.peak == min(sites, workers)
     assert summary.up == sites
+
+
+class RacingStore(SiteStore):
+    """Lets a rival run write the state between this run's read and its first write."""
+
+    def __init__(self, store: SiteStore, rival: Callable[[], object]) -> None:
+        self.__dict__.update(store.__dict__)
+        self.rival: Callable[[], object] | None = rival
+
+    def save_state(self, state: Any) -> Any:
+        if self.rival is not None:
+            rival, self.rival = self.rival, None
+            rival()
+        return super().save_state(state)
+
+
+@pytest.mark.parametrize("rival_minute", [2, 0], ids=["rival-newer", "rival-older"])
+def test_overlapping_runs_neither_lose_a_write_nor_repeat_an_alert(aws: Aws, rival_minute: int):
+    create_sms_topic(aws.sns)
+    url = f"http://127.0.0.1:{refused_port()}/"
+    config = monitor_config(url, failure_threshold=1)
+    publishers = {SNS_CHANNEL: aws.publisher}
+
+    def run_at(minute: int, store: SiteStore) -> RunSummary:
+        moment = T0 + timedelta(minutes=minute)
+        return run_checks(
+            config,
+            store=store,
+            publishers=publishers,
+            write_metrics=lambda line: None,
+            now=lambda: moment,
+        )
+
+    summary = run_at(1, RacingStore(aws.store, lambda: run_at(rival_minute, aws.store)))
+
+    state = aws.store.load_state(url)
+    assert published_messages() == [f"website {url} is down: connection refused (stack dev)"]
+    assert state.status.value == "down" and state.alerted == {SNS_CHANNEL}
+    assert state.last_checked_at == T0 + timedelta(minutes=max(1, rival_minute))
+    assert summary.errors == 0
+    assert len(aws.store.checks_between(url, T0 - timedelta(hours=1), T0 + timedelta(hours=1))) == 2
+
+
+def test_alerts_go_to_the_webhook_as_slack_json_too(aws: Aws, run: Run):
+    create_sms_topic(aws.sns)
+    down = f"http://127.0.0.1:{refused_port()}/"
+    config = monitor_config(down, failure_threshold=1)
+    with serve({"/hook/T000/B000/secret-token": respond(200)}) as hook:
+        webhook = WebhookPublisher(
+            checker_for(config), f"http://127.0.0.1:{hook.port}/hook/T000/B000/secret-token"
+        )
+        summary = run_checks(
+            config,
+            store=aws.store,
+            publishers={SNS_CHANNEL: aws.publisher, WEBHOOK_CHANNEL: webhook},
+            write_metrics=lambda line: None,
+            now=lambda: T0,
+        )
+
+    message = f"website {down} is down: connection refused (stack dev)"
+    assert published_messages() == [message]
+    assert [json.loads(body) for body in hook.log.bodies] == [{"text": message}]
+    assert summary.alerts_sent == 2
+
+
+def test_a_failing_webhook_keeps_its_alert_pending_and_never_shows_its_url(
+    aws: Aws, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+):
+    create_sms_topic(aws.sns)
+    down = f"http://127.0.0.1:{refused_port()}/"
+    config = monitor_config(down, failure_threshold=1)
+    with serve({"/hook/secret-token": respond(500)}) as hook:
+        hook_url = f"http://127.0.0.1:{hook.port}/hook/secret-token"
+        refused_url = "http://169.254.169.254/hook/secret-token"
+        for url in (hook_url, refused_url):
+            webhook = WebhookPublisher(checker_for(config), url)
+            summary = run_checks(
+                config,
+                store=aws.store,
+                publishers={SNS_CHANNEL: aws.publisher, WEBHOOK_CHANNEL: webhook},
+                write_metrics=lambda line: None,
+                now=lambda: T0 + timedelta(minutes=len(hook.log.bodies)),
+            )
+            assert summary.alerts_pending == 1
+
+    pending = aws.store.load_state(down).pending
+    assert [n.channels for n in pending] == [{WEBHOOK_CHANNEL}]
+    assert len(published_messages()) == 1 and len(hook.log.bodies) == 1
+    assert "webhook answered HTTP 500" in caplog.text
+    assert "webhook refused: link-local address 169.254.169.254" in caplog.text
+    captured = capsys.readouterr()
+    assert "secret-token" not in caplog.text + captured.out + captured.err
+
+
+def test_a_certificate_close_to_expiry_is_warned_about_once(aws: Aws, tmp_path: Path):
+    create_sms_topic(aws.sns)
+    tls = self_signed_tls("127.0.0.1", tmp_path, valid_for=timedelta(days=3))
+    with serve({"/ok": respond(200)}, tls_context=tls.server_context) as server:
+        url = f"https://127.0.0.1:{server.port}/ok"
+        config = monitor_config(url, cert_expiry_days=14)
+        checker = HttpChecker(
+            SsrfGuard(allow_loopback=True), timeout_seconds=5.0, tls_context=tls.client_context
+        )
+        checked_at = datetime.now(UTC)
+        for minute in range(2):
+            run_checks(
+                config,
+                store=aws.store,
+                publishers={SNS_CHANNEL: aws.publisher},
+                checker=checker,
+                write_metrics=lambda line: None,
+                now=lambda moment=checked_at + timedelta(minutes=minute): moment,
+            )
+
+    expires = tls.not_after
+    assert published_messages() == [
+        f"website {url}: TLS certificate expires in 2 days ({expires:%Y-%m-%d}) (stack dev)"
+    ]
+    assert aws.store.load_state(url).status.value == "up"

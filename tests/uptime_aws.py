@@ -8,6 +8,8 @@ import pytest
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
+from tools.monitor_table import create_table as create_monitor_table
+
 REGION = "us-east-1"
 TABLE_NAME = "uptime-test"
 TOPIC_NAME = "uptime-alerts"
@@ -27,22 +29,7 @@ def use_fake_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def create_table(client: Any, name: str = TABLE_NAME) -> None:
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-    )
-    client.update_time_to_live(
-        TableName=name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-    )
+    create_monitor_table(client, name)
 
 
 def create_sms_topic(client: Any) -> str:

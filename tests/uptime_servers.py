@@ -26,6 +26,8 @@ Route = Callable[["RequestHandler"], None]
 class RequestLog:
     host_headers: list[str] = field(default_factory=list)
     paths: list[str] = field(default_factory=list)
+    # Bodies of POST requests, in order.
+    bodies: list[bytes] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Set when a client closed its connection while a route was still sending.
     hung_up: threading.Event = field(default_factory=threading.Event)
@@ -62,6 +64,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         self.loopback_server.log.record(self.headers.get("Host", ""), self.path)
         route = self.loopback_server.routes.get(self.path.split("?", 1)[0], not_found)
         route(self)
+
+    def do_POST(self) -> None:  # noqa: N802 - the name http.server dispatches to
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        with self.loopback_server.log.lock:
+            self.loopback_server.log.bodies.append(body)
+        self.do_GET()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base signature
         pass
@@ -237,10 +245,14 @@ class TlsMaterial:
     server_context: ssl.SSLContext
     client_context: ssl.SSLContext
     server_names: list[str]
+    not_after: datetime.datetime
 
 
-def self_signed_tls(hostname: str, directory: Path) -> TlsMaterial:
-    """A certificate for `hostname`, a server context presenting it and a client trusting it."""
+def self_signed_tls(
+    hostname: str, directory: Path, valid_for: datetime.timedelta = datetime.timedelta(hours=1)
+) -> TlsMaterial:
+    """A certificate for `hostname` valid from 5 minutes ago for `valid_for`, a server context
+    presenting it and a client trusting it."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -249,6 +261,7 @@ def self_signed_tls(hostname: str, directory: Path) -> TlsMaterial:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
     now = datetime.datetime.now(datetime.UTC)
+    not_after = now + valid_for
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -256,7 +269,7 @@ def self_signed_tls(hostname: str, directory: Path) -> TlsMaterial:
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
+        .not_valid_after(not_after)
         .add_extension(
             x509.SubjectAlternativeName(
                 [x509.DNSName(hostname), x509.IPAddress(ipaddress.ip_address(LOOPBACK))]
@@ -285,4 +298,4 @@ def self_signed_tls(hostname: str, directory: Path) -> TlsMaterial:
 
     server_context.sni_callback = remember_sni  # type: ignore[assignment]
     client_context = ssl.create_default_context(cafile=str(cert_path))
-    return TlsMaterial(server_context, client_context, server_names)
+    return TlsMaterial(server_context, client_context, server_names, not_after)

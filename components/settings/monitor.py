@@ -7,13 +7,14 @@ import re
 from components.settings.reader import Reader, as_secret, in_range
 from components.shared import API_AUTHORIZATIONS, is_email_address
 from components.uptime_monitor import (
+    MAX_CERT_EXPIRY_DAYS,
     MAX_CHECK_TIMEOUT_SECONDS,
     MAX_FAILURE_THRESHOLD,
     MAX_SCHEDULE_MINUTES,
     MAX_WORKERS,
     UptimeMonitorArgs,
-    check_site_url,
 )
+from components.uptime_parts import Site, site_problem, site_url, url_refusal
 
 # The config key of each `UptimeMonitorArgs` field the stack may set.
 KEYS_BY_FIELD = {
@@ -24,11 +25,13 @@ KEYS_BY_FIELD = {
     "max_workers": "monitorMaxWorkers",
     "alert_phone_number": "alertPhoneNumber",
     "alert_email": "alertEmail",
+    "webhook_url": "monitorWebhookUrl",
+    "cert_expiry_days": "monitorCertExpiryDays",
     "authorization": "monitorApiAuthorization",
     "log_retention_days": "monitorLogRetentionDays",
 }
 KEYS = tuple(KEYS_BY_FIELD.values())
-SECRET_KEYS = ("alertPhoneNumber",)
+SECRET_KEYS = ("alertPhoneNumber", "monitorWebhookUrl")
 _E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 
 
@@ -42,6 +45,10 @@ def parse(reader: Reader) -> UptimeMonitorArgs:
             "must be an E.164 phone number: +, country code and number, no spaces (like +15555550123)",
         )
         phone = None
+    webhook = reader.secret("monitorWebhookUrl")
+    if webhook is not None and (reason := url_refusal(webhook)) is not None:
+        reader.secret_problem("monitorWebhookUrl", reason)
+        webhook = None
     email = reader.optional("alertEmail")
     if email is not None and not is_email_address(email):
         reader.problem("alertEmail", email, "is not an email address")
@@ -70,6 +77,12 @@ def parse(reader: Reader) -> UptimeMonitorArgs:
             # Wrapped only when given, so that settings without a phone need no Pulumi runtime.
             alert_phone_number=as_secret(phone) if phone is not None else None,
             alert_email=email,
+            webhook_url=as_secret(webhook) if webhook is not None else None,
+            cert_expiry_days=reader.integer(
+                "monitorCertExpiryDays",
+                defaults.cert_expiry_days,
+                in_range(0, MAX_CERT_EXPIRY_DAYS),
+            ),
             authorization=reader.choice(
                 "monitorApiAuthorization", defaults.authorization, API_AUTHORIZATIONS
             ),
@@ -82,14 +95,19 @@ def parse(reader: Reader) -> UptimeMonitorArgs:
     )
 
 
-def _sites(reader: Reader) -> tuple[str, ...]:
-    sites = reader.string_list("monitorSites")
-    refused = False
-    for url in sites:
-        if (reason := check_site_url(url)) is not None:
-            reader.problem("monitorSites", url, reason)
-            refused = True
-    for url in sorted({url for url in sites if sites.count(url) > 1}):
+def _sites(reader: Reader) -> tuple[Site, ...]:
+    """`monitorSites`: URLs, or objects with `url` and the checks to make. Each refused entry is
+    named by its index, with the reason (the monitor's own SSRF rules, no DNS lookup)."""
+    entries = reader.json_list("monitorSites", "URLs or objects with a url")
+    sites: list[Site] = []
+    for index, entry in enumerate(entries):
+        if (reason := site_problem(entry)) is not None:
+            reader.problem(f"monitorSites[{index}]", entry, reason)
+        else:
+            sites.append(entry)  # type: ignore[arg-type]  # site_problem checked its shape
+    urls = [site_url(site) for site in sites]
+    for url in sorted({url for url in urls if urls.count(url) > 1}):
         reader.problem("monitorSites", url, "is listed more than once")
-        refused = True
-    return () if refused else sites
+    if len(sites) != len(entries) or len(set(urls)) != len(urls):
+        return ()
+    return tuple(sites)

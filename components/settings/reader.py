@@ -101,6 +101,20 @@ class Reader:
             return default
         return value.lower() == "true"
 
+    def json_list(self, key: str, what: str) -> list[object]:
+        """A list setting whose items may be objects (YAML maps); [] when unset or invalid."""
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        try:
+            items = json.loads(value)
+        except json.JSONDecodeError:
+            items = None
+        if not isinstance(items, list):
+            self.problem(key, value, f"must be a list of {what}")
+            return []
+        return items
+
     def string_list(self, key: str) -> tuple[str, ...]:
         value = self.raw.get(key)
         if value is None:

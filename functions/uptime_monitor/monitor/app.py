@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -13,12 +13,25 @@ from flask import Flask, Response, jsonify, render_template, request
 
 from monitor.checks import Checker, Outcome, Site
 from monitor.config import MonitorConfig, checker_for
+from monitor.status import (
+    BEAT_HEIGHT,
+    BEAT_WIDTH,
+    HEARTBEATS,
+    SPARK_HEIGHT,
+    SPARK_WIDTH,
+    heartbeat_bars,
+    latency_summary,
+    overview,
+    site_reports,
+    sparkline_points,
+)
 from monitor.store import SiteStore
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-UPTIME_WINDOW = timedelta(hours=24)
+# The status page reloads itself this often (seconds).
+REFRESH_SECONDS = 60
 MAX_REQUEST_BYTES = 16 * 1024
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -31,33 +44,6 @@ SECURITY_HEADERS = {
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(frozen=True)
-class SiteReport:
-    url: str
-    status: str
-    last_latency_ms: float | None
-    last_checked_at: str | None
-    last_outcome: str | None
-    uptime_24h_percent: float | None
-    checks_24h: int
-
-
-def site_report(store: SiteStore, url: str, now: datetime) -> SiteReport:
-    state = store.load_state(url)
-    window = store.uptime_since(url, now - UPTIME_WINDOW, now)
-    return SiteReport(
-        url=url,
-        status=state.status.value,
-        last_latency_ms=state.last_latency_ms,
-        last_checked_at=None
-        if state.last_checked_at is None
-        else state.last_checked_at.isoformat(),
-        last_outcome=state.last_outcome,
-        uptime_24h_percent=window.percent,
-        checks_24h=window.checks,
-    )
 
 
 def elapsed_seconds(latency_seconds: float) -> float:
@@ -90,18 +76,42 @@ def create_app(
         if result.up and result.latency_seconds is not None:
             seconds = elapsed_seconds(result.latency_seconds)
             return ping_response({"result": seconds, "response": "200"}, 200)
-        return ping_response({"result": "error", "response": "408"}, 408)
+        # The notes' keys and values, and beside them why the site counts as down.
+        return ping_response({"reason": result.reason, "result": "error", "response": "408"}, 408)
 
     @app.get("/")
-    def status_page() -> str:
+    def status_page() -> Response:
         moment = now()
-        reports = [site_report(store, site.url, moment) for site in config.sites]
-        return render_template("status.html", reports=reports, generated_at=moment.isoformat())
+        reports = site_reports(store, [site.url for site in config.sites], moment)
+        # Refreshes itself unless the visitor paused it (WCAG 2.2.1: a time limit the user
+        # can turn off); by header, so the page needs no script and no meta refresh.
+        refreshing = request.args.get("refresh") != "off"
+        page = render_template(
+            "status.html",
+            refreshing=refreshing,
+            reports=reports,
+            overview=overview(reports),
+            generated_at=moment,
+            refresh_seconds=REFRESH_SECONDS,
+            bars=heartbeat_bars,
+            sparkline=sparkline_points,
+            latency_summary=latency_summary,
+            heartbeats=HEARTBEATS,
+            beat=(BEAT_WIDTH, BEAT_HEIGHT),
+            spark=(SPARK_WIDTH, SPARK_HEIGHT),
+        )
+        headers = {"Refresh": str(REFRESH_SECONDS)} if refreshing else {}
+        return Response(page, mimetype="text/html", headers=headers)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        # Browsers ask for it; an empty answer keeps a 404 out of their console.
+        return Response(status=204)
 
     @app.get("/api/status")
     def status_api() -> Response:
         moment = now()
-        reports = [site_report(store, site.url, moment) for site in config.sites]
+        reports = site_reports(store, [site.url for site in config.sites], moment)
         return jsonify(
             generated_at=moment.isoformat(), sites=[asdict(report) for report in reports]
         )

@@ -11,8 +11,14 @@ from dataclasses import dataclass
 
 import botocore.session
 
-from monitor.alerts import SnsPublisher
-from monitor.config import MonitorConfig
+from monitor.alerts import (
+    SNS_CHANNEL,
+    WEBHOOK_CHANNEL,
+    Publisher,
+    SnsPublisher,
+    WebhookPublisher,
+)
+from monitor.config import MonitorConfig, checker_for
 from monitor.store import SiteStore
 
 
@@ -20,7 +26,8 @@ from monitor.store import SiteStore
 class Dependencies:
     config: MonitorConfig
     store: SiteStore
-    publisher: SnsPublisher
+    # The alert channels by name: SNS always, the webhook when one is configured.
+    publishers: dict[str, Publisher]
 
 
 @functools.cache
@@ -30,5 +37,12 @@ def dependencies() -> Dependencies:
     return Dependencies(
         config=config,
         store=SiteStore(session.create_client("dynamodb"), config.table_name, config.history_ttl),
-        publisher=SnsPublisher(session.create_client("sns"), config.topic_arn),
+        publishers=publishers_for(config, session.create_client("sns")),
     )
+
+
+def publishers_for(config: MonitorConfig, sns_client: object) -> dict[str, Publisher]:
+    publishers: dict[str, Publisher] = {SNS_CHANNEL: SnsPublisher(sns_client, config.topic_arn)}
+    if config.webhook_url is not None:
+        publishers[WEBHOOK_CHANNEL] = WebhookPublisher(checker_for(config), config.webhook_url)
+    return publishers

@@ -9,7 +9,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urljoin
@@ -37,17 +38,20 @@ class Outcome(StrEnum):
     SERVER_ERROR = "server_error"
     UNEXPECTED_STATUS = "unexpected_status"
     KEYWORD_MISSING = "keyword_missing"
+    KEYWORD_FOUND = "keyword_found"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     BLOCKED = "blocked"
 
 
 @dataclass(frozen=True)
 class Site:
-    """What to check: a URL, optionally a keyword the body must contain and accepted statuses."""
+    """What to check: a URL; optionally a keyword the body must contain, one it must not
+    contain, and the accepted statuses (default: any 2xx)."""
 
     url: str
     keyword: str | None = None
     expected_statuses: frozenset[int] | None = None
+    forbidden_keyword: str | None = None
 
     def accepts_status(self, status: int) -> bool:
         if self.expected_statuses is not None:
@@ -64,6 +68,10 @@ class CheckResult:
     # `elapsed`, but over all redirect hops); None when no response arrived.
     latency_seconds: float | None = None
     status_code: int | None = None
+    # What a person reads in an alert: "timeout after 10 s", "status 503", "DNS failure".
+    reason: str = ""
+    # When the final hop's TLS certificate expires (https only).
+    cert_expires_at: datetime | None = None
 
     @property
     def up(self) -> bool:
@@ -97,6 +105,7 @@ class _PinnedConnection(http.client.HTTPConnection):
         self._target = target
         self._open_socket = open_socket
         self._tls_context = tls_context
+        self.cert_expires_at: datetime | None = None
         if tls_context is not None:
             self.default_port = 443
 
@@ -112,7 +121,16 @@ class _PinnedConnection(http.client.HTTPConnection):
             except BaseException:
                 sock.close()
                 raise
+            self.cert_expires_at = certificate_expiry(sock)
         self.sock = sock
+
+
+def certificate_expiry(sock: ssl.SSLSocket) -> datetime | None:
+    """When the peer's certificate expires; None when it was not verified (no details given)."""
+    not_after = (sock.getpeercert() or {}).get("notAfter")
+    if not isinstance(not_after, str):
+        return None
+    return datetime.fromtimestamp(ssl.cert_time_to_seconds(not_after), UTC)
 
 
 class _Watchdog:
@@ -158,6 +176,7 @@ class _Response:
     location: str | None
     latency_seconds: float
     body: bytes
+    cert_expires_at: datetime | None = None
 
 
 class HttpChecker:
@@ -191,39 +210,66 @@ class HttpChecker:
                 target = self._guard.validate(url, timeout=deadline.remaining())
                 response = self._fetch(target, deadline, started)
             except TargetRefused as error:
-                return CheckResult(site.url, Outcome.BLOCKED, str(error))
+                return CheckResult(
+                    site.url, Outcome.BLOCKED, str(error), reason=f"refused: {error.reason}"
+                )
             except ResolutionFailed as error:
-                return CheckResult(site.url, Outcome.DNS_FAILURE, str(error))
+                return CheckResult(
+                    site.url, Outcome.DNS_FAILURE, str(error), reason=f"DNS failure ({error})"
+                )
             except (OSError, http.client.HTTPException) as error:
-                return CheckResult(site.url, *classify_error(error, url))
+                outcome, detail = classify_error(error, url)
+                reason = error_reason(outcome, error, self._timeout_seconds)
+                return CheckResult(site.url, outcome, detail, reason=reason)
             if response.status in REDIRECT_STATUSES and response.location:
                 url = urljoin(url, response.location)
                 continue
-            return classify_response(site, response.status, response.body, response.latency_seconds)
+            result = classify_response(
+                site, response.status, response.body, response.latency_seconds
+            )
+            return replace(result, cert_expires_at=response.cert_expires_at)
         return CheckResult(
             site.url,
             Outcome.TOO_MANY_REDIRECTS,
             f"more than {self._max_redirects} redirects, last to {url!r}",
+            reason=f"more than {self._max_redirects} redirects",
         )
 
-    def _fetch(self, target: Target, deadline: _Deadline, started: float) -> _Response:
+    def post(self, url: str, body: bytes, content_type: str) -> int:
+        """POSTs `body` to `url` through the same guard and deadline (no redirects followed);
+        the response's status. Raises what a check would classify."""
+        started = self._clock()
+        deadline = _Deadline(started + self._timeout_seconds, self._clock)
+        target = self._guard.validate(url, timeout=deadline.remaining())
+        return self._fetch(target, deadline, started, body=body, content_type=content_type).status
+
+    def _fetch(
+        self,
+        target: Target,
+        deadline: _Deadline,
+        started: float,
+        *,
+        body: bytes | None = None,
+        content_type: str | None = None,
+    ) -> _Response:
         tls_context = self._tls_context if target.scheme == "https" else None
         connection = _PinnedConnection(target, deadline, self._open_pinned_socket, tls_context)
         watchdog = _Watchdog(connection, deadline.remaining())
+        headers = {"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"}
+        if content_type is not None:
+            headers["Content-Type"] = content_type
         try:
-            connection.request(
-                "GET",
-                target.path,
-                headers={"User-Agent": USER_AGENT, "Accept": "*/*", "Connection": "close"},
-            )
+            connection.request("GET" if body is None else "POST", target.path, body, headers)
             _set_socket_timeout(connection, deadline.remaining())
             response = connection.getresponse()
             latency = self._clock() - started
             location = response.getheader("Location")
             if response.status in REDIRECT_STATUSES and location:
                 return _Response(response.status, location, latency, b"")
-            body = self._read_body(connection, response, deadline)
-            return _Response(response.status, location, latency, body)
+            content = self._read_body(connection, response, deadline)
+            return _Response(
+                response.status, location, latency, content, connection.cert_expires_at
+            )
         except (OSError, http.client.HTTPException) as error:
             if watchdog.fired:
                 raise TimeoutError("check deadline exceeded") from error
@@ -294,17 +340,38 @@ def classify_error(error: BaseException, url: str) -> tuple[Outcome, str]:
     return Outcome.CONNECTION_ERROR, detail
 
 
+_ERROR_REASONS = {
+    Outcome.CONNECTION_REFUSED: "connection refused",
+    Outcome.CONNECTION_RESET: "connection reset",
+    Outcome.INVALID_RESPONSE: "invalid HTTP response",
+}
+
+
+def error_reason(outcome: Outcome, error: BaseException, timeout_seconds: float) -> str:
+    """The short reason an alert gives for a check that raised `error`."""
+    if outcome is Outcome.TIMEOUT:
+        return f"timeout after {timeout_seconds:g} s"
+    if outcome is Outcome.TLS_ERROR:
+        return f"TLS error ({getattr(error, 'reason', None) or error})"
+    return _ERROR_REASONS.get(outcome, f"connection error ({error})")
+
+
 def classify_response(site: Site, status: int, body: bytes, latency_seconds: float) -> CheckResult:
-    """Up only when the status is accepted and, if a keyword is set, the body contains it."""
+    """Up only when the status is accepted, the keyword (if set) is in the body and the
+    forbidden keyword (if set) is not."""
+
+    def result(outcome: Outcome, detail: str, reason: str) -> CheckResult:
+        return CheckResult(site.url, outcome, detail, latency_seconds, status, reason)
+
     if not site.accepts_status(status):
         outcome = Outcome.SERVER_ERROR if 500 <= status < 600 else Outcome.UNEXPECTED_STATUS
-        return CheckResult(site.url, outcome, f"HTTP {status}", latency_seconds, status)
+        return result(outcome, f"HTTP {status}", f"status {status}")
+    searched = f"the first {len(body)} bytes"
     if site.keyword is not None and site.keyword.encode("utf-8") not in body:
-        return CheckResult(
-            site.url,
-            Outcome.KEYWORD_MISSING,
-            f"keyword {site.keyword!r} not found in the first {len(body)} bytes",
-            latency_seconds,
-            status,
-        )
-    return CheckResult(site.url, Outcome.UP, f"HTTP {status}", latency_seconds, status)
+        detail = f"keyword {site.keyword!r} not found in {searched}"
+        return result(Outcome.KEYWORD_MISSING, detail, f"keyword {site.keyword!r} missing")
+    forbidden = site.forbidden_keyword
+    if forbidden is not None and forbidden.encode("utf-8") in body:
+        detail = f"forbidden keyword {forbidden!r} found in {searched}"
+        return result(Outcome.KEYWORD_FOUND, detail, f"keyword {forbidden!r} present")
+    return result(Outcome.UP, f"HTTP {status}", f"status {status}")

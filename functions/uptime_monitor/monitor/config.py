@@ -2,7 +2,8 @@
 
 Variables (the deploying component sets them):
   SITES               JSON list; each item a URL string or {"url": ..., "keyword": ...,
-                      "expected_status": [200, ...]}. Default: [] (no scheduled checks).
+                      "forbidden_keyword": ..., "expected_status": [200, ...]}.
+                      Default: [] (no scheduled checks).
   TABLE_NAME          DynamoDB table for state and history. Required.
   TOPIC_ARN           SNS topic that alerts are published to. Required.
   FAILURE_THRESHOLD   consecutive failed checks before a site is down and alerted. Default 2.
@@ -11,6 +12,11 @@ Variables (the deploying component sets them):
   MAX_REDIRECTS       redirect hops a check follows. Default 5.
   HISTORY_TTL_HOURS   hours a check's history item is kept (>= 24, for the 24 h uptime). Default 48.
   METRICS_NAMESPACE   CloudWatch namespace of the EMF metrics. Default "UptimeMonitor".
+  STACK_NAME          named in every alert. Default "" (not named).
+  CERT_EXPIRY_DAYS    warn when a site's TLS certificate expires within this many days;
+                      0 = never. Default 14.
+  WEBHOOK_URL         incoming webhook (Slack-compatible) alerts are also posted to; a secret:
+                      never shown in errors or logs. Default "" (none).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from monitor.alerts import AlertPolicy
 from monitor.checks import HttpChecker, Site
 from monitor.metrics import DEFAULT_NAMESPACE
 from monitor.ssrf import SsrfGuard, TargetRefused, parse_target_url
@@ -37,6 +44,8 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MAX_WORKERS = 32
 DEFAULT_MAX_REDIRECTS = 5
 DEFAULT_HISTORY_TTL_HOURS = 48
+DEFAULT_CERT_EXPIRY_DAYS = 14
+SITE_KEYS = ("url", "keyword", "forbidden_keyword", "expected_status")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 _NAMESPACE = re.compile(r"^[A-Za-z0-9 .\-_/#:]{1,255}$")
@@ -61,6 +70,9 @@ class MonitorConfig:
     max_redirects: int = DEFAULT_MAX_REDIRECTS
     history_ttl_hours: int = DEFAULT_HISTORY_TTL_HOURS
     metrics_namespace: str = DEFAULT_NAMESPACE
+    stack_name: str = ""
+    cert_expiry_days: int = DEFAULT_CERT_EXPIRY_DAYS
+    webhook_url: str | None = field(default=None, repr=False)
     # Lets tests target servers on 127.0.0.1. Never read from the environment.
     allow_loopback: bool = field(default=False, repr=False)
 
@@ -103,6 +115,17 @@ class MonitorConfig:
             self.metrics_namespace,
             "must be 1-255 characters of A-Z a-z 0-9 . - _ / # : space",
         )
+        _require(
+            self.cert_expiry_days >= 0,
+            "CERT_EXPIRY_DAYS",
+            self.cert_expiry_days,
+            "must be 0 (off) or more",
+        )
+        if self.webhook_url is not None:
+            try:
+                parse_target_url(self.webhook_url)
+            except TargetRefused as error:
+                raise ConfigError("WEBHOOK_URL", "[secret]", error.reason) from None
         urls = [site.url for site in self.sites]
         duplicates = sorted({url for url in urls if urls.count(url) > 1})
         _require(not duplicates, "SITES", duplicates, "lists these URLs more than once")
@@ -124,6 +147,17 @@ class MonitorConfig:
             max_redirects=_integer(env, "MAX_REDIRECTS", DEFAULT_MAX_REDIRECTS),
             history_ttl_hours=_integer(env, "HISTORY_TTL_HOURS", DEFAULT_HISTORY_TTL_HOURS),
             metrics_namespace=env.get("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
+            stack_name=env.get("STACK_NAME", ""),
+            cert_expiry_days=_integer(env, "CERT_EXPIRY_DAYS", DEFAULT_CERT_EXPIRY_DAYS),
+            webhook_url=env.get("WEBHOOK_URL", "").strip() or None,
+        )
+
+    def alert_policy(self, channels: frozenset[str]) -> AlertPolicy:
+        return AlertPolicy(
+            failure_threshold=self.failure_threshold,
+            channels=channels,
+            stack=self.stack_name,
+            cert_expiry_days=self.cert_expiry_days,
         )
 
 
@@ -184,7 +218,7 @@ def _site(index: int, item: Any) -> Site:
     if isinstance(item, str):
         item = {"url": item}
     _require(isinstance(item, dict), where, item, "must be a URL string or an object")
-    unknown = sorted(set(item) - {"url", "keyword", "expected_status"})
+    unknown = sorted(set(item) - set(SITE_KEYS))
     _require(not unknown, where, item, f"has unknown keys {unknown}")
     url = item.get("url")
     _require(isinstance(url, str) and url, where, item, "needs a non-empty string 'url'")
@@ -198,16 +232,21 @@ def _site(index: int, item: Any) -> Site:
         parse_target_url(url)
     except TargetRefused as error:
         raise ConfigError(where, url, error.reason) from None
-    return Site(url=url, keyword=_keyword(where, item), expected_statuses=_statuses(where, item))
+    return Site(
+        url=url,
+        keyword=_keyword(where, item, "keyword"),
+        expected_statuses=_statuses(where, item),
+        forbidden_keyword=_keyword(where, item, "forbidden_keyword"),
+    )
 
 
-def _keyword(where: str, item: dict[str, Any]) -> str | None:
-    keyword = item.get("keyword")
+def _keyword(where: str, item: dict[str, Any], name: str) -> str | None:
+    keyword = item.get(name)
     _require(
         keyword is None or (isinstance(keyword, str) and keyword),
         where,
         keyword,
-        "keyword must be a non-empty string",
+        f"{name} must be a non-empty string",
     )
     return keyword
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -11,16 +11,24 @@ from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from monitor.alerts import DeliveryResult, Publisher, apply_check, deliver_pending
+from monitor.alerts import (
+    AlertPolicy,
+    Delivery,
+    Publisher,
+    apply_check,
+    deliver_pending,
+)
 from monitor.checks import Checker, CheckResult, Site
 from monitor.config import MonitorConfig, checker_for
 from monitor.metrics import LineWriter, emit_check_metrics, print_line
-from monitor.store import SiteStore
+from monitor.store import SiteStore, StateConflict
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
+# Reads and conditional writes of one site's state before a run gives up on it.
+MAX_STATE_ATTEMPTS = 3
 
 
 def utc_now() -> datetime:
@@ -44,7 +52,7 @@ def run_checks(
     config: MonitorConfig,
     *,
     store: SiteStore,
-    publish: Publisher,
+    publishers: Mapping[str, Publisher],
     checker: Checker | None = None,
     write_metrics: LineWriter = print_line,
     now: Clock = utc_now,
@@ -55,10 +63,15 @@ def run_checks(
     the storage round trips overlap as much as the checks do.
     """
     checker = checker or checker_for(config)
+    policy = config.alert_policy(frozenset(publishers))
 
     def check_and_record(site: Site) -> dict[str, int]:
         result = checker.check(site)
-        return _record(config, store, publish, result, now(), write_metrics)
+        checked_at = now()
+        emit_check_metrics(
+            result, namespace=config.metrics_namespace, timestamp=checked_at, write=write_metrics
+        )
+        return _record(store, policy, publishers, result, checked_at)
 
     summary = RunSummary()
     for counts in for_each_concurrently(config.sites, check_and_record, config.max_workers):
@@ -89,32 +102,57 @@ def for_each_concurrently(
 
 
 def _record(
-    config: MonitorConfig,
     store: SiteStore,
-    publish: Publisher,
+    policy: AlertPolicy,
+    publishers: Mapping[str, Publisher],
     result: CheckResult,
     checked_at: datetime,
-    write_metrics: LineWriter,
 ) -> dict[str, int]:
-    """Metrics, state transition, alert delivery and history for one result; counts for it."""
+    """State transition, alert delivery and history for one result; counts for it."""
     counts = {"checked": 1, "up": int(result.up), "down": int(not result.up)}
-    emit_check_metrics(
-        result, namespace=config.metrics_namespace, timestamp=checked_at, write=write_metrics
-    )
     try:
-        state = store.load_state(result.url)
-        state = apply_check(state, result, checked_at, config.failure_threshold)
-        state, delivery = deliver_pending(state, publish)
-        store.save_state(state)
+        delivery = update_state(store, policy, publishers, result, checked_at)
         store.record_check(result, checked_at)
-    except (ClientError, BotoCoreError):
+    except (ClientError, BotoCoreError, StateConflict):
         logger.exception("could not record the check of %s", result.url)
         return {**counts, "errors": 1}
-    return {
-        **counts,
-        "alerts_sent": int(delivery is DeliveryResult.SENT),
-        "alerts_pending": int(delivery is DeliveryResult.KEPT_PENDING),
-    }
+    return {**counts, "alerts_sent": delivery.sent, "alerts_pending": delivery.kept_pending}
+
+
+def update_state(
+    store: SiteStore,
+    policy: AlertPolicy,
+    publishers: Mapping[str, Publisher],
+    result: CheckResult,
+    checked_at: datetime,
+) -> Delivery:
+    """Applies the result to the site's state with conditional writes, and sends what it queues.
+
+    Runs may overlap (a slow run and the next). A write succeeds only on the version it read,
+    so a run that lost the race reads the winner's state and applies its result to that; a
+    result older than the stored state's last check is not applied at all. Notifications are
+    written (claimed) before they are sent, so only the run that wrote them sends them.
+    """
+    for _attempt in range(MAX_STATE_ATTEMPTS):
+        state = store.load_state(result.url)
+        if state.last_checked_at is not None and state.last_checked_at >= checked_at:
+            logger.info("%s: a later check already updated the state", result.url)
+            return Delivery()
+        try:
+            claimed = store.save_state(apply_check(state, result, checked_at, policy))
+        except StateConflict:
+            continue
+        if not claimed.pending:
+            return Delivery()
+        delivered, delivery = deliver_pending(claimed, publishers)
+        try:
+            store.save_state(delivered)
+        except StateConflict:
+            logger.warning(
+                "%s: state changed while its alerts were sent; kept the newer one", result.url
+            )
+        return delivery
+    raise StateConflict(result.url)
 
 
 def _count(summary: RunSummary, **increments: int) -> RunSummary:

@@ -16,4 +16,4 @@ logging.getLogger("monitor").setLevel(logging.INFO)
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     deps = dependencies()
-    return run_checks(deps.config, store=deps.store, publish=deps.publisher).as_dict()
+    return run_checks(deps.config, store=deps.store, publishers=deps.publishers).as_dict()

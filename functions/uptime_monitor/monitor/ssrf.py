@@ -23,6 +23,9 @@ MAX_URL_LENGTH = 2048
 _HOSTNAME = re.compile(r"^[a-z0-9_.-]+$")
 _SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64_PREFIXES = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+# Names that mean this machine (RFC 6761) or a cloud metadata service, whatever DNS says.
+_LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
+_METADATA_NAMES = ("metadata.google.internal", "instance-data", "instance-data.ec2.internal")
 
 
 class TargetRefused(ValueError):
@@ -122,6 +125,29 @@ def literal_address(host: str) -> IPAddress | None:
         return None
 
 
+def name_refusal(host: str, *, allow_loopback: bool = False) -> str | None:
+    """Why a host name must not be contacted whatever it resolves to, or None."""
+    if host in _METADATA_NAMES:
+        return f"cloud metadata host name {host}"
+    if (host in _LOOPBACK_NAMES or host.endswith(".localhost")) and not allow_loopback:
+        return f"loopback host name {host}"
+    return None
+
+
+def static_refusal(url: str) -> str | None:
+    """Why the URL is refused before any DNS lookup: its syntax, a refused host name or a
+    refused literal address. None when only the runtime lookup can tell. Deploy-time
+    validation of monitored sites and the runtime guard share these rules."""
+    try:
+        parsed = parse_target_url(url)
+    except TargetRefused as error:
+        return error.reason
+    literal = literal_address(parsed.host)
+    if literal is not None:
+        return refusal_reason(literal)
+    return name_refusal(parsed.host)
+
+
 def resolve_with_getaddrinfo(host: str, port: int) -> list[IPAddress]:
     """Every address the system resolver returns for the host, in its order."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -194,6 +220,9 @@ class SsrfGuard:
     def validate(self, url: str, timeout: float | None = None) -> Target:
         """The target, its host resolved within `timeout` seconds (None: no limit)."""
         parsed = parse_target_url(url)
+        name_reason = name_refusal(parsed.host, allow_loopback=self.allow_loopback)
+        if name_reason is not None:
+            raise TargetRefused(url, name_reason)
         addresses = self._addresses(parsed, timeout)
         for address in addresses:
             reason = refusal_reason(address, allow_loopback=self.allow_loopback)
