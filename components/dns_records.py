@@ -83,9 +83,9 @@ class DnsRecord:
 
     def key(self) -> str:
         """A stable resource-name part: name, type and set identifier."""
-        name = "apex" if self.name == "@" else self.name.replace("*", "wildcard").replace(".", "-")
+        name = "apex" if self.name == "@" else self.name.replace("*", "wildcard")
         parts = [name, self.type.lower(), *([self.set_identifier] if self.set_identifier else [])]
-        return re.sub(r"[^A-Za-z0-9-]", "-", "-".join(parts))
+        return re.sub(r"[^A-Za-z0-9]+", "-", "-".join(parts)).strip("-")
 
 
 def _route53_value(record_type: str, value: str) -> str:
