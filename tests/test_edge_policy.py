@@ -264,3 +264,11 @@ def test_without_a_web_acl_the_pack_advises(gate):
     assert result.mandatory == []
     [advice] = result.by_policy("cloudfront-web-acl")
     assert advice.level == "advisory" and advice.resource_name == "bare-cdn"
+
+
+@pytest.mark.parametrize("preview", [False, True])
+def test_a_stack_with_a_domain_passes_in_preview_and_update(gate, preview):
+    overrides = {"domainName": "example.com", "adminCidr": "203.0.113.7/32"}
+    result = gate(run_program("prod", config_overrides=overrides, preview=preview))
+    assert result.mandatory == [], result.render()
+    assert not [v for v in result.violations if "can't run policy" in v.message]
