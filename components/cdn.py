@@ -50,15 +50,14 @@ class OriginBucket(Protocol):
 
 @dataclass(frozen=True)
 class DistributionArgs:
-    """Inputs of `SiteDistribution`. Wiring (set by the program): `site_origin_domain` (the load balancer's
-    DNS name; empty = no web tier yet, every page shows the maintenance page), `media_bucket`,
-    `maintenance_bucket`, `web_acl_arn` (the global web ACL), `certificate_arn` and `aliases`
-    (with a domain). Settings: `media_path` (`media/*`), `cors_allowed_origins` (media CORS),
-    `price_class`, `log_retention_days`, `origin_https` (the load balancer answers HTTPS with
-    a certificate for its name; else CloudFront reaches it over HTTP inside AWS's network).
+    """Inputs of `SiteDistribution`. Wiring (set by the program): `site_origin` (the web tier's
+    load balancer; None = no web tier yet, every page shows the maintenance page),
+    `media_bucket`, `maintenance_bucket`, `web_acl_arn` (the global web ACL), `certificate_arn`
+    and `aliases` (with a domain). Settings: `media_path` (`media/*`), `cors_allowed_origins`
+    (media CORS), `price_class`, `log_retention_days`.
     """
 
-    site_origin_domain: pulumi.Input[str] = ""
+    site_origin: parts.SiteOrigin | None = None
     media_bucket: OriginBucket | None = None
     maintenance_bucket: OriginBucket | None = None
     web_acl_arn: pulumi.Input[str] | None = None
@@ -68,7 +67,6 @@ class DistributionArgs:
     cors_allowed_origins: tuple[str, ...] = ()
     price_class: str = "PriceClass_100"
     log_retention_days: int = 90
-    origin_https: bool = False
     # The explicit us-east-1 provider (CloudFront's vended log delivery is there).
     us_east_1: aws.Provider | None = None
     tags: dict[str, str] | None = None
@@ -122,7 +120,7 @@ class SiteDistribution(pulumi.ComponentResource):
         static_policy = self._static_cache_policy(name)
         headers = self._headers_policy(name, "security", cors_origins=())
         media_headers = self._headers_policy(name, "media", args.cors_allowed_origins)
-        has_site = not _is_empty(args.site_origin_domain)
+        has_site = args.site_origin is not None
         site = parts.SITE_ORIGIN if has_site else parts.MAINTENANCE_ORIGIN
 
         def s3(path: str, origin: str, headers_id: pulumi.Input[str]):
@@ -170,8 +168,8 @@ class SiteDistribution(pulumi.ComponentResource):
             self._bucket_origin(parts.MEDIA_ORIGIN, args.media_bucket, access_control),
             self._bucket_origin(parts.MAINTENANCE_ORIGIN, args.maintenance_bucket, access_control),
         ]
-        if has_site:
-            origins.insert(0, self._site_origin(args, secret.result))
+        if args.site_origin is not None:
+            origins.insert(0, self._site_origin(args.site_origin, secret.result))
         self.distribution = aws.cloudfront.Distribution(
             f"{name}-distribution",
             enabled=True,
@@ -197,6 +195,8 @@ class SiteDistribution(pulumi.ComponentResource):
         self.hosted_zone_id = self.distribution.hosted_zone_id
         for bucket in (args.media_bucket, args.maintenance_bucket):
             bucket.grant_service_read("cloudfront.amazonaws.com", self.distribution_arn)
+        if args.site_origin is not None:
+            self._origin_guard(name, args.site_origin, self.origin_secret)
         self.log_group_name = self._access_logs(name, args.log_retention_days, args.us_east_1)
         self.register_outputs(
             {
@@ -208,20 +208,35 @@ class SiteDistribution(pulumi.ComponentResource):
         )
 
     def _site_origin(
-        self, args: DistributionArgs, secret: pulumi.Output[str]
+        self, site: parts.SiteOrigin, secret: pulumi.Output[str]
     ) -> aws.cloudfront.DistributionOriginArgsDict:
         return {
             "origin_id": parts.SITE_ORIGIN,
-            "domain_name": args.site_origin_domain,
+            "domain_name": site.domain_name,
             "custom_origin_config": {
                 "http_port": 80,
                 "https_port": 443,
-                "origin_protocol_policy": "https-only" if args.origin_https else "http-only",
+                "origin_protocol_policy": "https-only" if site.https else "http-only",
                 "origin_ssl_protocols": ["TLSv1.2"],
                 "origin_read_timeout": 30,
             },
             "custom_headers": [{"name": ORIGIN_HEADER, "value": pulumi.Output.secret(secret)}],
         }
+
+    def _origin_guard(self, name: str, site: parts.SiteOrigin, secret: pulumi.Output[str]) -> None:
+        """On each of the load balancer's listeners, the rule that forwards requests carrying
+        the secret header; the listener's default action answers everything else with 403."""
+        for index, listener_arn in enumerate(site.listener_arns):
+            aws.lb.ListenerRule(
+                f"{name}-origin-header-{index}",
+                listener_arn=listener_arn,
+                priority=1,
+                conditions=[
+                    {"http_header": {"http_header_name": ORIGIN_HEADER, "values": [secret]}}
+                ],
+                actions=[{"type": "forward", "target_group_arn": site.target_group_arn}],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
 
     @staticmethod
     def _bucket_origin(
@@ -314,10 +329,6 @@ class SiteDistribution(pulumi.ComponentResource):
             opts=east,
         )
         return log_group.name
-
-
-def _is_empty(value: pulumi.Input[str]) -> bool:
-    return isinstance(value, str) and not value
 
 
 def _viewer_certificate(

@@ -26,7 +26,13 @@ from components import certificates
 from components.cdn import DistributionArgs, OriginBucket, SiteDistribution
 from components.dns import SiteDns, SiteDnsArgs
 from components.dns_records import DnsRecord
-from components.edge_parts import PRICE_CLASSES, US_EAST_1, check_path_pattern, us_east_1_provider
+from components.edge_parts import (
+    PRICE_CLASSES,
+    US_EAST_1,
+    SiteOrigin,
+    check_path_pattern,
+    us_east_1_provider,
+)
 from components.shared import check_log_retention
 from components.waf import Firewall, FirewallArgs, check_rate_limit
 
@@ -67,8 +73,8 @@ class EdgeArgs:
     - `rate_limit` (requests per client IP in 5 minutes), `admin_cidr` (the only source of
       /wp-admin and /wp-login.php when set), `cors_allowed_origins` (media CORS and hotlinks);
     - `media_path`, `price_class`, `log_retention_days`, `dns_records`.
-    Wiring (set by the program): `site_origin_domain` (the load balancer's DNS name; empty = no
-    web tier: the maintenance page is the site), `origin_https`, `media_bucket`,
+    Wiring (set by the program): `site_origin` (the web tier's load balancer, its listeners and
+    target group; None = no web tier: the maintenance page is the site), `media_bucket`,
     `maintenance_bucket`, `api_stage_arns`, `alarm_topic_arn`.
     """
 
@@ -82,8 +88,7 @@ class EdgeArgs:
     price_class: str = "PriceClass_100"
     log_retention_days: int = 90
     dns_records: tuple[DnsRecord, ...] = ()
-    site_origin_domain: pulumi.Input[str] = ""
-    origin_https: bool = False
+    site_origin: SiteOrigin | None = None
     media_bucket: OriginBucket | None = None
     maintenance_bucket: OriginBucket | None = None
     api_stage_arns: Sequence[pulumi.Input[str]] = ()
@@ -175,7 +180,7 @@ class Edge(pulumi.ComponentResource):
         cdn = SiteDistribution(
             f"{name}-cdn",
             DistributionArgs(
-                site_origin_domain=args.site_origin_domain,
+                site_origin=args.site_origin,
                 media_bucket=args.media_bucket,
                 maintenance_bucket=args.maintenance_bucket,
                 web_acl_arn=self.firewall.global_web_acl_arn,
@@ -185,7 +190,6 @@ class Edge(pulumi.ComponentResource):
                 cors_allowed_origins=args.cors_allowed_origins,
                 price_class=args.price_class,
                 log_retention_days=args.log_retention_days,
-                origin_https=args.origin_https,
                 us_east_1=east,
                 tags=args.tags or None,
             ),

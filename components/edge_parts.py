@@ -12,6 +12,7 @@ AWS facts these follow:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -51,6 +52,23 @@ def check_path_pattern(value: str) -> str | None:
     if not _PATH_PATTERN.match(value) or value.startswith("/") or "*" not in value:
         return "must be a CloudFront path pattern without a leading slash, like media/*"
     return None
+
+
+@dataclass(frozen=True)
+class SiteOrigin:
+    """The web tier as the distribution's origin: the load balancer's DNS name, the listeners on
+    which the edge adds the rule that forwards only requests carrying its secret header, the
+    target group that rule forwards to, and whether CloudFront reaches it over HTTPS (the load
+    balancer then needs a certificate for a name CloudFront asks for)."""
+
+    domain_name: pulumi.Input[str]
+    listener_arns: Sequence[pulumi.Input[str]] = ()
+    target_group_arn: pulumi.Input[str] = ""
+    https: bool = False
+
+    @property
+    def port(self) -> int:
+        return 443 if self.https else 80
 
 
 def us_east_1_provider(name: str, parent: pulumi.Resource) -> aws.Provider:

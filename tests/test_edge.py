@@ -19,11 +19,16 @@ from typing import Any
 import pytest
 
 from components.edge import Edge, EdgeArgs, stage_arn_of
+from components.edge_parts import SiteOrigin
 from components.storage import EncryptedBucket, EncryptedBucketArgs
 from tests.iam_eval import allowed_by, denied_by, get_object, put_object
 from tools.offline import Plan, PlannedResource, run_program
 
 LOAD_BALANCER = "platform-web-alb-1234567890.us-east-1.elb.amazonaws.com"
+LISTENERS = (
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/platform-web/0123/4567",
+)
+TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/89ab"
 CLOUDFRONT = "cloudfront.amazonaws.com"
 OTHER_DISTRIBUTION = "arn:aws:cloudfront::123456789012:distribution/EOTHERDISTRIB"
 STAGES = (
@@ -51,7 +56,7 @@ def edge_program(**settings: Any):
         Edge(
             "edge",
             EdgeArgs(
-                site_origin_domain=LOAD_BALANCER,
+                site_origin=SiteOrigin(LOAD_BALANCER, LISTENERS, TARGET_GROUP),
                 media_bucket=buckets["media"],
                 maintenance_bucket=buckets["maintenance"],
                 api_stage_arns=STAGES,
@@ -307,6 +312,13 @@ def test_the_origin_secret_is_sent_by_cloudfront_and_never_in_plain_outputs(site
     assert origin["customHeaders"] == [{"name": "X-Origin-Verify", "value": secret}]
     # The engine receives the header's value as a secret (state keeps it encrypted)...
     assert secret_strings(distribution(site).properties.fields["origins"]) == [secret]
+    # The load balancer forwards only requests that carry it; its value reaches the engine secret.
+    [rule] = site.of_type("aws:lb/listenerRule:ListenerRule")
+    condition = reveal(rule.inputs["conditions"])
+    assert condition == [{"httpHeader": {"httpHeaderName": "X-Origin-Verify", "values": [secret]}}]
+    assert secret_strings(rule.properties.fields["conditions"]) == [secret]
+    assert rule.inputs["listenerArn"] == LISTENERS[0]
+    assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": TARGET_GROUP}]
     # ...and the stack outputs of the real program never hold it.
     plan = stack_plan("dev")
     [real] = plan.of_type("random:index/randomPassword:RandomPassword")
