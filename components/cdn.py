@@ -224,8 +224,23 @@ class SiteDistribution(pulumi.ComponentResource):
         }
 
     def _origin_guard(self, name: str, site: parts.SiteOrigin, secret: pulumi.Output[str]) -> None:
-        """On each of the load balancer's listeners, the rule that forwards requests carrying
-        the secret header; the listener's default action answers everything else with 403."""
+        """The load balancer admits only CloudFront's origin-facing servers, on the one port
+        CloudFront uses, and on each listener a rule forwards only requests carrying the secret
+        header; the listener's default action answers everything else with 403."""
+        if site.security_group_id is not None:
+            prefix_list = aws.ec2.get_managed_prefix_list_output(
+                name=parts.CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOutputOptions(parent=self)
+            )
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-origin-from-cloudfront",
+                security_group_id=site.security_group_id,
+                description="CloudFront's origin-facing servers only",
+                ip_protocol="tcp",
+                from_port=site.port,
+                to_port=site.port,
+                prefix_list_id=prefix_list.id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         for index, listener_arn in enumerate(site.listener_arns):
             aws.lb.ListenerRule(
                 f"{name}-origin-header-{index}",

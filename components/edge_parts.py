@@ -19,6 +19,10 @@ import pulumi
 import pulumi_aws as aws
 
 US_EAST_1 = "us-east-1"
+# CloudFront's origin-facing servers. Its weight is 55: one security group rule that references
+# it counts as 55 of the group's 60 inbound rules, so the edge admits it on one port only.
+# https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # Managed policies (their ids are fixed by AWS; looked up by name so a plan shows what it uses).
 CACHING_OPTIMIZED = "Managed-CachingOptimized"
@@ -64,6 +68,8 @@ class SiteOrigin:
     domain_name: pulumi.Input[str]
     listener_arns: Sequence[pulumi.Input[str]] = ()
     target_group_arn: pulumi.Input[str] = ""
+    # The load balancer's security group: the edge admits CloudFront's origin-facing servers.
+    security_group_id: pulumi.Input[str] | None = None
     https: bool = False
 
     @property

@@ -29,6 +29,7 @@ LISTENERS = (
     "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/platform-web/0123/4567",
 )
 TARGET_GROUP = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/89ab"
+LB_GROUP = "sg-0123456789abcdef0"
 CLOUDFRONT = "cloudfront.amazonaws.com"
 OTHER_DISTRIBUTION = "arn:aws:cloudfront::123456789012:distribution/EOTHERDISTRIB"
 STAGES = (
@@ -56,7 +57,7 @@ def edge_program(**settings: Any):
         Edge(
             "edge",
             EdgeArgs(
-                site_origin=SiteOrigin(LOAD_BALANCER, LISTENERS, TARGET_GROUP),
+                site_origin=SiteOrigin(LOAD_BALANCER, LISTENERS, TARGET_GROUP, LB_GROUP),
                 media_bucket=buckets["media"],
                 maintenance_bucket=buckets["maintenance"],
                 api_stage_arns=STAGES,
@@ -324,6 +325,19 @@ def test_the_origin_secret_is_sent_by_cloudfront_and_never_in_plain_outputs(site
     [real] = plan.of_type("random:index/randomPassword:RandomPassword")
     assert real.outputs["result"] not in json.dumps(plan.exports)
     assert len(real.outputs["result"]) >= 32
+
+
+def test_the_load_balancer_admits_only_cloudfronts_origin_facing_prefix_list(site):
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/LocationsOfEdgeServers.html
+    [rule] = site.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert rule.inputs["securityGroupId"] == LB_GROUP
+    assert rule.inputs["prefixListId"] == "pl-3b927c52"  # the mocks' origin-facing list
+    assert (rule.inputs["fromPort"], rule.inputs["toPort"], rule.inputs["ipProtocol"]) == (
+        80,
+        80,
+        "tcp",
+    )
+    assert "cidrIpv4" not in rule.inputs and "cidrIpv6" not in rule.inputs
 
 
 # --- WAF -------------------------------------------------------------------------------------
