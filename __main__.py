@@ -12,6 +12,7 @@ from components.network import Network
 from components.settings import load_settings
 from components.storage import EncryptedBucket
 from components.uptime_monitor import UptimeMonitor
+from components.wiring.messaging import messaging_systems
 
 settings = load_settings()
 network = Network("platform", settings.network)
@@ -39,11 +40,9 @@ content_buckets = {
     role: EncryptedBucket(f"platform-{role}", replace(args, access_log_bucket=log_bucket))
     for role, args in settings.buckets.content.items()
 }
-
-# The apps of the notes: the md5 API (Chalice) and the uptime monitor (Zappa-style Flask).
+# The notes' apps (md5 API, uptime monitor); the edge in front: WAF, CloudFront, certificates, DNS.
 md5_api = ChaliceApi("md5-api", settings.api)
 uptime_monitor = UptimeMonitor("uptime-monitor", settings.monitor)
-# The edge: WAF, CloudFront (site, media, maintenance page), certificates and DNS.
 edge = Edge("platform-edge", settings.edge.wired(content_buckets, md5_api, uptime_monitor))
 
 for outputs in (
@@ -54,6 +53,7 @@ for outputs in (
     log_bucket.exports("accessLog"),
     md5_api.exports("md5Api"),
     uptime_monitor.exports(),
+    *messaging_systems(settings, log_bucket, content_buckets),
     edge.exports(),
 ):
     for output_name, value in outputs.items():

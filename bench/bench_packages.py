@@ -26,12 +26,15 @@ class Function:
     name: str
     handler_modules: tuple[str, ...]
     target_zipped_bytes: int
+    # False for functions whose requirements.txt lists nothing (the runtime's boto3 only).
+    vendored: bool = True
 
     def build(self) -> Archive:
         source = PROJECT_ROOT / "functions" / self.name
         if self.name == "md5_api":
             return build_chalice_archive(source)
-        return build_function_archive(source, requirements=source / "requirements.txt")
+        requirements = source / "requirements.txt" if self.vendored else None
+        return build_function_archive(source, requirements=requirements)
 
 
 FUNCTIONS = (
@@ -41,6 +44,8 @@ FUNCTIONS = (
         ("monitor.scheduled_handler", "monitor.http_handler"),
         int(1.5 * MIB),
     ),
+    Function("queue_consumer", ("consumer.handler",), 20 * 1000, vendored=False),
+    Function("upload_processor", ("uploads.handler",), 20 * 1000, vendored=False),
 )
 
 

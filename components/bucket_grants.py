@@ -13,8 +13,9 @@ hands over the source's ARN once the source exists. `ServiceReads` keeps that ha
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pulumi
@@ -56,6 +57,14 @@ class ServiceReads:
             outputs.append(output)
         self.pairs: pulumi.Output[list[Any]] = pulumi.Output.all(*outputs)
 
+    def document(
+        self, bucket_arn: pulumi.Output[str], build: Callable[[str], dict[str, Any]]
+    ) -> pulumi.Output[str]:
+        """The bucket policy `build` makes from the bucket's ARN, with the read statements."""
+        return pulumi.Output.all(bucket_arn, self.pairs).apply(
+            lambda values: json.dumps(with_service_reads(build(values[0]), *values))
+        )
+
     def grant(self, service: str, source_arn: pulumi.Input[str]) -> None:
         if service not in self._resolvers:
             raise ValueError(
@@ -64,6 +73,16 @@ class ServiceReads:
             )
         resolve = self._resolvers.pop(service)
         resolve(pulumi.Output.from_input(source_arn).apply(lambda arn: (service, arn)))
+
+
+class ServiceReadGrants:
+    """The grant method of a bucket whose policy holds `ServiceReads` (EncryptedBucket)."""
+
+    _service_reads: ServiceReads
+
+    def grant_service_read(self, service: str, source_arn: pulumi.Input[str]) -> None:
+        """Let `service` (one of `service_readers`) get objects for `source_arn` only."""
+        self._service_reads.grant(service, source_arn)
 
 
 def check_service_readers(services: Sequence[str]) -> None:

@@ -19,7 +19,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.packaging import LAMBDA_PYTHON_RUNTIME, Archive
+from components.packaging import LAMBDA_ARCHITECTURE_X86_64, LAMBDA_PYTHON_RUNTIME, Archive
 from components.shared import MAX_API_THROTTLE_BURST_LIMIT, MAX_API_THROTTLE_RATE_LIMIT
 
 MAX_FUNCTION_NAME_LENGTH = 64
@@ -155,6 +155,7 @@ def python_function(
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     reserved_concurrent_executions: int | None = None,
+    publish: bool = False,
 ) -> aws.lambda_.Function:
     """The Lambda function, running `archive` on the project's Python runtime as the role of
     `logs_and_role`, logging to its log group; created after the log group and the role policy
@@ -171,6 +172,7 @@ def python_function(
         memory_size=memory_mb,
         timeout=timeout_seconds,
         reserved_concurrent_executions=reserved_concurrent_executions,
+        publish=publish,
         environment=(
             aws.lambda_.FunctionEnvironmentArgs(variables=dict(environment))
             if environment
@@ -183,6 +185,47 @@ def python_function(
         opts=pulumi.ResourceOptions(
             parent=parent, depends_on=[logs_and_role.log_group, logs_and_role.role_policy]
         ),
+    )
+
+
+def logged_function(
+    prefix: str,
+    function_name: str,
+    *,
+    handler: str,
+    archive: Archive,
+    statements: Sequence[Mapping[str, object]],
+    memory_mb: int,
+    timeout_seconds: int,
+    log_retention_days: int,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+    publish: bool = False,
+) -> aws.lambda_.Function:
+    """A function without environment on x86_64 (`<prefix>-function`), with its log group and
+    role (`function_logs_and_role`, policy `<prefix>-policy`) allowed `statements`."""
+    logs_and_role = function_logs_and_role(
+        prefix,
+        function_name,
+        policy_resource_name=f"{prefix}-policy",
+        log_retention_days=log_retention_days,
+        tags=tags,
+        parent=parent,
+        extra_statements=statements,
+    )
+    return python_function(
+        f"{prefix}-function",
+        function_name,
+        logs_and_role,
+        handler=handler,
+        archive=archive,
+        architecture=LAMBDA_ARCHITECTURE_X86_64,
+        memory_mb=memory_mb,
+        timeout_seconds=timeout_seconds,
+        environment={},
+        tags=tags,
+        parent=parent,
+        publish=publish,
     )
 
 

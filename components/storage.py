@@ -28,7 +28,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.bucket_grants import ServiceReads, check_service_readers, with_service_reads
+from components.bucket_grants import ServiceReadGrants, ServiceReads, check_service_readers
 
 SseAlgorithm = Literal["AES256", "aws:kms"]
 SSE_ALGORITHMS: tuple[SseAlgorithm, ...] = ("AES256", "aws:kms")
@@ -92,14 +92,14 @@ class EncryptedBucketArgs:
       being current (default 90); incomplete multipart uploads are aborted after 7 days.
     - `cors_rules`: browser access for your own sites (lesson 14); none by default.
     - `force_destroy`: let `pulumi destroy` delete a bucket that still holds objects (default off).
-    - `service_readers`: AWS service principals (like CloudFront) that get objects on behalf of
-      one source resource each, granted by `grant_service_read` (see bucket_grants.py).
+    - `service_readers`: service principals (CloudFront) let read per source: bucket_grants.py.
     """
 
     access_log_bucket: EncryptedBucket | None = None
     access_log_source_prefixes: tuple[str, ...] = ()
     sse_algorithm: SseAlgorithm = "AES256"
-    kms_key_arn: str | None = None
+    # A plain ARN (checked), or a key created by the program (an Output, like EncryptionKey.arn).
+    kms_key_arn: pulumi.Input[str] | None = None
     bucket_prefix: str | None = None
     noncurrent_version_expiration_days: int = 90
     cors_rules: tuple[CorsRule, ...] = ()
@@ -129,7 +129,9 @@ class EncryptedBucketArgs:
                     f"kms_key_arn: {self.kms_key_arn!r} is only used with sse_algorithm "
                     f"'aws:kms', not {self.sse_algorithm!r}"
                 )
-            if (reason := check_kms_key_arn(self.kms_key_arn)) is not None:
+            if isinstance(self.kms_key_arn, str) and (
+                reason := check_kms_key_arn(self.kms_key_arn)
+            ):
                 raise ValueError(f"kms_key_arn: {self.kms_key_arn!r} {reason}")
         if self.receives_access_logs and self.sse_algorithm != "AES256":
             raise ValueError(
@@ -318,7 +320,7 @@ def write_policy_document(
 # --- the component -------------------------------------------------------------------------
 
 
-class EncryptedBucket(pulumi.ComponentResource):
+class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
     """An S3 bucket with encryption, no public access, versioning, logging and a strict policy."""
 
     bucket_name: pulumi.Output[str]
@@ -433,10 +435,8 @@ class EncryptedBucket(pulumi.ComponentResource):
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
-            policy=pulumi.Output.all(self.bucket.arn, self._service_reads.pairs).apply(
-                lambda v: json.dumps(
-                    with_service_reads(bucket_policy_document(v[0], algorithm, log_delivery), *v)
-                )
+            policy=self._service_reads.document(
+                self.bucket.arn, lambda arn: bucket_policy_document(arn, algorithm, log_delivery)
             ),
             # Policy writes race the public access block on a new bucket; put the block first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
@@ -474,15 +474,11 @@ class EncryptedBucket(pulumi.ComponentResource):
     def receives_access_logs(self) -> bool:
         return bool(self.access_log_source_prefixes)
 
-    def grant_service_read(self, service: str, source_arn: pulumi.Input[str]) -> None:
-        """Let `service` (one of `service_readers`) get objects for `source_arn` only."""
-        self._service_reads.grant(service, source_arn)
-
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """Let `role` list this bucket and read its objects (and decrypt them with the key)."""
-        key = self._args.kms_key_arn
+        both = pulumi.Output.all(self.arn, self._args.kms_key_arn)
         return self._grant(
-            role, "read", self.arn.apply(lambda arn: json.dumps(read_policy_document(arn, key)))
+            role, "read", both.apply(lambda v: json.dumps(read_policy_document(v[0], v[1])))
         )
 
     def grant_write(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
@@ -492,11 +488,14 @@ class EncryptedBucket(pulumi.ComponentResource):
                 f"grant_write: {self._name!r} receives server access logs and accepts objects "
                 "only from S3 log delivery"
             )
-        key, algorithm = self._args.kms_key_arn, self._args.sse_algorithm
+        both, algorithm = (
+            pulumi.Output.all(self.arn, self._args.kms_key_arn),
+            self._args.sse_algorithm,
+        )
         return self._grant(
             role,
             "write",
-            self.arn.apply(lambda arn: json.dumps(write_policy_document(arn, algorithm, key))),
+            both.apply(lambda v: json.dumps(write_policy_document(v[0], algorithm, v[1]))),
         )
 
     def _grant(

@@ -83,7 +83,8 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[st
         return present and actual in values
     if operator == "StringNotEquals":
         return not present or actual not in values
-    if operator == "ArnLike":
+    if operator in ("ArnLike", "ArnEquals", "StringLike"):
+        # ArnEquals and ArnLike behave the same (both take wildcards); StringLike too, here.
         return present and any(fnmatch.fnmatchcase(actual, pattern) for pattern in values)
     if operator == "Bool":
         return present and actual.lower() in [value.lower() for value in values]
@@ -98,7 +99,7 @@ def _principal_matches(statement: Mapping[str, Any], request: Request) -> bool:
     principal = statement["Principal"]
     if principal == "*" or principal == {"AWS": "*"}:
         return True
-    if set(principal) == {"Service"}:
+    if isinstance(principal, Mapping) and set(principal) == {"Service"}:
         return request.service in _as_list(principal["Service"])
     raise NotImplementedError(f"the evaluator does not know the principal {principal!r}")
 

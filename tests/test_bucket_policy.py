@@ -268,5 +268,11 @@ def test_the_evaluator_follows_iams_rules_for_missing_keys():
     assert (
         applies({"StringEquals": {"k": "v"}, "Null": {"j": "true"}}, {"k": "v", "j": "x"}) is False
     )
+    # StringLike and ArnEquals take wildcards and are false for a missing key, like ArnLike.
+    assert applies({"StringLike": {"k": "v*"}}, {"k": "value"}) is True
+    assert applies({"StringLike": {"k": "v*"}}, {}) is False
+    assert (
+        applies({"ArnEquals": {"k": "arn:aws:sns:*:1:pub"}}, {"k": "arn:aws:sns:r:1:pub"}) is True
+    )
     with pytest.raises(NotImplementedError):
-        applies({"StringLike": {"k": "v*"}}, {"k": "v"})
+        applies({"NumericLessThan": {"k": "5"}}, {"k": "4"})

@@ -19,6 +19,10 @@ COMPONENT_MODULES = {
     "storage",
     "chalice_api",
     "uptime_monitor",
+    "fanout",
+    "stream",
+    "upload_pipeline",
+    "encryption_key",
     # The edge family: edge.py composes its parts cdn.py, waf.py and dns.py (none imports
     # another component family).
     "edge",
@@ -51,13 +55,20 @@ def test_the_program_is_thin():
 def test_no_component_module_reads_settings_or_another_component(path):
     imports = imported_modules(path)
     assert not any(module.startswith("components.settings") for module in imports)
+    assert not any(module.startswith("components.wiring") for module in imports)
     others = {f"components.{name}" for name in COMPONENT_MODULES - {path.stem}}
     assert not imports & others, f"{path.name} imports {sorted(imports & others)}"
 
 
 @pytest.mark.parametrize(
     "path",
-    sorted([*COMPONENTS.glob("*.py"), *COMPONENTS.glob("settings/*.py")]),
+    sorted(
+        [
+            *COMPONENTS.glob("*.py"),
+            *COMPONENTS.glob("settings/*.py"),
+            *COMPONENTS.glob("wiring/*.py"),
+        ]
+    ),
     ids=lambda path: str(path.relative_to(COMPONENTS)),
 )
 def test_every_module_is_small_enough_to_read(path):

@@ -48,14 +48,16 @@ def log_targets(plan: Plan) -> set[str]:
 def test_every_bucket_is_encrypted_private_owned_versioned_logged_and_policed(stack_plan, stack):
     plan = stack_plan(stack)
     buckets = plan.of_type(BUCKET)
-    assert len(buckets) == 4  # media, code, maintenance (the edge's), access logs
+    assert len(buckets) == 5  # media, code, maintenance (the edge's), stream, access logs
     targets = log_targets(plan)
     for bucket in buckets:
         for what, resource_type in PER_BUCKET.items():
             assert len(attached(plan, resource_type, bucket)) == 1, f"{bucket.name}: {what}"
         (sse,) = attached(plan, PER_BUCKET["encryption"], bucket)
         algorithm = sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"]
-        assert algorithm == "AES256"
+        # The stream's bucket is SSE-KMS with the stream's key: Firehose sends aws:kms.
+        stream_bucket = bucket.inputs["bucketPrefix"].startswith(f"platform-{stack}-stream-")
+        assert algorithm == ("aws:kms" if stream_bucket else "AES256")
         (block,) = attached(plan, PER_BUCKET["public access block"], bucket)
         for flag in (
             "blockPublicAcls",
@@ -91,7 +93,8 @@ def test_content_buckets_log_to_the_log_bucket_which_accepts_exactly_them(stack_
     assert log_bucket.inputs["bucketPrefix"] == "platform-dev-logs-"
     prefixes = {logging.inputs["targetPrefix"] for logging in plan.of_type(LOGGING)}
     assert prefixes == {
-        f"{ACCESS_LOG_PREFIX}platform-{role}/" for role in ("media", "code", "maintenance")
+        f"{ACCESS_LOG_PREFIX}platform-{role}/"
+        for role in ("media", "code", "maintenance", "stream")
     }
     (policy,) = attached(plan, PER_BUCKET["policy"], log_bucket)
     grant = next(
@@ -101,6 +104,7 @@ def test_content_buckets_log_to_the_log_bucket_which_accepts_exactly_them(stack_
         "arn:aws:s3:::platform-dev-media-*",
         "arn:aws:s3:::platform-dev-code-*",
         "arn:aws:s3:::platform-dev-maintenance-*",
+        "arn:aws:s3:::platform-dev-stream-*",
     ]
     assert grant["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
     for logging in plan.of_type(LOGGING):
@@ -109,6 +113,7 @@ def test_content_buckets_log_to_the_log_bucket_which_accepts_exactly_them(stack_
             "platform-dev-media-",
             "platform-dev-code-",
             "platform-dev-maintenance-",
+            "platform-dev-stream-",
         )
         assert policy.urn in logging.dependencies  # logging starts after delivery is allowed
 
@@ -118,7 +123,7 @@ def test_in_a_preview_each_policy_is_linked_to_its_bucket_by_property_dependency
     plan = stack_plan(stack, preview=True)
     buckets = {bucket.urn for bucket in plan.of_type(BUCKET)}
     policies = plan.of_type(PER_BUCKET["policy"])
-    assert len(policies) == 4
+    assert len(policies) == 5
     linked = set()
     for policy in policies:
         (bucket_urn,) = policy.property_dependencies["bucket"]
@@ -156,7 +161,7 @@ def test_kms_setting_encrypts_content_buckets_with_the_key_but_logs_stay_sse_s3(
         expected = "AES256" if sse_s3 else "aws:kms"
         assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == expected
         assert wrong["Condition"]["StringNotEquals"]["s3:x-amz-server-side-encryption"] == expected
-        if expected == "aws:kms":
+        if expected == "aws:kms" and "-stream-" not in bucket.inputs["bucketPrefix"]:
             assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == KEY
             assert rule["bucketKeyEnabled"] is True
 

@@ -182,6 +182,9 @@ AUTONAMED = {
     "aws:sns/topic:Topic": "name",
     "aws:cloudwatch/eventRule:EventRule": "name",
     "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
+    "aws:sqs/queue:Queue": "name",
+    "aws:kinesis/stream:Stream": "name",
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "name",
     "aws:cloudwatch/logDeliverySource:LogDeliverySource": "name",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "name",
 }
@@ -250,13 +253,14 @@ def _ec2_arn(kind: str) -> Callable[[AwsMocks, str, dict], dict[str, Any]]:
     return lambda mocks, resource_id, state: {"arn": mocks.arn("ec2", f"{kind}/{resource_id}")}
 
 
-def _lambda_function_outputs(mocks: AwsMocks, arn: str) -> dict[str, Any]:
+def _lambda_function_outputs(mocks: AwsMocks, arn: str, publish: bool = False) -> dict[str, Any]:
+    version = "1" if publish else "$LATEST"  # a published function's first version
     return {
         "arn": arn,
         "invoke_arn": f"arn:aws:apigateway:{mocks.region}:lambda:path/2015-03-31/functions/"
         f"{arn}/invocations",
-        "qualified_arn": f"{arn}:$LATEST",
-        "version": "$LATEST",
+        "qualified_arn": f"{arn}:{version}",
+        "version": version,
     }
 
 
@@ -367,8 +371,25 @@ COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
         "arn": mocks.arn("elasticfilesystem", f"access-point/{resource_id}"),
     },
     "aws:lambda/function:Function": lambda mocks, resource_id, state: _lambda_function_outputs(
-        mocks, mocks.arn("lambda", f"function:{state['name']}")
+        mocks, mocks.arn("lambda", f"function:{state['name']}"), bool(state.get("publish"))
     ),
+    "aws:lambda/alias:Alias": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("lambda", f"function:{state['functionName']}:{state['name']}"),
+    },
+    "aws:sqs/queue:Queue": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("sqs", state["name"]),
+        "url": f"https://sqs.{mocks.region}.amazonaws.com/{ACCOUNT_ID}/{state['name']}",
+    },
+    "aws:kms/key:Key": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("kms", f"key/{resource_id}"),
+        "key_id": resource_id,
+    },
+    "aws:kinesis/stream:Stream": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("kinesis", f"stream/{state['name']}"),
+    },
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("firehose", f"deliverystream/{state['name']}"),
+    },
     "aws:apigateway/restApi:RestApi": lambda mocks, resource_id, state: {
         "arn": f"arn:aws:apigateway:{mocks.region}::/restapis/{resource_id}",
         "execution_arn": mocks.arn("execute-api", resource_id),
@@ -493,6 +514,13 @@ CALLS: dict[str, Callable[[AwsMocks, dict], dict[str, Any]]] = {
         "id": mocks.region,
         "description": "offline region",
         "endpoint": f"ec2.{mocks.region}.amazonaws.com",
+    },
+    "aws:kms/getAlias:getAlias": lambda mocks, args: {
+        "name": args["name"],
+        "arn": mocks.arn("kms", args["name"]),
+        "targetKeyArn": mocks.arn("kms", f"key/{_short_hash(args['name'], length=8)}"),
+        "targetKeyId": _short_hash(args["name"], length=8),
+        "id": args["name"],
     },
     "aws:index/getPartition:getPartition": lambda mocks, args: {
         "partition": "aws",

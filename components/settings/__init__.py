@@ -24,7 +24,17 @@ from components.database import DatabaseArgs
 from components.edge import EdgeArgs
 from components.file_system import FileSystemArgs
 from components.network import NetworkArgs
-from components.settings import api, database, edge, file_system, monitor, network, storage
+from components.settings import (
+    api,
+    database,
+    edge,
+    file_system,
+    messaging,
+    monitor,
+    network,
+    storage,
+)
+from components.settings.messaging import MessagingSettings
 from components.settings.reader import Reader, SettingsError
 from components.settings.storage import BucketSettings
 from components.uptime_monitor import UptimeMonitorArgs
@@ -38,7 +48,7 @@ __all__ = [
     "parse_settings",
 ]
 
-_SECTIONS = (network, api, database, file_system, storage, monitor, edge)
+_SECTIONS = (network, api, database, file_system, storage, monitor, messaging, edge)
 KNOWN_KEYS: tuple[str, ...] = tuple(key for section in _SECTIONS for key in section.KEYS)
 # Settings set with `pulumi config set --secret`: validated without showing their value.
 SECRET_KEYS: tuple[str, ...] = (*database.SECRET_KEYS, *monitor.SECRET_KEYS)
@@ -56,6 +66,7 @@ class Settings:
     file_system: FileSystemArgs
     buckets: BucketSettings
     monitor: UptimeMonitorArgs
+    messaging: MessagingSettings
     edge: EdgeArgs
 
 
@@ -95,6 +106,7 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
         file_system=file_system.parse(reader),
         buckets=storage.parse(reader),
         monitor=monitor.parse(reader),
+        messaging=messaging.parse(reader),
         edge=edge.parse(reader),
     )
     for key in sorted(set(raw) - set(KNOWN_KEYS)):

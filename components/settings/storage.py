@@ -29,6 +29,8 @@ KEYS = (
 CONTENT_ROLES = ("media", "code", "maintenance")
 # Buckets the edge serves through CloudFront Origin Access Control (components/edge.py).
 SERVED_BY_CLOUDFRONT = ("media", "maintenance")
+# The bucket the stream's Firehose delivers into (SSE-KMS with the stream's key, wired later).
+STREAM_ROLE = "stream"
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class BucketSettings:
 
     access_logs: EncryptedBucketArgs
     content: dict[str, EncryptedBucketArgs]
+    stream: EncryptedBucketArgs
 
 
 def parse(reader: Reader) -> BucketSettings:
@@ -58,7 +61,9 @@ def parse(reader: Reader) -> BucketSettings:
     prefix = f"{reader.project}-{reader.stack}"
     access_logs = EncryptedBucketArgs(
         bucket_prefix=f"{prefix}-logs-",
-        access_log_source_prefixes=tuple(f"{prefix}-{role}-" for role in CONTENT_ROLES),
+        access_log_source_prefixes=tuple(
+            f"{prefix}-{role}-" for role in (*CONTENT_ROLES, STREAM_ROLE)
+        ),
         sse_algorithm="AES256",  # S3 log delivery supports SSE-S3 only
         noncurrent_version_expiration_days=expiration_days,
     )
@@ -76,7 +81,12 @@ def parse(reader: Reader) -> BucketSettings:
         )
         for role in CONTENT_ROLES
     }
-    return BucketSettings(access_logs=access_logs, content=content)
+    stream = EncryptedBucketArgs(
+        bucket_prefix=f"{prefix}-{STREAM_ROLE}-",
+        sse_algorithm="aws:kms",
+        noncurrent_version_expiration_days=expiration_days,
+    )
+    return BucketSettings(access_logs=access_logs, content=content, stream=stream)
 
 
 def _kms_key_arn(reader: Reader, algorithm: SseAlgorithm) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from platform_rules import compute, edge, network, storage
+from platform_rules import compute, edge, messaging, network, storage
 from platform_rules.framework import RuleSpec, exemption_reporters, resource_policy, stack_policy
 
 PACK_NAME = "platform-security"
@@ -163,6 +163,7 @@ RULES: tuple[RuleSpec, ...] = (
     S3_DENY_INSECURE_TRANSPORT,
     LAMBDA_ROLE_NOT_ADMIN,
     LOG_RETENTION,
+    *messaging.RULES,
     *edge.RULES,
 )
 
@@ -202,6 +203,7 @@ def all_policies() -> list[Policy]:
         stack_policy(S3_DENY_INSECURE_TRANSPORT, storage.secure_transport_check),
         stack_policy(LAMBDA_ROLE_NOT_ADMIN, compute.lambda_roles_check),
         resource_policy(LOG_RETENTION, [compute.LOG_GROUP], compute.log_retention_check),
+        *messaging.policies(),
         *edge.policies(),
         *exemption_reporters(),
     ]

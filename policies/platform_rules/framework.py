@@ -76,19 +76,23 @@ class RuleSpec:
     url: str
     # Extra config properties (JSON schema with a default each), besides `exemptions`.
     config: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    # Exemptions that apply unless the pack's config sets this rule's `exemptions` (each is
+    # reported like any other by the exemption reporters).
+    default_exemptions: tuple[Mapping[str, str], ...] = ()
 
     def schema(self) -> PolicyConfigSchema:
+        exemptions = {**EXEMPTIONS_SCHEMA, "default": [dict(e) for e in self.default_exemptions]}
         return PolicyConfigSchema(
             properties={
                 **{key: dict(value) for key, value in self.config.items()},
-                "exemptions": EXEMPTIONS_SCHEMA,
+                "exemptions": exemptions,
             }
         )
 
     def settings(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         """The rule's config: schema defaults, then what was configured (as the CLI merges)."""
         values = {key: spec.get("default") for key, spec in self.config.items()}
-        values["exemptions"] = []
+        values["exemptions"] = [dict(exemption) for exemption in self.default_exemptions]
         values.update(plain(given or {}))
         return values
 
