@@ -15,16 +15,19 @@ MD5_PORT ?= 8000
 .PHONY: install plan test test-browser lint bench run-monitor run-md5
 
 $(STAMP): $(REQUIREMENTS)
+	@echo "Installing .venv from $(REQUIREMENTS) (first run, or a requirements file changed): about 1-2 minutes..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
+	@echo "Installed .venv."
 
 ## Only create .venv (what `pulumi preview`/`pulumi up` run the program with; CI uses it).
 install: $(STAMP)
 
-## Offline plan of a stack under mocked AWS: `make plan` (dev) or `make plan STACK=prod`.
+## Offline plan of a stack under mocked AWS: `make plan` (dev) or `make plan STACK=prod`;
+## `make plan BASE=origin/main` reviews the change against a git ref (+ create, ~ update, - delete).
 plan: $(STAMP)
-	$(BIN)/python -m tools.plan $(STACK)
+	$(BIN)/python -m tools.plan $(STACK) $(if $(BASE),--base $(BASE) --diff)
 
 ## The whole test suite.
 test: $(STAMP)

@@ -12,38 +12,32 @@ from components.network import Network
 from components.settings import load_settings
 from components.storage import EncryptedBucket
 from components.uptime_monitor import UptimeMonitor
+from components.web_tier import WebTier
 from components.wiring.messaging import messaging_systems
 
 settings = load_settings()
 network = Network("platform", settings.network)
 
 # The notes' data stores: MySQL and EFS in private subnets; buckets log to the access-log bucket.
-database = Database(
-    "platform-db",
-    replace(
-        settings.database,
-        subnet_ids=network.private_subnet_ids,
-        subnet_availability_zones=network.availability_zones,
-        security_group_ids=[network.database_security_group_id],
-    ),
-)
-file_system = FileSystem(
-    "platform-files",
-    replace(
-        settings.file_system,
-        subnet_ids=network.private_subnet_ids,
-        security_group_ids=[network.file_system_security_group_id],
-    ),
-)
+database = Database("platform-db", settings.database.in_network(network))
+file_system = FileSystem("platform-files", settings.file_system.in_network(network))
 log_bucket = EncryptedBucket("platform-access-logs", settings.buckets.access_logs)
 content_buckets = {
     role: EncryptedBucket(f"platform-{role}", replace(args, access_log_bucket=log_bucket))
     for role, args in settings.buckets.content.items()
 }
-# The notes' apps (md5 API, uptime monitor); the edge in front: WAF, CloudFront, certificates, DNS.
+
+# The notes' apps: md5 API (Chalice), uptime monitor (Flask), WordPress site (web tier).
 md5_api = ChaliceApi("md5-api", settings.api)
 uptime_monitor = UptimeMonitor("uptime-monitor", settings.monitor)
-edge = Edge("platform-edge", settings.edge.wired(content_buckets, md5_api, uptime_monitor))
+media_bucket = content_buckets["media"]
+web_args = settings.web.wired(
+    network, database, file_system, media_bucket, log_bucket, uptime_monitor
+)
+web = WebTier("platform-web", web_args)
+# The edge in front of the site, its media and the APIs: WAF, CloudFront, certificates, DNS.
+edge_args = settings.edge.wired(content_buckets, md5_api, uptime_monitor, web, network)
+edge = Edge("platform-edge", edge_args)
 
 for outputs in (
     network.exports(),
@@ -54,6 +48,7 @@ for outputs in (
     md5_api.exports("md5Api"),
     uptime_monitor.exports(),
     *messaging_systems(settings, log_bucket, content_buckets),
+    web.exports(),
     edge.exports(),
 ):
     for output_name, value in outputs.items():

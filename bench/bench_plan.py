@@ -1,4 +1,4 @@
-"""Offline plan: wall time of the plan command per stack (median of 5) and resources planned."""
+"""Offline plan: wall time of the plan command per stack (median of 5), also against a base."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ def main() -> str:
         if stack == "dev":
             verdict = "met" if seconds < TARGET_DEV_SECONDS else "MISSED"
             rows.append(("dev target < 5 s", verdict))
+    # A review plans the base too, in a temporary worktree and a second interpreter.
+    seconds = median_seconds(
+        lambda: run_python(["-m", "tools.plan", "dev", "--base", "HEAD"]), REPEATS
+    )
+    rows.append((f"dev: plan command with --base HEAD (median of {REPEATS})", f"{seconds:.2f} s"))
     return report("Offline plan", rows)
 
 

@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from bench.common import report
-from components.storage import bucket_policy_document
+from components.bucket_policies import bucket_policy_document
 from tools.offline import Plan, run_program
 from tools.policy_gate import GateResult, PolicyAnalyzer, run_gate
 

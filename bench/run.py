@@ -12,7 +12,12 @@ BENCHMARKS = (bench_policy, bench_plan, bench_packages, bench_monitor)
 
 
 def main() -> None:
-    write_results([benchmark.main() for benchmark in BENCHMARKS], command="make bench")
+    sections = []
+    for number, benchmark in enumerate(BENCHMARKS, start=1):
+        summary = (benchmark.__doc__ or benchmark.__name__).splitlines()[0]
+        print(f"[{number}/{len(BENCHMARKS)}] {summary}", flush=True)
+        sections.append(benchmark.main())
+    write_results(sections, command="make bench")
 
 
 if __name__ == "__main__":

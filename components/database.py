@@ -7,22 +7,26 @@ from the app tier), and `publicly_accessible` is always false: no argument can c
 
 Storage is encrypted gp3; automated backups are always on; a parameter group requires TLS and
 turns the slow-query log on; error and slow-query logs go to CloudWatch. The master password is
-managed by RDS in Secrets Manager unless a Pulumi secret is given, and it stays a secret.
+managed by RDS in Secrets Manager unless a Pulumi secret is given, which the component then keeps
+in a secret of its own; either way `secret_arn` names the secret the app tier reads at boot.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pulumi
 import pulumi_aws as aws
 
-from components.shared import MYSQL_PORT
+from components.shared import MYSQL_PORT, PrivateNetwork
 
 # RDS for MySQL major versions this project supports, with the parameter group family of each.
-MYSQL_FAMILIES = {"8.0": "mysql8.0", "8.4": "mysql8.4"}
+# 8.4 is the default: RDS standard support of 8.0 ended on 2026-07-31 (later 8.0 instances are
+# billed for Extended Support), https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MySQL.Concepts.VersionMgmt.html
+MYSQL_FAMILIES = {"8.4": "mysql8.4", "8.0": "mysql8.0"}
 MIN_BACKUP_RETENTION_DAYS = 1
 MAX_BACKUP_RETENTION_DAYS = 35  # the most RDS keeps automated backups
 # gp3 storage for RDS for MySQL: 20 GiB to 64 TiB.
@@ -41,7 +45,7 @@ CLOUDWATCH_LOG_EXPORTS = ("error", "slowquery")
 def check_engine_version(version: str) -> str | None:
     match = _ENGINE_VERSION.match(version)
     if match is None or match.group(1) not in MYSQL_FAMILIES:
-        return f"must be a MySQL version of a supported major ({', '.join(MYSQL_FAMILIES)}), like 8.0 or 8.0.40"
+        return f"must be a MySQL version of a supported major ({', '.join(MYSQL_FAMILIES)}), like 8.4 or 8.4.6"
     return None
 
 
@@ -86,12 +90,14 @@ class DatabaseArgs:
     - `subnet_ids` / `subnet_availability_zones`: the private subnets of the DB subnet group
       and the AZ of each, same order; they must cover at least 2 AZs (RDS requires it).
     - `security_group_ids`: the database tier's groups (the network's database group).
-    - `engine_version`: MySQL `8.0` (default) or `8.4`, or a full version like `8.0.40`.
+    - `engine_version`: MySQL `8.4` (default; the major in RDS standard support) or `8.0`, or a
+      full version like `8.4.6`.
     - `instance_class` (`db.t3.micro`), `allocated_storage_gb` (20, gp3, encrypted),
       `max_allocated_storage_gb` (storage autoscaling ceiling; None = off).
     - `db_name` (`wordpress`), `username` (`wpadmin`).
-    - `password`: a Pulumi secret; None (default) = RDS generates it and keeps it in Secrets
-      Manager (`secret_arn`).
+    - `password`: a Pulumi secret, kept in a Secrets Manager secret of the component; None
+      (default) = RDS generates it and keeps it in Secrets Manager. Either way `secret_arn`
+      names a secret with `username` and `password` that the app tier reads at boot.
     - `backup_retention_days`: 1 to 35, default 7. Backups cannot be switched off.
     - `multi_az`, `deletion_protection`, `final_snapshot`: off by default (dev), on in prod.
     - `kms_key_id`: a customer managed key for storage; None = the account's `aws/rds` key.
@@ -101,7 +107,7 @@ class DatabaseArgs:
     subnet_ids: Sequence[pulumi.Input[str]] = ()
     subnet_availability_zones: Sequence[str] = ()
     security_group_ids: Sequence[pulumi.Input[str]] = ()
-    engine_version: str = "8.0"
+    engine_version: str = "8.4"
     instance_class: str = "db.t3.micro"
     allocated_storage_gb: int = 20
     max_allocated_storage_gb: int | None = None
@@ -115,6 +121,15 @@ class DatabaseArgs:
     kms_key_id: str | None = None
     port: int = MYSQL_PORT
     tags: dict[str, str] = field(default_factory=dict)
+
+    def in_network(self, network: PrivateNetwork) -> DatabaseArgs:
+        """These Args in the private subnets of `network`, behind its database group."""
+        return replace(
+            self,
+            subnet_ids=network.private_subnet_ids,
+            subnet_availability_zones=network.availability_zones,
+            security_group_ids=[network.database_security_group_id],
+        )
 
     def validate(self) -> None:
         """Raise ValueError naming the argument when the Args are invalid or contradictory."""
@@ -174,7 +189,7 @@ class Database(pulumi.ComponentResource):
     port: pulumi.Output[int]
     db_name: pulumi.Output[str]
     username: str
-    secret_arn: pulumi.Output[str] | None
+    secret_arn: pulumi.Output[str]
     instance_id: pulumi.Output[str]
     arn: pulumi.Output[str]
     subnet_group_name: pulumi.Output[str]
@@ -249,7 +264,7 @@ class Database(pulumi.ComponentResource):
                 lambda secrets: (secrets[0].secret_arn or "") if secrets else ""
             )
             if password is None
-            else None
+            else self._password_secret(name, args.username, password, tags)
         )
         self.instance_id = self.instance.identifier
         self.arn = self.instance.arn
@@ -279,8 +294,26 @@ class Database(pulumi.ComponentResource):
             "dbName": self.db_name,
             "dbUsername": self.username,
         }
-        # Where RDS keeps the generated password (an ARN, not the password); absent with a
-        # password of our own.
-        if self.secret_arn is not None:
-            outputs["dbSecretArn"] = self.secret_arn
+        # Where the password is kept (an ARN, not the password).
+        outputs["dbSecretArn"] = self.secret_arn
         return outputs
+
+    def _password_secret(
+        self, name: str, username: str, password: pulumi.Output[str], tags: dict[str, str]
+    ) -> pulumi.Output[str]:
+        """A password from config, kept like RDS keeps its own: `username` and `password`."""
+        secret = aws.secretsmanager.Secret(
+            f"{name}-credentials",
+            description=f"{name}: master user credentials (from the stack's dbPassword)",
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-credentials-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(password).apply(
+                lambda value: json.dumps({"username": username, "password": value})
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return secret.arn

@@ -64,6 +64,21 @@ def stage_arn_of(invoke_url: str) -> str:
     return f"arn:aws:apigateway:{region}::/restapis/{api_id}/stages/{stage}"
 
 
+class WebOrigin(Protocol):
+    """The web tier (WebTier): its load balancer, the listener CloudFront reaches, its targets."""
+
+    load_balancer_dns_name: pulumi.Output[str]
+    origin_listener_arn: pulumi.Output[str]
+    target_group_arn: pulumi.Output[str]
+    https: bool
+
+
+class LoadBalancerNetwork(Protocol):
+    """The network (Network): the load balancer's security group."""
+
+    load_balancer_security_group_id: pulumi.Output[str]
+
+
 @dataclass(frozen=True)
 class EdgeArgs:
     """Inputs of `Edge`. Settings (secure by default, nothing needs a domain):
@@ -118,12 +133,25 @@ class EdgeArgs:
                     raise ValueError(f"{argument}: {getattr(self, argument)!r} needs domain_name")
 
     def wired(
-        self, buckets: Mapping[str, OriginBucket], api: ApiStage, monitor: Monitor
+        self,
+        buckets: Mapping[str, OriginBucket],
+        api: ApiStage,
+        monitor: Monitor,
+        web: WebOrigin,
+        network: LoadBalancerNetwork,
     ) -> EdgeArgs:
-        """These Args wired to the program's buckets (`media`, `maintenance`), the APIs' stages
-        and the monitor's alert topic."""
+        """These Args wired to the program's buckets (`media`, `maintenance`), the APIs' stages,
+        the monitor's alert topic and the web tier's load balancer."""
+        site = SiteOrigin(
+            domain_name=web.load_balancer_dns_name,
+            listener_arns=(web.origin_listener_arn,),
+            target_group_arn=web.target_group_arn,
+            security_group_id=network.load_balancer_security_group_id,
+            https=web.https,
+        )
         return replace(
             self,
+            site_origin=site,
             media_bucket=buckets["media"],
             maintenance_bucket=buckets["maintenance"],
             api_stage_arns=(api.stage_arn, monitor.url.apply(stage_arn_of)),

@@ -27,7 +27,9 @@ PRICE_CLASSES = ("PriceClass_100", "PriceClass_200", "PriceClass_All")
 # Managed policies (their ids are fixed by AWS; looked up by name so a plan shows what it uses).
 CACHING_OPTIMIZED = "Managed-CachingOptimized"
 CACHING_DISABLED = "Managed-CachingDisabled"
-ALL_VIEWER = "Managed-AllViewer"
+# Every viewer header, cookie and query string, plus CloudFront-Forwarded-Proto (WordPress behind
+# a proxy learns from it that the viewer used HTTPS).
+ALL_VIEWER = "Managed-AllViewerAndCloudFrontHeaders-2022-06"
 DEFAULT_TTL_SECONDS = 86400
 MAX_TTL_SECONDS = 31536000
 ONE_YEAR_SECONDS = 31536000

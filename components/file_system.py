@@ -11,12 +11,16 @@ wsize=1048576, timeo=600, retrans=2, plus AWS's hard and noresvport) as a ready 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from components.shared import PrivateNetwork
 
 EFS_PERFORMANCE_MODES = ("generalPurpose", "maxIO")
 EFS_THROUGHPUT_MODES = ("bursting", "elastic", "provisioned")
@@ -60,6 +64,14 @@ class FileSystemArgs:
     mount_point: str = "/data"
     kms_key_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+
+    def in_network(self, network: PrivateNetwork) -> FileSystemArgs:
+        """These Args in the private subnets of `network`, behind its file-system group."""
+        return replace(
+            self,
+            subnet_ids=network.private_subnet_ids,
+            security_group_ids=[network.file_system_security_group_id],
+        )
 
     def validate(self) -> None:
         """Raise ValueError naming the argument when the Args are invalid or contradictory."""
@@ -106,6 +118,42 @@ class FileSystemArgs:
                 raise ValueError(f"{argument}: {value!r} must be an absolute directory path")
         if not _PERMISSIONS.match(self.root_permissions):
             raise ValueError(f"root_permissions: {self.root_permissions!r} must be octal like 0750")
+
+
+def file_system_policy_document(file_system_arn: str, access_point_arn: str) -> dict[str, Any]:
+    """Deny every NFS client that does not use TLS, or does not come through the access point.
+
+    EFS evaluates aws:SecureTransport and elasticfilesystem:AccessPointArn on mounts:
+    https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html
+    """
+    actions = [
+        "elasticfilesystem:ClientMount",
+        "elasticfilesystem:ClientWrite",
+        "elasticfilesystem:ClientRootAccess",
+    ]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DenyWithoutTls",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": "*",
+                "Resource": file_system_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            {
+                "Sid": "DenyOutsideTheAccessPoint",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": actions,
+                "Resource": file_system_arn,
+                "Condition": {
+                    "StringNotEquals": {"elasticfilesystem:AccessPointArn": access_point_arn}
+                },
+            },
+        ],
+    }
 
 
 class FileSystem(pulumi.ComponentResource):
@@ -175,6 +223,17 @@ class FileSystem(pulumi.ComponentResource):
             opts=child,
         )
 
+        # With a policy in place, EFS admits only clients that IAM allows (the app tier's role),
+        # and this one refuses any client that does not mount with TLS through the access point.
+        aws.efs.FileSystemPolicy(
+            f"{name}-policy",
+            file_system_id=file_system_id,
+            policy=pulumi.Output.all(self.file_system.arn, self.access_point.arn).apply(
+                lambda arns: json.dumps(file_system_policy_document(arns[0], arns[1]))
+            ),
+            opts=child,
+        )
+
         self.file_system_id = file_system_id
         self.arn = self.file_system.arn
         self.dns_name = self.file_system.dns_name
@@ -186,12 +245,12 @@ class FileSystem(pulumi.ComponentResource):
         self.fstab_line = pulumi.Output.concat(
             self.dns_name, ":/ ", args.mount_point, " nfs4 ", MOUNT_OPTIONS, ",_netdev 0 0"
         )
-        # amazon-efs-utils: through the access point, encrypted in transit.
+        # amazon-efs-utils: through the access point, encrypted in transit, as the IAM role.
         self.access_point_fstab_line = pulumi.Output.concat(
             file_system_id,
             ":/ ",
             args.mount_point,
-            " efs _netdev,tls,accesspoint=",
+            " efs _netdev,tls,iam,accesspoint=",
             self.access_point_id,
             " 0 0",
         )

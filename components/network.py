@@ -134,6 +134,7 @@ class Network(pulumi.ComponentResource):
     database_security_group_id: pulumi.Output[str]
     file_system_security_group_id: pulumi.Output[str]
     bastion_security_group_id: pulumi.Output[str] | None
+    load_balancer_security_group_id: pulumi.Output[str]
     flow_log_group_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
@@ -175,6 +176,7 @@ class Network(pulumi.ComponentResource):
                 "database_security_group_id": self.database_security_group_id,
                 "file_system_security_group_id": self.file_system_security_group_id,
                 "bastion_security_group_id": self.bastion_security_group_id,
+                "load_balancer_security_group_id": self.load_balancer_security_group_id,
                 "flow_log_group_name": self.flow_log_group_name,
                 "s3_endpoint_id": self.s3_endpoint.id,
             }
@@ -358,13 +360,18 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{name}-default-unused"),
             opts=self._child,
         )
-        app = self._security_group("app", "Application tier: web from inside the VPC")
+        load_balancer = self._security_group(
+            "load-balancer", "Load balancer tier: web from anywhere, HTTP to the app tier"
+        )
+        app = self._security_group("app", "Application tier: HTTP only from the load balancer")
         database = self._security_group("database", "Database tier: MySQL only from the app tier")
         file_system = self._security_group(
             "file-system", "File system tier: NFS only from the app tier"
         )
-        self._ingress(app, "app-http", HTTP_PORT, cidr=args.vpc_cidr)
-        self._ingress(app, "app-https", HTTPS_PORT, cidr=args.vpc_cidr)
+        # No ingress from the internet: the edge admits CloudFront's origin-facing prefix list
+        # on the one port CloudFront uses (components/cdn.py).
+        self._egress(load_balancer, "load-balancer-to-app", HTTP_PORT, destination=app)
+        self._ingress(app, "app-http-from-load-balancer", HTTP_PORT, source=load_balancer)
         self._egress(app, "app-http-out", HTTP_PORT, cidr=ANYWHERE_IPV4)
         self._egress(app, "app-https-out", HTTPS_PORT, cidr=ANYWHERE_IPV4)
         self._egress(app, "app-to-database", args.database_port, destination=database)
@@ -372,6 +379,7 @@ class Network(pulumi.ComponentResource):
         self._ingress(database, "database-from-app", args.database_port, source=app)
         self._ingress(file_system, "file-system-from-app", NFS_PORT, source=app)
         self.app_security_group_id = app.id
+        self.load_balancer_security_group_id = load_balancer.id
         self.database_security_group_id = database.id
         self.file_system_security_group_id = file_system.id
         self.bastion_security_group_id = None

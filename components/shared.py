@@ -5,7 +5,10 @@ module; it imports nothing of the project's."""
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, Protocol
+
+import pulumi
 
 MYSQL_PORT = 3306
 NFS_PORT = 2049
@@ -40,3 +43,16 @@ def check_log_retention(days: int) -> str | None:
     if days in LOG_RETENTION_DAYS:
         return None
     return f"is not a retention CloudWatch Logs accepts (one of {', '.join(map(str, LOG_RETENTION_DAYS))})"
+
+
+class PrivateNetwork(Protocol):
+    """What a data store needs of the network (the `Network` component offers it)."""
+
+    @property
+    def private_subnet_ids(self) -> Sequence[pulumi.Output[str]]: ...
+    @property
+    def availability_zones(self) -> Sequence[str]: ...
+    @property
+    def database_security_group_id(self) -> pulumi.Output[str]: ...
+    @property
+    def file_system_security_group_id(self) -> pulumi.Output[str]: ...

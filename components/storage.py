@@ -12,9 +12,10 @@ A bucket that receives server access logs (`access_log_source_prefixes` set) als
 logging service principal `s3:PutObject` under `access-logs/`, for the listed source buckets of
 this account only, exempts only that service principal from the two header denies (log delivery
 does not send the header; the bucket's SSE-S3 default encrypts the logs), and denies every other
-writer. The README's "Access-log bucket" section explains the choice.
+writer. With `load_balancer_log_prefix` it admits the Region's ELB log writer the same way, under
+that prefix. The README's "Access-log bucket" section explains the choice.
 
-The policy documents are built by plain functions from plain strings (so tests can evaluate them)
+The policy documents are built by plain functions in `bucket_policies.py` (tests evaluate them)
 and applied to the bucket's ARN with `Output.apply`: never by concatenating unknown strings.
 """
 
@@ -23,22 +24,26 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
 from components.bucket_grants import ServiceReadGrants, ServiceReads, check_service_readers
+from components.bucket_policies import (
+    ACCESS_LOG_PREFIX,
+    ElbLogDelivery,
+    LogDelivery,
+    bucket_policy_document,
+    read_policy_document,
+    write_policy_document,
+)
 
 SseAlgorithm = Literal["AES256", "aws:kms"]
 SSE_ALGORITHMS: tuple[SseAlgorithm, ...] = ("AES256", "aws:kms")
 CORS_METHODS = ("GET", "PUT", "POST", "DELETE", "HEAD")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/[A-Za-z0-9/_-]+$")
 _ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?$")
-SSE_HEADER = "s3:x-amz-server-side-encryption"
-LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
-# Every source bucket writes its access logs under this prefix, in a folder of its own name.
-ACCESS_LOG_PREFIX = "access-logs/"
 # S3 bucket names are at most 63 characters; the provider appends 26 to a `bucket_prefix`.
 MAX_BUCKET_PREFIX_LENGTH = 37
 _BUCKET_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -68,14 +73,6 @@ class CorsRule:
 
 
 @dataclass(frozen=True)
-class LogDelivery:
-    """Who may deliver server access logs into a log bucket (plain values, for the policy)."""
-
-    account_id: str
-    source_bucket_arn_patterns: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class EncryptedBucketArgs:
     """Inputs of `EncryptedBucket`. Secure by default: SSE-S3, nothing public, ACLs off.
 
@@ -84,6 +81,8 @@ class EncryptedBucketArgs:
       AWS warns of an endless loop of logs).
     - `access_log_source_prefixes`: makes this a log bucket; the name prefixes of the buckets
       whose access logs it accepts (their `bucket_prefix`). Log buckets must use `AES256`.
+    - `load_balancer_log_prefix`: a log bucket that also takes this account's load balancer
+      access logs, under this prefix (delivered by the Region's ELB writer).
     - `sse_algorithm`: `AES256` (SSE-S3, default) or `aws:kms` (SSE-KMS, needs `kms_key_arn`).
       Uploads must send `x-amz-server-side-encryption` with exactly this value.
     - `bucket_prefix`: the bucket name's prefix (the provider appends a unique suffix);
@@ -97,6 +96,7 @@ class EncryptedBucketArgs:
 
     access_log_bucket: EncryptedBucket | None = None
     access_log_source_prefixes: tuple[str, ...] = ()
+    load_balancer_log_prefix: str | None = None
     sse_algorithm: SseAlgorithm = "AES256"
     # A plain ARN (checked), or a key created by the program (an Output, like EncryptionKey.arn).
     kms_key_arn: pulumi.Input[str] | None = None
@@ -137,6 +137,15 @@ class EncryptedBucketArgs:
             raise ValueError(
                 f"sse_algorithm: {self.sse_algorithm!r} on a bucket that receives server access "
                 "logs; S3 log delivery supports only SSE-S3 (AES256) default encryption"
+            )
+        if self.load_balancer_log_prefix is not None and (
+            not self.receives_access_logs
+            or not _BUCKET_PREFIX.match(self.load_balancer_log_prefix)
+            or "AWSLogs" in self.load_balancer_log_prefix
+        ):
+            raise ValueError(
+                f"load_balancer_log_prefix: {self.load_balancer_log_prefix!r} must be a plain "
+                "prefix (letters, digits, -; no AWSLogs) on a bucket that receives access logs"
             )
         check_service_readers(self.service_readers)
         if self.access_log_bucket is None and not self.receives_access_logs:
@@ -185,136 +194,6 @@ class EncryptedBucketArgs:
                 )
             if rule.max_age_seconds < 0:
                 raise ValueError(f"cors_rules: max_age_seconds {rule.max_age_seconds} is negative")
-
-
-# --- policy documents (plain data, evaluated by the tests) ---------------------------------
-
-
-def bucket_policy_document(
-    bucket_arn: str, sse_algorithm: str, log_delivery: LogDelivery | None = None
-) -> dict[str, Any]:
-    """The bucket policy: the three denies, and for a log bucket the log-delivery grant."""
-    objects = f"{bucket_arn}/*"
-    # On a log bucket only the S3 logging service is exempt from the header denies: it writes
-    # log objects without the header and relies on the bucket's SSE-S3 default encryption.
-    # aws:PrincipalServiceName is set only on requests made by an AWS service principal, so a
-    # StringNotEquals on it is true for every user and role (key absent) and false only for
-    # S3 log delivery.
-    exempt = {"aws:PrincipalServiceName": LOG_DELIVERY_SERVICE} if log_delivery else {}
-    not_log_delivery: dict[str, Any] = {"StringNotEquals": exempt} if exempt else {}
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "DenyInsecureTransport",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [bucket_arn, objects],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },
-        {
-            "Sid": "DenyUnencryptedObjectUploads",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"Null": {SSE_HEADER: "true"}, **not_log_delivery},
-        },
-        {
-            "Sid": "DenyIncorrectEncryptionHeader",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:PutObject",
-            "Resource": objects,
-            "Condition": {"StringNotEquals": {SSE_HEADER: sse_algorithm, **exempt}},
-        },
-    ]
-    if log_delivery is not None:
-        statements += [
-            {
-                "Sid": "AllowS3ServerAccessLogDelivery",
-                "Effect": "Allow",
-                "Principal": {"Service": LOG_DELIVERY_SERVICE},
-                "Action": "s3:PutObject",
-                "Resource": f"{bucket_arn}/{ACCESS_LOG_PREFIX}*",
-                "Condition": {
-                    "ArnLike": {"aws:SourceArn": list(log_delivery.source_bucket_arn_patterns)},
-                    "StringEquals": {"aws:SourceAccount": log_delivery.account_id},
-                },
-            },
-            {
-                # AWS's recommended restriction for a log bucket: nobody else writes here.
-                "Sid": "DenyWritesExceptS3ServerAccessLogDelivery",
-                "Effect": "Deny",
-                "Principal": "*",
-                "Action": "s3:PutObject",
-                "Resource": objects,
-                "Condition": {"StringNotEquals": exempt},
-            },
-        ]
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
-def read_policy_document(bucket_arn: str, kms_key_arn: str | None = None) -> dict[str, Any]:
-    """An identity policy that lets a role list the bucket and read its objects."""
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "ListBucket",
-            "Effect": "Allow",
-            "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
-            "Resource": bucket_arn,
-        },
-        {
-            "Sid": "ReadObjects",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
-            "Resource": f"{bucket_arn}/*",
-        },
-    ]
-    if kms_key_arn:
-        statements.append(
-            {
-                "Sid": "DecryptObjects",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": kms_key_arn,
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
-def write_policy_document(
-    bucket_arn: str, sse_algorithm: str, kms_key_arn: str | None = None
-) -> dict[str, Any]:
-    """An identity policy that lets a role write objects, only with the encryption header.
-
-    The Allow carries the same condition the bucket policy enforces, so the role's own policy
-    already says what the bucket will demand: send `x-amz-server-side-encryption`.
-    """
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "PutEncryptedObjects",
-            "Effect": "Allow",
-            "Action": "s3:PutObject",
-            "Resource": f"{bucket_arn}/*",
-            "Condition": {"StringEquals": {SSE_HEADER: sse_algorithm}},
-        },
-        {
-            "Sid": "DeleteObjectsAndAbortUploads",
-            "Effect": "Allow",
-            "Action": ["s3:DeleteObject", "s3:AbortMultipartUpload"],
-            "Resource": f"{bucket_arn}/*",
-        },
-    ]
-    if kms_key_arn:
-        statements.append(
-            {
-                "Sid": "EncryptWithTheBucketKey",
-                "Effect": "Allow",
-                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": kms_key_arn,
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
 
 
 # --- the component -------------------------------------------------------------------------
@@ -424,11 +303,21 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
         log_delivery = None
         if args.receives_access_logs:
             partition = aws.get_partition().partition
+            account_id = aws.get_caller_identity().account_id
+            elb = None
+            if args.load_balancer_log_prefix is not None:
+                elb = ElbLogDelivery(
+                    region=aws.get_region().region,
+                    partition=partition,
+                    account_id=account_id,
+                    prefix=args.load_balancer_log_prefix,
+                )
             log_delivery = LogDelivery(
-                account_id=aws.get_caller_identity().account_id,
+                account_id=account_id,
                 source_bucket_arn_patterns=tuple(
                     f"arn:{partition}:s3:::{source}*" for source in args.access_log_source_prefixes
                 ),
+                elb=elb,
             )
         algorithm = args.sse_algorithm
         self._service_reads = ServiceReads(name, args.service_readers)
@@ -473,6 +362,18 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
     @property
     def receives_access_logs(self) -> bool:
         return bool(self.access_log_source_prefixes)
+
+    def load_balancer_access_logs(self) -> aws.lb.LoadBalancerAccessLogsArgs:
+        """A load balancer's `access_logs` into this bucket, once its policy admits ELB."""
+        prefix = self._args.load_balancer_log_prefix
+        if prefix is None:
+            raise ValueError(
+                f"load_balancer_access_logs: {self._name!r} has no load_balancer_log_prefix"
+            )
+        # The bucket name carries the policy as a dependency: ELB tests its write permission
+        # when logging is switched on.
+        bucket = pulumi.Output.all(self.bucket_name, self.policy.id).apply(lambda ids: ids[0])
+        return aws.lb.LoadBalancerAccessLogsArgs(bucket=bucket, prefix=prefix, enabled=True)
 
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """Let `role` list this bucket and read its objects (and decrypt them with the key)."""

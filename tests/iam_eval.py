@@ -12,8 +12,10 @@ header is refused. This evaluator follows the IAM rules that matter here (AWS IA
   "IAM JSON policy elements: Condition"), values are compared as written;
 - any other operator raises, so a test cannot pass on a condition the evaluator does not know.
 
-Principals: `"*"`, `{"Service": name}` (matches a request made by that service principal) and
-identity policies without a Principal (they apply to their role's own requests).
+Principals: `"*"`, `{"Service": name}` (matches a request made by that service principal),
+`{"AWS": "arn:aws:iam::<account>:root"}` (matches requests of that account's principals, whose
+`aws:PrincipalAccount` is that account) and identity policies without a Principal (they apply
+to their role's own requests).
 """
 
 from __future__ import annotations
@@ -44,8 +46,10 @@ def put_object(
     service: str | None = None,
     source_arn: str | None = None,
     source_account: str | None = None,
+    account: str | None = None,
 ) -> Request:
-    """A PutObject request as S3 sees it: which headers and which caller."""
+    """A PutObject request as S3 sees it: which headers and which caller (`account`: an IAM
+    principal of that account; `service`: an AWS service principal)."""
     context = {"aws:SecureTransport": "true" if tls else "false"}
     if sse is not None:
         context[SSE_HEADER] = sse
@@ -55,6 +59,8 @@ def put_object(
         context["aws:SourceArn"] = source_arn
     if source_account is not None:
         context["aws:SourceAccount"] = source_account
+    if account is not None:
+        context["aws:PrincipalAccount"] = account
     return Request("s3:PutObject", object_arn, context, service)
 
 
@@ -101,6 +107,9 @@ def _principal_matches(statement: Mapping[str, Any], request: Request) -> bool:
         return True
     if isinstance(principal, Mapping) and set(principal) == {"Service"}:
         return request.service in _as_list(principal["Service"])
+    if set(principal) == {"AWS"}:
+        accounts = [arn.split(":")[4] for arn in _as_list(principal["AWS"])]
+        return request.context.get("aws:PrincipalAccount") in accounts
     raise NotImplementedError(f"the evaluator does not know the principal {principal!r}")
 
 

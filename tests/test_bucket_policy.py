@@ -6,11 +6,15 @@ evaluator in tests/iam_eval.py decides which statements a request meets.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from components.storage import (
+from components.bucket_policies import (
     ACCESS_LOG_PREFIX,
+    ELB_LOG_DELIVERY_SERVICE,
     LOG_DELIVERY_SERVICE,
+    ElbLogDelivery,
     LogDelivery,
     bucket_policy_document,
     read_policy_document,
@@ -217,7 +221,7 @@ def test_nobody_but_log_delivery_writes_to_the_log_bucket(header):
     policy = bucket_policy_document(LOGS, "AES256", LOG_DELIVERY)
     request = put_object(f"{LOGS}/access-logs/forged", sse=header)
     denied = denied_by(policy, request)
-    assert "DenyWritesExceptS3ServerAccessLogDelivery" in denied
+    assert "DenyWritesExceptLogDelivery" in denied
     if header != "AES256":  # the header denies still hold for everyone but log delivery
         assert {"DenyUnencryptedObjectUploads", "DenyIncorrectEncryptionHeader"} & set(denied)
 
@@ -238,6 +242,100 @@ def test_log_delivery_over_plain_http_would_still_be_denied():
         source_account=ACCOUNT,
     )
     assert denied_by(policy, request) == ["DenyInsecureTransport"]
+
+
+# --- load balancer access logs ----------------------------------------------------------------
+# Who writes ELB access logs, by Region, and the only encryption they support (SSE-S3):
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+# In Regions available before August 2022 an Elastic Load Balancing account of the Region writes
+# (us-east-1: 127311923021); in later ones the service principal
+# logdelivery.elasticloadbalancing.amazonaws.com does.
+ELB_US_EAST_1 = "127311923021"
+ELB_KEY = f"load-balancer/AWSLogs/{ACCOUNT}/elasticloadbalancing/us-east-1/2026/11/30/x.log.gz"
+
+
+def elb_bucket_policy(region: str) -> dict:
+    elb = ElbLogDelivery(region=region, partition="aws", account_id=ACCOUNT, prefix="load-balancer")
+    delivery = LogDelivery(ACCOUNT, LOG_DELIVERY.source_bucket_arn_patterns, elb=elb)
+    return bucket_policy_document(LOGS, "AES256", delivery)
+
+
+def elb_delivery(region: str, key: str = ELB_KEY, source_account: str = ACCOUNT):
+    """A log file as ELB delivers it: no encryption header, over TLS, from the Region's writer."""
+    if region == "us-east-1":
+        return put_object(f"{LOGS}/{key}", account=ELB_US_EAST_1)
+    return put_object(
+        f"{LOGS}/{key}", service=ELB_LOG_DELIVERY_SERVICE, source_account=source_account
+    )
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "ap-southeast-4"])
+def test_the_regions_elb_writer_delivers_access_logs_under_the_load_balancer_prefix(region):
+    policy = elb_bucket_policy(region)
+    request = elb_delivery(region)
+    assert denied_by(policy, request) == []
+    assert allowed_by(policy, request) == ["AllowElbAccessLogDelivery"]
+
+
+def test_an_old_region_names_elbs_account_and_a_new_one_the_service_principal():
+    old = statement(elb_bucket_policy("us-east-1"), "AllowElbAccessLogDelivery")
+    new = statement(elb_bucket_policy("ap-southeast-4"), "AllowElbAccessLogDelivery")
+    assert old["Principal"] == {"AWS": f"arn:aws:iam::{ELB_US_EAST_1}:root"}
+    assert new["Principal"] == {"Service": ELB_LOG_DELIVERY_SERVICE}
+    assert new["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    for grant in (old, new):
+        assert grant["Action"] == "s3:PutObject"
+        assert grant["Resource"] == f"{LOGS}/load-balancer/AWSLogs/{ACCOUNT}/*"
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "ap-southeast-4"])
+@pytest.mark.parametrize(
+    "key",
+    ["access-logs/forged.log", "load-balancer/AWSLogs/999999999999/x.log.gz", "x.log.gz"],
+    ids=["server access log prefix", "another account's logs", "bucket root"],
+)
+def test_elbs_writer_is_granted_nothing_outside_its_prefix(region, key):
+    assert allowed_by(elb_bucket_policy(region), elb_delivery(region, key)) == []
+
+
+def test_elb_delivery_for_another_account_is_not_granted_in_a_new_region():
+    request = elb_delivery("ap-southeast-4", source_account="999999999999")
+    assert allowed_by(elb_bucket_policy("ap-southeast-4"), request) == []
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "ap-southeast-4"])
+@pytest.mark.parametrize("header", HEADER_VALUES)
+def test_every_other_writer_is_still_refused_under_the_load_balancer_prefix(region, header):
+    policy = elb_bucket_policy(region)
+    for request in (
+        put_object(f"{LOGS}/{ELB_KEY}", sse=header, account=ACCOUNT),
+        put_object(f"{LOGS}/{ELB_KEY}", sse=header, service="cloudtrail.amazonaws.com"),
+    ):
+        denied = denied_by(policy, request)
+        assert "DenyWritesExceptLogDelivery" in denied
+        if header != "AES256":
+            assert {"DenyUnencryptedObjectUploads", "DenyIncorrectEncryptionHeader"} & set(denied)
+
+
+def test_s3_server_access_logs_still_arrive_beside_elb():
+    request = log_delivery("arn:aws:s3:::platform-dev-media-0123456789")
+    policy = elb_bucket_policy("us-east-1")
+    assert denied_by(policy, request) == []
+    assert allowed_by(policy, request) == ["AllowS3ServerAccessLogDelivery"]
+
+
+def test_elb_over_plain_http_would_still_be_denied():
+    request = put_object(f"{LOGS}/{ELB_KEY}", account=ELB_US_EAST_1, tls=False)
+    assert denied_by(elb_bucket_policy("us-east-1"), request) == ["DenyInsecureTransport"]
+
+
+def test_the_stacks_log_bucket_admits_the_us_east_1_elb_writer(stack_plan):
+    plan = stack_plan("dev")
+    policy = json.loads(plan.named("platform-access-logs-policy").inputs["policy"])
+    logs = plan.named("platform-access-logs-bucket").outputs["arn"]
+    grant = statement(policy, "AllowElbAccessLogDelivery")
+    assert grant["Principal"] == {"AWS": f"arn:aws:iam::{ELB_US_EAST_1}:root"}
+    assert grant["Resource"] == f"{logs}/load-balancer/AWSLogs/123456789012/*"
 
 
 # --- the evaluator itself --------------------------------------------------------------------

@@ -218,6 +218,21 @@ BAD_CONFIGS = [
     ({"apiMemoryMb": "10241"}, "platform:apiMemoryMb", "'10241'"),
     ({"apiTimeoutSeconds": "30"}, "platform:apiTimeoutSeconds", "'30'"),
     ({"apiTimeoutSeconds": "0"}, "platform:apiTimeoutSeconds", "'0'"),
+    ({"webMinSize": "3", "webMaxSize": "2"}, "platform:webMinSize", "above webMaxSize"),
+    ({"webDesiredCapacity": "9"}, "platform:webDesiredCapacity", "'9' must lie between"),
+    (
+        {
+            "webCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+        },
+        "platform:webCertificateArn",
+        "is in eu-west-1",
+    ),
+    ({"webCertificateArn": "my-cert"}, "platform:webCertificateArn", "my-cert"),
+    ({"webHealthCheckPath": "healthy.html"}, "platform:webHealthCheckPath", "healthy.html"),
+    ({"webInstanceType": "z1d.large"}, "platform:webInstanceType", "unknown instance family 'z1d'"),
+    ({"webArchitecture": "sparc"}, "platform:webArchitecture", "sparc"),
+    ({"webWordpressVersion": "7.x"}, "platform:webWordpressVersion", "7.x"),
+    ({"webWordpressSha1": "nope"}, "platform:webWordpressSha1", "nope"),
 ]
 
 

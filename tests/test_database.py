@@ -68,7 +68,10 @@ def test_tls_is_required_and_error_and_slow_query_logs_go_to_cloudwatch(stack_pl
     instance = one(plan, INSTANCE)
     parameters = one(plan, PARAMETER_GROUP)
     assert instance.inputs["parameterGroupName"] == parameters.outputs["name"]
-    assert parameters.inputs["family"] == "mysql8.0"
+    # 8.4 by default: RDS standard support of MySQL 8.0 ended on 2026-07-31,
+    # https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/MySQL.Concepts.VersionMgmt.html
+    assert instance.inputs["engineVersion"] == "8.4"
+    assert parameters.inputs["family"] == "mysql8.4"
     values = {p["name"]: p["value"] for p in parameters.inputs["parameters"]}
     assert values["require_secure_transport"] == "ON"
     assert values["slow_query_log"] == "1" and values["log_output"] == "FILE"
@@ -112,7 +115,11 @@ def test_a_password_from_secret_config_stays_secret_everywhere():
         leaks = [path for path, text in _plain_strings(properties) if PASSWORD in text]
         assert leaks == [], f"{resource.name} shows the password at {leaks}"
     assert PASSWORD not in json.dumps([value for _, value in _plain_strings(plan.exports)])
-    assert "dbSecretArn" not in plan.exports
+    # The app tier reads it from a secret of the component, named (never shown) in the outputs.
+    secret = plan.named("platform-db-credentials")
+    assert plan.exports["dbSecretArn"] == secret.outputs["arn"]
+    version = plan.named("platform-db-credentials-value")
+    assert json_format.MessageToDict(version.properties)["secretString"][SECRET_SIG]
 
 
 def test_a_bad_password_is_refused_without_being_shown():

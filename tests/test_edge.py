@@ -22,6 +22,7 @@ from components.edge import Edge, EdgeArgs, stage_arn_of
 from components.edge_parts import SiteOrigin
 from components.storage import EncryptedBucket, EncryptedBucketArgs
 from tests.iam_eval import allowed_by, denied_by, get_object, put_object
+from tests.topology import Topology
 from tools.offline import Plan, PlannedResource, run_program
 
 LOAD_BALANCER = "platform-web-alb-1234567890.us-east-1.elb.amazonaws.com"
@@ -216,7 +217,7 @@ def test_wordpress_pages_are_never_cached_and_static_paths_are_cached_24_hours(s
         "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
         "658327ea-f89d-4fab-a63d-7e88639e58f6",
     )
-    all_viewer = "216adef6-5c7f-47e4-b989-5492eafa07d3"
+    all_viewer = "33f36d7e-f396-46d9-90e0-52428a34d9dc"  # AllViewerAndCloudFrontHeaders-2022-06
     for path in ("*", "wp-admin/*", "wp-login.php"):
         assert found[path]["cachePolicyId"] == disabled, path
         assert found[path]["originRequestPolicyId"] == all_viewer, path
@@ -276,11 +277,47 @@ def test_the_maintenance_pages_are_uploaded_with_type_cache_and_the_encryption_h
         assert inputs["bucket"] == site.named("maintenance-bucket").id
 
 
-def test_without_a_web_tier_the_maintenance_page_is_the_site(stack_plan):
-    inputs = reveal(distribution(stack_plan("dev")).inputs)
+def test_without_a_web_tier_the_maintenance_page_is_the_site():
+    def program() -> None:
+        logs = EncryptedBucket("logs", EncryptedBucketArgs(access_log_source_prefixes=("m-", "n-")))
+        buckets = [
+            EncryptedBucket(
+                prefix, EncryptedBucketArgs(access_log_bucket=logs, service_readers=(CLOUDFRONT,))
+            )
+            for prefix in ("m", "n")
+        ]
+        Edge("edge", EdgeArgs(media_bucket=buckets[0], maintenance_bucket=buckets[1]))
+
+    plan = run_program("dev", program=program)
+    inputs = reveal(distribution(plan).inputs)
     assert [o["originId"] for o in inputs["origins"]] == ["media", "maintenance"]
     assert inputs["defaultCacheBehavior"]["targetOriginId"] == "maintenance"
     assert inputs["defaultRootObject"] == "maintenance/index.html"
+    assert not plan.of_type("aws:lb/listenerRule:ListenerRule")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_programs_load_balancer_admits_only_cloudfront_and_only_with_the_header(
+    stack_plan, stack
+):
+    # https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/LocationsOfEdgeServers.html
+    plan = stack_plan(stack)
+    topology = Topology(plan)
+    load_balancer = topology.security_group("load-balancer")
+    assert topology.rules(load_balancer) == [
+        {"protocol": "tcp", "ports": (80, 80), "peer": "pl-3b927c52"}
+    ]
+    [balancer] = plan.of_type("aws:lb/loadBalancer:LoadBalancer")
+    origins = {o["originId"]: o for o in reveal(distribution(plan).inputs["origins"])}
+    assert origins["site"]["domainName"] == balancer.outputs["dnsName"]
+    [listener] = plan.of_type("aws:lb/listener:Listener")
+    [rule] = plan.of_type("aws:lb/listenerRule:ListenerRule")
+    assert rule.inputs["listenerArn"] == listener.outputs["arn"]
+    [header] = origins["site"]["customHeaders"]
+    assert reveal(rule.inputs["conditions"]) == [
+        {"httpHeader": {"httpHeaderName": header["name"], "values": [header["value"]]}}
+    ]
+    assert listener.inputs["defaultActions"][0]["fixedResponse"]["statusCode"] == "403"
 
 
 def test_access_logs_use_standard_logging_v2_into_cloudwatch_in_us_east_1(site):
@@ -322,7 +359,7 @@ def test_the_origin_secret_is_sent_by_cloudfront_and_never_in_plain_outputs(site
     assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": TARGET_GROUP}]
     # ...and the stack outputs of the real program never hold it.
     plan = stack_plan("dev")
-    [real] = plan.of_type("random:index/randomPassword:RandomPassword")
+    real = plan.named("platform-edge-cdn-origin-secret")
     assert real.outputs["result"] not in json.dumps(plan.exports)
     assert len(real.outputs["result"]) >= 32
 
@@ -475,3 +512,15 @@ def test_the_programs_regional_web_acl_is_on_both_api_stages(stack_plan):
 def test_a_url_that_is_not_a_stage_invoke_url_is_refused():
     with pytest.raises(ValueError, match="not a REST API stage's invoke URL"):
         stage_arn_of("https://md5sum.example.com")
+
+
+def test_the_plan_command_never_prints_or_saves_the_origin_secret(stack_plan, tmp_path, capsys):
+    from tools import plan as plan_command
+
+    saved = tmp_path / "plan.json"
+    assert plan_command.main(["dev", "--no-policy", "--json", str(saved)]) == 0
+    secret = stack_plan("dev").named("platform-edge-cdn-origin-secret").outputs["result"]
+    printed = capsys.readouterr()
+    assert "platform-edge-cdn-origin-secret" in printed.out  # the resource is planned...
+    assert secret not in printed.out + printed.err  # ...its value is not shown
+    assert secret not in saved.read_text()

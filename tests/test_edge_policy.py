@@ -272,3 +272,46 @@ def test_a_stack_with_a_domain_passes_in_preview_and_update(gate, preview):
     result = gate(run_program("prod", config_overrides=overrides, preview=preview))
     assert result.mandatory == [], result.render()
     assert not [v for v in result.violations if "can't run policy" in v.message]
+
+
+def _edge_before_a_load_balancer(*, open_to_internet: bool) -> Callable[[], None]:
+    """The real Edge in front of a raw load balancer whose group is open or left to the edge."""
+    from components.edge import Edge, EdgeArgs
+    from components.edge_parts import SiteOrigin
+    from components.storage import EncryptedBucket, EncryptedBucketArgs
+
+    def program() -> None:
+        group = aws.ec2.SecurityGroup("twin-lb-sg", description="twin load balancer")
+        if open_to_internet:
+            aws.vpc.SecurityGroupIngressRule(
+                "twin-lb-https-world", security_group_id=group.id, ip_protocol="tcp",
+                from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0",
+            )  # fmt: skip
+        balancer = aws.lb.LoadBalancer("twin-alb", security_groups=[group.id], subnets=["a", "b"])
+        logs = EncryptedBucket("logs", EncryptedBucketArgs(access_log_source_prefixes=("m-", "n-")))
+        buckets = [
+            EncryptedBucket(p, EncryptedBucketArgs(access_log_bucket=logs, service_readers=("cloudfront.amazonaws.com",)))
+            for p in ("m", "n")
+        ]  # fmt: skip
+        site = SiteOrigin(balancer.dns_name, security_group_id=group.id)
+        Edge(
+            "edge",
+            EdgeArgs(site_origin=site, media_bucket=buckets[0], maintenance_bucket=buckets[1]),
+        )
+
+    return program
+
+
+def test_a_load_balancer_behind_the_edge_still_open_to_the_internet_is_advised(gate):
+    result = gate(run_program("dev", program=_edge_before_a_load_balancer(open_to_internet=True)))
+    assert result.mandatory == []
+    [advice] = result.by_policy("load-balancer-behind-cloudfront-closed")
+    assert advice.level == "advisory" and advice.resource_name == "twin-alb"
+    assert "twin-lb-https-world" in advice.message
+    closed = gate(run_program("dev", program=_edge_before_a_load_balancer(open_to_internet=False)))
+    assert not closed.by_policy("load-balancer-behind-cloudfront-closed")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_programs_load_balancer_is_not_advised_open(gate, stack_plan, stack):
+    assert not gate(stack_plan(stack)).by_policy("load-balancer-behind-cloudfront-closed")

@@ -12,8 +12,6 @@ import inspect
 import json
 import keyword
 import re
-import subprocess
-import sys
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,6 +20,7 @@ import pulumi_aws as aws
 import pytest
 import yaml
 
+from tests.test_stacks import run_plan
 from tools.offline import PROJECT_ROOT, config_string, run_program
 
 LOCAL_SETTINGS = (
@@ -35,8 +34,8 @@ LOCAL_SETTINGS = (
 )
 # Services the program and its functions call; each must go to the emulator, not to AWS.
 SERVICES_USED = (
-    "apigateway", "cloudwatch", "dynamodb", "ec2", "efs", "events", "iam", "kms", "lambda",
-    "logs", "rds", "s3", "secretsmanager", "sns", "sts",
+    "apigateway", "autoscaling", "cloudwatch", "dynamodb", "ec2", "efs", "elbv2", "events",
+    "iam", "kms", "lambda", "logs", "rds", "s3", "secretsmanager", "sns", "sts",
 )  # fmt: skip
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -162,12 +161,6 @@ def test_a_key_the_provider_does_not_have_is_refused_by_name():
 
 
 def test_the_program_plans_the_local_stack():
-    result = subprocess.run(
-        [sys.executable, "-m", "tools.plan", "local"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_plan("local")
     assert result.returncode == 0, result.stderr
-    assert "Offline plan of stack 'local'" in result.stdout
+    assert "project platform, stack local, region us-east-1" in result.stdout.splitlines()[0]

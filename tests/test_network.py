@@ -97,13 +97,10 @@ def test_database_and_file_system_admit_only_the_app_tier():
     assert topology.rules(topology.security_group("database"), EGRESS_RULE) == []
 
 
-def test_app_tier_takes_web_from_inside_the_vpc_and_reaches_only_its_data_tiers():
+def test_app_tier_takes_http_only_from_the_load_balancer_and_reaches_only_its_data_tiers():
     topology = Topology(plan_network(network_args(2)))
     app = topology.security_group("app")
-    assert topology.rules(app) == [
-        {"protocol": "tcp", "ports": (80, 80), "peer": "10.0.0.0/16"},
-        {"protocol": "tcp", "ports": (443, 443), "peer": "10.0.0.0/16"},
-    ]
+    assert topology.rules(app) == [{"protocol": "tcp", "ports": (80, 80), "peer": "load-balancer"}]
     assert topology.rules(app, EGRESS_RULE) == [
         {"protocol": "tcp", "ports": (80, 80), "peer": "0.0.0.0/0"},
         {"protocol": "tcp", "ports": (443, 443), "peer": "0.0.0.0/0"},
@@ -130,13 +127,25 @@ def test_no_bastion_group_without_the_switch():
         group.inputs["tags"]["Tier"]
         for group in plan.of_type("aws:ec2/securityGroup:SecurityGroup")
     }
-    assert tiers == {"app", "database", "file-system"}
+    assert tiers == {"load-balancer", "app", "database", "file-system"}
 
 
-def test_no_security_group_rule_is_open_to_the_internet_inbound():
+def test_no_security_group_takes_web_ports_from_the_internet():
+    # The load balancer's sources are the edge's to give: CloudFront's origin-facing prefix
+    # list (tests/test_edge.py); the network alone admits nobody to it.
+    topology = Topology(
+        plan_network(network_args(2, admin_cidr="203.0.113.7/32", enable_bastion=True))
+    )
+    load_balancer = topology.security_group("load-balancer")
+    assert topology.rules(load_balancer) == []
+    assert topology.rules(load_balancer, EGRESS_RULE) == [
+        {"protocol": "tcp", "ports": (80, 80), "peer": "app"}
+    ]
     plan = plan_network(network_args(2, admin_cidr="203.0.113.7/32", enable_bastion=True))
-    for rule in plan.of_type(INGRESS_RULE):
-        assert rule.inputs.get("cidrIpv4") != "0.0.0.0/0", rule.name
+    open_rules = [
+        r.name for r in plan.of_type(INGRESS_RULE) if r.inputs.get("cidrIpv4") == "0.0.0.0/0"
+    ]
+    assert open_rules == []
 
 
 def test_default_security_group_is_stripped_of_every_rule():

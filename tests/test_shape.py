@@ -23,6 +23,7 @@ COMPONENT_MODULES = {
     "stream",
     "upload_pipeline",
     "encryption_key",
+    "web_tier",
     # The edge family: edge.py composes its parts cdn.py, waf.py and dns.py (none imports
     # another component family).
     "edge",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,23 +51,54 @@ def test_stack_exports_name_the_network(stack_plan):
     assert exports["natGatewayCount"] == 1
 
 
-def run_plan(*arguments: str) -> subprocess.CompletedProcess[str]:
+def run_plan(*arguments: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedProcess[str]:
+    """The plan command as a user runs it, in this checkout or another one (`cwd`)."""
     return subprocess.run(
         [sys.executable, "-m", "tools.plan", *arguments],
-        cwd=PROJECT_ROOT,
+        cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
 
 
-def test_plan_command_prints_the_dev_network_tree_and_counts():
+def test_plan_command_prints_the_tree_outputs_counts_diagnostics_and_policies():
     result = run_plan("dev")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert "platform:network:Network  platform" in lines
-    assert "    aws:ec2/vpc:Vpc  platform-vpc" in lines
-    assert any(line.split() == ["aws:ec2/natGateway:NatGateway", "1"] for line in lines)
+    assert lines[0].startswith("Offline plan (update, mocked AWS): project platform, stack dev")
+    assert any(
+        re.match(r" \+   [├└]─ platform:network:Network\s+platform\s+create$", line)
+        for line in lines
+    )
+    assert any(
+        re.match(r" \+   │  [├└]─ aws:ec2/vpc:Vpc\s+platform-vpc\s+create$", line) for line in lines
+    )
+    outputs = lines.index("Outputs:")
+    assert any(line.split()[:1] == ["vpcId:"] for line in lines[outputs:])
+    assert re.search(
+        r"^Resources: \+ (\d+) to create, ~ 0 to update, - 0 to delete, 0 unchanged$",
+        result.stdout,
+        re.MULTILINE,
+    )
+    diagnostics = lines.index("Diagnostics:")
+    assert "no alertPhoneNumber is configured" in lines[diagnostics + 1]
+    assert lines[-1] == "0 mandatory violations"
+    # Diagnostics come after the plan, not above its header.
+    assert "warning" not in result.stderr
+
+
+@pytest.mark.parametrize(("stack", "nat_gateways"), [("dev", 1), ("prod", 3)])
+def test_plan_command_prices_the_nat_gateways_of_each_stack(stack, nat_gateways):
+    result = run_plan(stack, "--no-policy")
+    assert result.returncode == 0, result.stderr
+    table = json.loads((PROJECT_ROOT / "tools" / "prices" / "us-east-1.json").read_text())
+    assert f"us-east-1 prices of {table['date']}" in result.stdout
+    nat_lines = [
+        line for line in result.stdout.splitlines() if ": NAT gateway, 1 x $0.045/h" in line
+    ]
+    assert len(nat_lines) == nat_gateways
+    assert all(line.split()[-1] == "$32.85" for line in nat_lines)
 
 
 def test_plan_command_exits_non_zero_naming_the_bad_key(tmp_path):

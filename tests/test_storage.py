@@ -7,13 +7,8 @@ import json
 import pulumi_aws as aws
 import pytest
 
-from components.storage import (
-    ACCESS_LOG_PREFIX,
-    CorsRule,
-    EncryptedBucket,
-    EncryptedBucketArgs,
-    write_policy_document,
-)
+from components.bucket_policies import ACCESS_LOG_PREFIX, write_policy_document
+from components.storage import CorsRule, EncryptedBucket, EncryptedBucketArgs
 from tools.offline import Plan, PlannedResource, ProgramFailed, run_program
 
 BUCKET = "aws:s3/bucket:Bucket"
@@ -247,6 +242,17 @@ def test_a_log_bucket_accepts_no_grant_write():
 def test_invalid_args_raise_naming_the_argument(args, argument):
     with pytest.raises(ValueError, match=f"^{argument}:"):
         log_bucket_args(**args).validate("site")
+
+
+@pytest.mark.parametrize("prefix", ["AWSLogs", "a/b", ""])
+def test_a_load_balancer_log_prefix_must_be_plain_and_on_a_log_bucket(prefix):
+    # ELB adds AWSLogs/<account>/ itself and refuses a prefix that holds it:
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+    with pytest.raises(ValueError, match="^load_balancer_log_prefix:"):
+        log_bucket_args(load_balancer_log_prefix=prefix).validate("logs")
+    with pytest.raises(ValueError, match="^load_balancer_log_prefix:.*receives access logs"):
+        EncryptedBucketArgs(load_balancer_log_prefix="load-balancer").validate("site")
+    log_bucket_args(load_balancer_log_prefix="load-balancer").validate("logs")
 
 
 def test_a_log_bucket_must_use_sse_s3():

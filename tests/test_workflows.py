@@ -29,6 +29,18 @@ LONG_LIVED_KEYS = re.compile(
     r"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id|aws-secret-access-key"
 )
 PINNED = re.compile(r"@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$")
+GITHUB_SCRIPT = "actions/github-script"
+UPLOAD_ARTIFACT = "actions/upload-artifact"
+DOWNLOAD_ARTIFACT = "actions/download-artifact"
+REVIEW_COMMAND = "python -m tools.review.comment"
+# What the commenter's script must do with the artifact: (pattern, problem when missing).
+REVIEW_SCRIPT_CHECKS = [
+    (r"\.test\(number\)", "does not validate the pull request number it reads"),
+    (r"head\.sha\s*!==\s*run\.head_sha", "does not check the pull request is at the tested commit"),
+    (r"MAX_BODY", "does not limit the size of the comment"),
+    (r"<!-- offline-review -->", "has no hidden marker to find its comment again"),
+    (r"updateComment", "never edits its comment (one comment per pull request)"),
+]
 
 
 @dataclass
@@ -323,7 +335,8 @@ def least_privilege_permissions(workflows: list[Workflow]) -> list[str]:
             ):
                 problems.append(f"{where} asks for id-token: write without using it")
             comments = any(
-                truthy((step.get("with") or {}).get("comment-on-pr")) for step in steps(job)
+                truthy((step.get("with") or {}).get("comment-on-pr")) or _posts_comment(step)
+                for step in steps(job)
             )
             if granted.get("pull-requests") == "write" and not comments:
                 problems.append(f"{where} asks for pull-requests: write without commenting")
@@ -345,6 +358,86 @@ def actions_are_pinned(workflows: list[Workflow]) -> list[str]:
     ]
 
 
+def _posts_comment(step: dict[str, Any]) -> bool:
+    script = str((step.get("with") or {}).get("script", ""))
+    return str(step.get("uses", "")).startswith(GITHUB_SCRIPT + "@") and (
+        "createComment" in script or "updateComment" in script
+    )
+
+
+def review_is_commented_without_running_pull_request_code(workflows: list[Workflow]) -> list[str]:
+    """The offline review of every pull request (forks too) is computed and posted apart.
+
+    GitHub's advice for untrusted pull requests: run their code under `pull_request` (read-only
+    token), pass results as an artifact, and write from a `workflow_run` that never executes
+    the artifact. So: an unconditional pull request job uploads the review with no write access;
+    a workflow_run of that workflow downloads it from the triggering run, checks nothing out,
+    runs no shell, validates the pull request number, limits the body and finds its comment by
+    a hidden marker to edit it.
+    """
+    problems = []
+    computing = [
+        (workflow, job_id, job)
+        for workflow in workflows
+        if workflow.on_pull_requests
+        for job_id, job in workflow.jobs.items()
+        if any(REVIEW_COMMAND in " ".join(str(step.get("run", "")).split()) for step in steps(job))
+    ]
+    if not computing:
+        return [f"no pull request job runs `{REVIEW_COMMAND}`"]
+    for workflow, job_id, job in computing:
+        where = f"{workflow.name}:{job_id}"
+        if "if" in job:
+            problems.append(f"{where} is conditional: pull requests from forks get no review")
+        if any(value == "write" for value in permissions(job).values()):
+            problems.append(f"{where} runs pull request code with a token that can write")
+        if not any(
+            str(step.get("uses", "")).startswith(UPLOAD_ARTIFACT + "@") for step in steps(job)
+        ):
+            problems.append(f"{where} does not hand the review over as an artifact")
+    names = {str(workflow.data.get("name", "")) for workflow, _, _ in computing}
+    commenters = [
+        workflow
+        for workflow in workflows
+        if "workflow_run" in workflow.triggers
+        and names & set((workflow.triggers["workflow_run"] or {}).get("workflows", []))
+    ]
+    if not commenters:
+        return [*problems, "no workflow_run workflow comments the review"]
+    for workflow in commenters:
+        for job_id, job in workflow.jobs.items():
+            where = f"{workflow.name}:{job_id}"
+            uses = [str(step.get("uses", "")) for step in steps(job)]
+            if any(use.startswith("actions/checkout@") for use in uses):
+                problems.append(f"{where} checks code out in a run that can write")
+            if any("run" in step for step in steps(job)):
+                problems.append(f"{where} runs a shell over untrusted artifact content")
+            downloads = [
+                step
+                for step in steps(job)
+                if str(step.get("uses", "")).startswith(DOWNLOAD_ARTIFACT + "@")
+            ]
+            if not any(
+                "github.event.workflow_run.id" in str((step.get("with") or {}).get("run-id", ""))
+                for step in downloads
+            ):
+                problems.append(f"{where} does not download the artifact of the triggering run")
+            scripts = " ".join(
+                str((step.get("with") or {}).get("script", ""))
+                for step in steps(job)
+                if _posts_comment(step)
+            )
+            if not scripts:
+                problems.append(f"{where} posts no comment")
+                continue
+            for needed, why in REVIEW_SCRIPT_CHECKS:
+                if not re.search(needed, scripts):
+                    problems.append(f"{where} {why}")
+            if "${{" in scripts:
+                problems.append(f"{where} interpolates expressions into its script")
+    return problems
+
+
 RULES: list[Callable[[list[Workflow]], list[str]]] = [
     policy_pack_on_every_preview_and_up,
     pull_request_preview_is_commented,
@@ -356,6 +449,7 @@ RULES: list[Callable[[list[Workflow]], list[str]]] = [
     deploys_of_a_stack_never_overlap,
     least_privilege_permissions,
     actions_are_pinned,
+    review_is_commented_without_running_pull_request_code,
 ]
 
 
@@ -470,6 +564,68 @@ def _unpinned_action(ws):
     _pulumi_step(ws, "preview")["uses"] = "pulumi/actions@main"
 
 
+def _review_job_can_write(ws):
+    _job(ws, "review")["permissions"]["pull-requests"] = "write"
+
+
+def _review_only_for_branches(ws):
+    _job(ws, "review")["if"] = FORK_GUARD
+
+
+def _review_not_uploaded(ws):
+    job = _job(ws, "review")
+    job["steps"] = [s for s in job["steps"] if UPLOAD_ARTIFACT not in s.get("uses", "")]
+
+
+def _commenter_checks_out_code(ws):
+    _job(ws, "comment")["steps"].insert(0, {"uses": "actions/checkout@v6"})
+
+
+def _commenter_runs_a_shell(ws):
+    _job(ws, "comment")["steps"].append({"run": 'cat "$REVIEW_DIR/comment.md"'})
+
+
+def _commenter_downloads_its_own_run(ws):
+    step = next(s for s in _job(ws, "comment")["steps"] if DOWNLOAD_ARTIFACT in s.get("uses", ""))
+    del step["with"]["run-id"]
+
+
+def _edit_script(ws, old, new):
+    step = next(s for s in _job(ws, "comment")["steps"] if GITHUB_SCRIPT in s.get("uses", ""))
+    assert old in step["with"]["script"]
+    step["with"]["script"] = step["with"]["script"].replace(old, new)
+
+
+def _commenter_trusts_the_number(ws):
+    _edit_script(ws, ".test(number)", ".length")
+
+
+def _commenter_skips_the_head_check(ws):
+    _edit_script(ws, "pull.head.sha !== run.head_sha", "false")
+
+
+def _commenter_posts_any_size(ws):
+    _edit_script(ws, "MAX_BODY", "Infinity")
+
+
+def _commenter_repeats_its_comment(ws):
+    _edit_script(ws, "updateComment", "createComment")
+
+
+def _commenter_interpolates(ws):
+    _edit_script(
+        ws,
+        "const MARKER",
+        "const branch = '${{ github.event.workflow_run.head_branch }}';\nconst MARKER",
+    )
+
+
+def _no_workflow_run_commenter(ws):
+    workflow = next(w for w in ws if "comment" in w.jobs)
+    workflow.data["on"] = {"workflow_dispatch": None}
+    workflow.data.pop(True, None)
+
+
 BREAKAGES = [
     (policy_pack_on_every_preview_and_up, _drop_policy_pack),
     (policy_pack_on_every_preview_and_up, _continue_on_error),
@@ -490,6 +646,18 @@ BREAKAGES = [
     (least_privilege_permissions, _write_all),
     (least_privilege_permissions, _no_job_permissions),
     (actions_are_pinned, _unpinned_action),
+    (review_is_commented_without_running_pull_request_code, _review_job_can_write),
+    (review_is_commented_without_running_pull_request_code, _review_only_for_branches),
+    (review_is_commented_without_running_pull_request_code, _review_not_uploaded),
+    (review_is_commented_without_running_pull_request_code, _commenter_checks_out_code),
+    (review_is_commented_without_running_pull_request_code, _commenter_runs_a_shell),
+    (review_is_commented_without_running_pull_request_code, _commenter_downloads_its_own_run),
+    (review_is_commented_without_running_pull_request_code, _commenter_trusts_the_number),
+    (review_is_commented_without_running_pull_request_code, _commenter_skips_the_head_check),
+    (review_is_commented_without_running_pull_request_code, _commenter_posts_any_size),
+    (review_is_commented_without_running_pull_request_code, _commenter_repeats_its_comment),
+    (review_is_commented_without_running_pull_request_code, _commenter_interpolates),
+    (review_is_commented_without_running_pull_request_code, _no_workflow_run_commenter),
 ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import runpy
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -72,6 +73,10 @@ class Plan:
     resources: list[PlannedResource]
     # Stack outputs as sent to the engine (secret values stay wrapped in the secret marker).
     exports: dict[str, Any]
+    project: str = "platform"
+    region: str = DEFAULT_REGION
+    # What the program logged at warning level or above: (severity, message).
+    diagnostics: list[tuple[str, str]] = field(default_factory=list)
 
     def of_type(self, resource_type: str) -> list[PlannedResource]:
         return [resource for resource in self.resources if resource.type == resource_type]
@@ -166,6 +171,7 @@ ID_PREFIXES = {
     "aws:efs/fileSystem:FileSystem": "fs",
     "aws:efs/mountTarget:MountTarget": "fsmt",
     "aws:efs/accessPoint:AccessPoint": "fsap",
+    "aws:ec2/launchTemplate:LaunchTemplate": "lt",
 }
 
 # Resources the provider names itself when the program does not: type -> name property.
@@ -185,6 +191,11 @@ AUTONAMED = {
     "aws:sqs/queue:Queue": "name",
     "aws:kinesis/stream:Stream": "name",
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": "name",
+    "aws:secretsmanager/secret:Secret": "name",
+    "aws:iam/instanceProfile:InstanceProfile": "name",
+    "aws:autoscaling/group:Group": "name",
+    "aws:lb/loadBalancer:LoadBalancer": "name",
+    "aws:lb/targetGroup:TargetGroup": "name",
     "aws:cloudwatch/logDeliverySource:LogDeliverySource": "name",
     "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "name",
 }
@@ -264,6 +275,23 @@ def _lambda_function_outputs(mocks: AwsMocks, arn: str, publish: bool = False) -
     }
 
 
+def _load_balancing_outputs(kind: str) -> Callable[[AwsMocks, str, dict], dict[str, Any]]:
+    """An ALB or target group: ARN, the ARN suffix CloudWatch uses, and an ALB's DNS name."""
+
+    def outputs(mocks: AwsMocks, resource_id: str, state: dict) -> dict[str, Any]:
+        suffix = f"{kind}/{state['name']}/{_short_hash(resource_id, length=16)}"
+        computed = {
+            "arn": mocks.arn("elasticloadbalancing", suffix),
+            "arnSuffix": suffix,
+        }
+        if kind == "app":
+            computed["dnsName"] = f"{state['name']}-1234567890.{mocks.region}.elb.amazonaws.com"
+            computed["zoneId"] = "Z35SXDOTRQ7X7K"
+        return computed
+
+    return outputs
+
+
 # The edge (CloudFront, WAF, ACM, Route 53): ids and ARNs in AWS's shapes.
 EDGE_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
     "aws:cloudfront/distribution:Distribution": lambda mocks, resource_id, state: {
@@ -282,6 +310,12 @@ EDGE_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
         "arn": f"arn:aws:wafv2:{'us-east-1' if state['scope'] == 'CLOUDFRONT' else mocks.region}:"
         f"{ACCOUNT_ID}:{'global' if state['scope'] == 'CLOUDFRONT' else 'regional'}/webacl/"
         f"{state['name']}/{_short_hash(resource_id, length=36)}",
+    },
+    # The listener the edge's origin-header rule is added to.
+    "aws:lb/listener:Listener": lambda mocks, resource_id, state: {
+        "arn": mocks.arn(
+            "elasticloadbalancing", f"listener/app/{_short_hash(resource_id, length=16)}"
+        ),
     },
     "aws:wafv2/ipSet:IpSet": lambda mocks, resource_id, state: {
         "arn": f"arn:aws:wafv2:us-east-1:{ACCOUNT_ID}:global/ipset/{state['name']}/"
@@ -311,10 +345,6 @@ EDGE_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
     "aws:route53/healthCheck:HealthCheck": lambda mocks, resource_id, state: {
         "arn": f"arn:aws:route53:::healthcheck/{_uuid(resource_id)}",
     },
-    # The random provider's password: a value of the asked length, deterministic here.
-    "random:index/randomPassword:RandomPassword": lambda mocks, resource_id, state: {
-        "result": (_short_hash(resource_id, "password", length=64) * 16)[: int(state["length"])],
-    },
 }
 
 
@@ -325,6 +355,26 @@ def _uuid(seed: str) -> str:
 
 COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
     **EDGE_OUTPUTS,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancing_outputs("app"),
+    "aws:lb/targetGroup:TargetGroup": _load_balancing_outputs("targetgroup"),
+    "aws:ec2/launchTemplate:LaunchTemplate": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("ec2", f"launch-template/{resource_id}"),
+        "latestVersion": 1,
+        "defaultVersion": 1,
+    },
+    "aws:secretsmanager/secret:Secret": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("secretsmanager", f"secret:{state['name']}-AbCdEf"),
+    },
+    "aws:iam/instanceProfile:InstanceProfile": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("iam", f"instance-profile/{state['name']}", regional=False),
+    },
+    "aws:autoscaling/group:Group": lambda mocks, resource_id, state: {
+        "arn": mocks.arn("autoscaling", f"autoScalingGroup:{resource_id}"),
+    },
+    # The random provider's password: a value of the asked length, deterministic here.
+    "random:index/randomPassword:RandomPassword": lambda mocks, resource_id, state: {
+        "result": (_short_hash(resource_id, "password", length=64) * 16)[: int(state["length"])],
+    },
     "aws:ec2/vpc:Vpc": lambda mocks, resource_id, state: {
         "arn": mocks.arn("ec2", f"vpc/{resource_id}"),
         "default_security_group_id": f"sg-0{_short_hash(resource_id, 'default')}",
@@ -456,7 +506,7 @@ def _rds_instance_outputs(mocks: AwsMocks, resource_id: str, state: dict) -> dic
 MANAGED_CLOUDFRONT_POLICIES = {
     "Managed-CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6",
     "Managed-CachingDisabled": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
-    "Managed-AllViewer": "216adef6-5c7f-47e4-b989-5492eafa07d3",
+    "Managed-AllViewerAndCloudFrontHeaders-2022-06": "33f36d7e-f396-46d9-90e0-52428a34d9dc",
 }
 # The managed prefix list of CloudFront's origin-facing servers (an id of AWS's shape).
 CLOUDFRONT_PREFIX_LIST_NAME = "com.amazonaws.global.cloudfront.origin-facing"
@@ -531,6 +581,25 @@ CALLS: dict[str, Callable[[AwsMocks, dict], dict[str, Any]]] = {
 }
 
 
+class _Diagnostics(logging.Handler):
+    """Keeps what the program logs through `pulumi.log` (the mock engine writes to a logger)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelname.lower(), record.getMessage()))
+
+
+def _diagnostics_logger() -> tuple[logging.Logger, _Diagnostics]:
+    handler = _Diagnostics()
+    logger = logging.Logger("offline-plan")  # not registered: each run has its own
+    logger.propagate = False
+    logger.addHandler(handler)
+    return logger, handler
+
+
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The SDK's mock monitor, also keeping what the engine would see of each registration."""
 
@@ -599,10 +668,11 @@ def run_program(
     region = config.get("aws:region", DEFAULT_REGION)
     mocks = AwsMocks(region=region, preview=preview)
     monitor = RecordingMonitor(mocks)
+    logger, diagnostics = _diagnostics_logger()
     _reset_runtime()
     pulumi.runtime.set_all_config(config, secret_keys)
     pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack_name, preview=preview, monitor=monitor
+        mocks, project=project, stack=stack_name, preview=preview, monitor=monitor, logger=logger
     )
     # set_mocks makes a root stack of its own; run_in_stack makes the one that keeps the exports.
     settings.ROOT.set(None)
@@ -613,16 +683,22 @@ def run_program(
         else:
             runpy.run_path(str(root / "__main__.py"), run_name="__main__")
 
+    def plan() -> Plan:
+        return Plan(
+            stack=stack_name,
+            preview=preview,
+            resources=monitor.registrations,
+            exports=json_format.MessageToDict(monitor.stack_outputs),
+            project=project,
+            region=region,
+            diagnostics=diagnostics.records,
+        )
+
     try:
         _sync_await(stack.run_in_stack(run))
     except Exception as error:
-        raise ProgramFailed(_plan(stack_name, preview, monitor)) from error
-    return _plan(stack_name, preview, monitor)
-
-
-def _plan(stack_name: str, preview: bool, monitor: RecordingMonitor) -> Plan:
-    exports = json_format.MessageToDict(monitor.stack_outputs)
-    return Plan(stack=stack_name, preview=preview, resources=monitor.registrations, exports=exports)
+        raise ProgramFailed(plan()) from error
+    return plan()
 
 
 def _reset_runtime() -> None:

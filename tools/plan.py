@@ -1,35 +1,48 @@
-"""Offline plan: run the program for a stack under mocks and print what it would create.
+"""Offline plan: run the program for a stack under mocks and review what it would do.
 
-    python -m tools.plan dev
+    python -m tools.plan dev                         # everything is new (+)
+    python -m tools.plan dev --base origin/main      # compared with the program at a git ref
+    python -m tools.plan dev --base HEAD --diff      # ... and the changed properties
+    python -m tools.plan dev --json plan.json        # the whole plan as JSON (format: README)
+    python -m tools.plan dev --base-plan plan.json   # compared with a plan saved earlier
     python -m tools.plan prod --preview
     python -m tools.plan dev --stack-file my-stack.yaml --secret dbPassword=stand-in
     python -m tools.plan dev --policy-config policy-config.json
 
-After the plan, the policy pack in policies/ checks every planned resource and the stack, over
-the analyzer protocol as the Pulumi CLI runs it (tools/policy_gate.py). Exits 1 on any mandatory
-violation, 2 when the stack's config (or the policy config) is invalid, printing the error.
+The output reads like `pulumi preview`: the resource tree with + create, ~ update, - delete, the
+stack outputs, a `Resources:` line, the monthly cost estimate, the diagnostics, then the policy
+pack's results over the analyzer protocol as the CLI runs it (tools/policy_gate.py). Exits 1 on
+any mandatory violation, 2 when the stack's config (or the policy config, or the base) is
+invalid, printing the error.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from tools.offline import ConfigFileError, Plan, ProgramFailed, run_program, walk_tree
-from tools.policy_gate import PolicyGateError, check_plan, load_policy_config
+from tools.offline import ConfigFileError, Plan, ProgramFailed, run_program
+from tools.policy_gate import GateResult, PolicyGateError, check_plan, load_policy_config
+from tools.review.baseline import BaseError, load_base_plan, plan_at_ref
+from tools.review.cost import estimate, price_table
+from tools.review.diff import compare
+from tools.review.render import render, render_diagnostics
+from tools.review.report import Report
+from tools.review.snapshot import Snapshot, SnapshotFormatError, snapshot_of
 
 
 def main(argv: list[str] | None = None) -> int:
     options = _parse_arguments(argv)
+    secrets = dict(options.secret)
     try:
         plan = run_program(
-            options.stack,
-            preview=options.preview,
-            stack_file=options.stack_file,
-            secrets=dict(options.secret),
+            options.stack, preview=options.preview, stack_file=options.stack_file, secrets=secrets
         )
-    except ConfigFileError as error:
+        base = _base(options, secrets)
+        gate = None if options.no_policy else _gate(plan, options.policy_config)
+    except (ConfigFileError, BaseError, SnapshotFormatError, PolicyGateError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except ProgramFailed as failure:
@@ -38,32 +51,50 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {failure.__cause__}", file=sys.stderr)
             return 2
         raise
-    print(render_plan(plan))
-    if options.no_policy:
+    report = review(plan, base, options.base or str(options.base_plan or ""), gate)
+    print(render(report, diff=options.diff))
+    print()
+    print(render_diagnostics(report))
+    if options.json:
+        options.json.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+    if gate is None:
         return 0
-    try:
-        config = load_policy_config(options.policy_config) if options.policy_config else None
-        gate = check_plan(plan, config)
-    except PolicyGateError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
     print()
     print(gate.render())
     return 1 if gate.mandatory else 0
 
 
-def render_plan(plan: Plan) -> str:
-    mode = "preview" if plan.preview else "update"
-    lines = [f"Offline plan of stack {plan.stack!r} ({mode}, mocked AWS)", ""]
-    for depth, resource in walk_tree(plan):
-        lines.append(f"{'    ' * depth}{resource.type}  {resource.name}")
-    counts = plan.count_by_type()
-    lines += ["", f"{len(plan.resources)} resources:"]
-    width = max(map(len, counts), default=0)
-    lines += [
-        f"  {resource_type:<{width}}  {count}" for resource_type, count in sorted(counts.items())
-    ]
-    return "\n".join(lines)
+def review(
+    plan: Plan, base: Snapshot | None, base_label: str = "", gate: GateResult | None = None
+) -> Report:
+    snapshot = snapshot_of(plan)
+    return Report(
+        snapshot=snapshot,
+        review=compare(base, snapshot),
+        cost=estimate(snapshot, price_table(snapshot.region)),
+        base=base,
+        base_label=base_label,
+        base_cost=estimate(base, price_table(base.region or snapshot.region)) if base else None,
+        policy=None
+        if gate is None
+        else [(v.policy, v.level, v.urn, v.message) for v in gate.violations],
+    )
+
+
+def _base(options: argparse.Namespace, secrets: dict[str, str]) -> Snapshot | None:
+    if options.base_plan:
+        try:
+            return load_base_plan(options.base_plan)
+        except (OSError, json.JSONDecodeError) as error:
+            raise BaseError(f"cannot read the base plan {options.base_plan}: {error}") from error
+    if options.base:
+        return plan_at_ref(options.base, options.stack, preview=options.preview, secrets=secrets)
+    return None
+
+
+def _gate(plan: Plan, policy_config: Path | None) -> GateResult:
+    config = load_policy_config(policy_config) if policy_config else None
+    return check_plan(plan, config)
 
 
 def _secret_argument(text: str) -> tuple[str, str]:
@@ -100,6 +131,19 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-policy", action="store_true", help="plan only; do not run the policy pack"
+    )
+    base = parser.add_mutually_exclusive_group()
+    base.add_argument(
+        "--base", metavar="REF", help="compare with the program and stack file at this git ref"
+    )
+    base.add_argument(
+        "--base-plan", type=Path, metavar="FILE", help="compare with a plan saved with --json"
+    )
+    parser.add_argument(
+        "--diff", action="store_true", help="show the changed properties of each updated resource"
+    )
+    parser.add_argument(
+        "--json", type=Path, metavar="FILE", help="write the plan (and its changes) as JSON"
     )
     return parser.parse_args(argv)
 

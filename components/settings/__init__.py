@@ -33,11 +33,13 @@ from components.settings import (
     monitor,
     network,
     storage,
+    web,
 )
 from components.settings.messaging import MessagingSettings
 from components.settings.reader import Reader, SettingsError
 from components.settings.storage import BucketSettings
 from components.uptime_monitor import UptimeMonitorArgs
+from components.web_tier import WebTierArgs
 
 __all__ = [
     "KNOWN_KEYS",
@@ -48,7 +50,7 @@ __all__ = [
     "parse_settings",
 ]
 
-_SECTIONS = (network, api, database, file_system, storage, monitor, messaging, edge)
+_SECTIONS = (network, api, database, file_system, storage, monitor, messaging, web, edge)
 KNOWN_KEYS: tuple[str, ...] = tuple(key for section in _SECTIONS for key in section.KEYS)
 # Settings set with `pulumi config set --secret`: validated without showing their value.
 SECRET_KEYS: tuple[str, ...] = (*database.SECRET_KEYS, *monitor.SECRET_KEYS)
@@ -67,6 +69,7 @@ class Settings:
     buckets: BucketSettings
     monitor: UptimeMonitorArgs
     messaging: MessagingSettings
+    web: WebTierArgs
     edge: EdgeArgs
 
 
@@ -76,7 +79,8 @@ def load_settings() -> Settings:
     project = pulumi.get_project()
     keys = sorted(set(KNOWN_KEYS) | _keys_set_in_namespace(project))
     raw = {key: value for key in keys if (value := config.get(key)) is not None}
-    return parse_settings(raw, project=project, stack=pulumi.get_stack())
+    region = pulumi.Config("aws").get("region")
+    return parse_settings(raw, project=project, stack=pulumi.get_stack(), region=region)
 
 
 def _keys_set_in_namespace(project: str) -> set[str]:
@@ -94,9 +98,11 @@ def _keys_set_in_namespace(project: str) -> set[str]:
     }
 
 
-def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Settings:
+def parse_settings(
+    raw: Mapping[str, str], *, project: str, stack: str, region: str | None = None
+) -> Settings:
     """Validate raw config strings (keys without the project prefix) into `Settings`."""
-    reader = Reader(raw, namespace=project, project=project, stack=stack)
+    reader = Reader(raw, namespace=project, project=project, stack=stack, region=region)
     settings = Settings(
         project=project,
         stack=stack,
@@ -107,6 +113,7 @@ def parse_settings(raw: Mapping[str, str], *, project: str, stack: str) -> Setti
         buckets=storage.parse(reader),
         monitor=monitor.parse(reader),
         messaging=messaging.parse(reader),
+        web=web.parse(reader),
         edge=edge.parse(reader),
     )
     for key in sorted(set(raw) - set(KNOWN_KEYS)):

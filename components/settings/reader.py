@@ -34,11 +34,19 @@ def as_secret(value: str) -> pulumi.Output[str]:
 class Reader:
     """Reads typed values from raw config strings and collects problems instead of stopping."""
 
-    def __init__(self, raw: Mapping[str, str], namespace: str, project: str, stack: str):
+    def __init__(
+        self,
+        raw: Mapping[str, str],
+        namespace: str,
+        project: str,
+        stack: str,
+        region: str | None = None,
+    ):
         self.raw = raw
         self.namespace = namespace
         self.project = project
         self.stack = stack
+        self.region = region  # the stack's aws:region, when known
         self.problems: list[str] = []
 
     def problem(self, key: str, value: object, reason: str) -> None:

@@ -31,6 +31,8 @@ CONTENT_ROLES = ("media", "code", "maintenance")
 SERVED_BY_CLOUDFRONT = ("media", "maintenance")
 # The bucket the stream's Firehose delivers into (SSE-KMS with the stream's key, wired later).
 STREAM_ROLE = "stream"
+# Where the web tier's load balancer writes its access logs in the log bucket.
+LOAD_BALANCER_LOG_PREFIX = "load-balancer"
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def parse(reader: Reader) -> BucketSettings:
         access_log_source_prefixes=tuple(
             f"{prefix}-{role}-" for role in (*CONTENT_ROLES, STREAM_ROLE)
         ),
+        load_balancer_log_prefix=LOAD_BALANCER_LOG_PREFIX,
         sse_algorithm="AES256",  # S3 log delivery supports SSE-S3 only
         noncurrent_version_expiration_days=expiration_days,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from platform_rules import compute, edge, messaging, network, storage
+from platform_rules import compute, edge, messaging, network, storage, web_tier
 from platform_rules.framework import RuleSpec, exemption_reporters, resource_policy, stack_policy
 
 PACK_NAME = "platform-security"
@@ -150,6 +150,45 @@ LOG_RETENTION = RuleSpec(
     url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/Working-with-log-groups-and-streams.html",
 )
 
+_EC2_DOCS = "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide"
+_ALB_DOCS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application"
+IMDSV2_REQUIRED = RuleSpec(
+    name="ec2-imdsv2-required",
+    description="Launch templates and instances must require IMDSv2 (httpTokens 'required').",
+    level=MANDATORY,
+    remediation="Set metadata_options=dict(http_endpoint='enabled', http_tokens='required').",
+    url=f"{_EC2_DOCS}/configuring-IMDS-new-instances.html",
+)
+EBS_ENCRYPTED = RuleSpec(
+    name="ec2-ebs-encrypted",
+    description="Launch templates, instances and EBS volumes must encrypt every EBS volume.",
+    level=MANDATORY,
+    remediation="Map each volume, the root device too, with ebs encrypted=True.",
+    url="https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
+)
+HTTP_BESIDE_HTTPS = RuleSpec(
+    name="alb-http-redirects-when-https",
+    description="An HTTP listener must not forward while its load balancer has an HTTPS listener.",
+    level=MANDATORY,
+    remediation="Give the port 80 listener a redirect action to HTTPS (HTTP_301).",
+    url=f"{_ALB_DOCS}/load-balancer-listeners.html#redirect-actions",
+)
+HTTP_ONLY = RuleSpec(
+    name="alb-http-only",
+    description="A load balancer should not serve only plain HTTP.",
+    level=ADVISORY,
+    remediation="Add an HTTPS listener with an ACM certificate and redirect port 80 to it.",
+    url=f"{_ALB_DOCS}/create-https-listener.html",
+)
+PRIVATE_NO_PUBLIC_IP = RuleSpec(
+    name="ec2-private-no-public-ip",
+    description="Instances and launch templates in private subnets should not ask for public IPs.",
+    level=ADVISORY,
+    remediation="Set associate_public_ip_address=False; reach nodes through the load balancer "
+    "and SSM Session Manager.",
+    url="https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html",
+)
+
 RULES: tuple[RuleSpec, ...] = (
     RDS_NOT_PUBLIC,
     DB_PORTS_CLOSED,
@@ -164,6 +203,11 @@ RULES: tuple[RuleSpec, ...] = (
     LAMBDA_ROLE_NOT_ADMIN,
     LOG_RETENTION,
     *messaging.RULES,
+    IMDSV2_REQUIRED,
+    EBS_ENCRYPTED,
+    HTTP_BESIDE_HTTPS,
+    HTTP_ONLY,
+    PRIVATE_NO_PUBLIC_IP,
     *edge.RULES,
 )
 
@@ -204,6 +248,15 @@ def all_policies() -> list[Policy]:
         stack_policy(LAMBDA_ROLE_NOT_ADMIN, compute.lambda_roles_check),
         resource_policy(LOG_RETENTION, [compute.LOG_GROUP], compute.log_retention_check),
         *messaging.policies(),
+        resource_policy(IMDSV2_REQUIRED, web_tier.COMPUTE_TYPES, web_tier.imdsv2_check),
+        resource_policy(
+            EBS_ENCRYPTED,
+            [*web_tier.COMPUTE_TYPES, web_tier.EBS_VOLUME],
+            web_tier.ebs_encrypted_check,
+        ),
+        stack_policy(HTTP_BESIDE_HTTPS, web_tier.http_beside_https_check),
+        stack_policy(HTTP_ONLY, web_tier.http_only_check),
+        stack_policy(PRIVATE_NO_PUBLIC_IP, web_tier.private_public_ip_check),
         *edge.policies(),
         *exemption_reporters(),
     ]

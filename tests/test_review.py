@@ -1,0 +1,208 @@
+"""The offline plan as a change review: matching by URN, property diffs, masking, JSON format."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from tools.offline import run_program
+from tools.plan import review
+from tools.review.diff import CREATE, DELETE, MISSING, SAME, UPDATE, compare
+from tools.review.render import render
+from tools.review.snapshot import (
+    FORMAT,
+    VERSION,
+    Resource,
+    Snapshot,
+    SnapshotFormatError,
+    snapshot_of,
+)
+
+STACK_URN = "urn:pulumi:dev::platform::pulumi:pulumi:Stack::platform-dev"
+
+
+def resource(name: str, inputs: dict, parent: str = STACK_URN, kind: str = "aws:s3/bucket:Bucket"):
+    urn = f"urn:pulumi:dev::platform::{kind}::{name}"
+    return Resource(urn=urn, type=kind, name=name, parent=parent, custom=True, inputs=inputs)
+
+
+def snapshot(*resources: Resource, outputs: dict | None = None) -> Snapshot:
+    return Snapshot("platform", "dev", "us-east-1", "update", list(resources), outputs or {})
+
+
+def test_resources_are_created_updated_deleted_or_unchanged_by_urn():
+    base = snapshot(
+        resource("kept", {"bucket": "a"}),
+        resource("changed", {"bucket": "b", "tags": {"Name": "old"}}),
+        resource("gone", {"bucket": "c"}),
+    )
+    new = snapshot(
+        resource("kept", {"bucket": "a"}),
+        resource("changed", {"bucket": "b", "tags": {"Name": "new"}}),
+        resource("added", {"bucket": "d"}),
+    )
+    ops = {change.resource.name: change.op for change in compare(base, new).changes}
+    assert ops == {"kept": SAME, "changed": UPDATE, "added": CREATE, "gone": DELETE}
+
+
+def test_a_nested_change_is_spelled_out_with_its_path():
+    old = {
+        "rules": [{"ports": {"from": 80, "to": 80}}],
+        "policy": '{"Statement": [{"Effect": "Allow"}]}',
+    }
+    new = {
+        "rules": [{"ports": {"from": 80, "to": 443}}],
+        "policy": '{"Statement": [{"Effect": "Deny"}]}',
+    }
+    change = compare(snapshot(resource("r", old)), snapshot(resource("r", new))).changes[0]
+    found = {(p.path, p.old, p.new) for p in change.properties}
+    # JSON inside a string (a policy document) is compared by its structure too.
+    assert found == {
+        ("rules[0].ports.to", 80, 443),
+        ("policy.Statement[0].Effect", "Allow", "Deny"),
+    }
+
+
+def test_added_and_removed_properties_and_list_items():
+    old = {"a": 1, "items": ["x"]}
+    new = {"b": 2, "items": ["x", "y"]}
+    change = compare(snapshot(resource("r", old)), snapshot(resource("r", new))).changes[0]
+    found = {(p.path, p.old, p.new) for p in change.properties}
+    assert found == {("a", 1, MISSING), ("b", MISSING, 2), ("items[1]", MISSING, "y")}
+
+
+def test_an_unknown_value_is_not_a_change_of_its_own():
+    base = snapshot(resource("r", {"vpcId": "vpc-0123", "name": "n"}))
+    new = snapshot(resource("r", {"vpcId": "[unknown]", "name": "n"}))
+    assert compare(base, new).changes[0].op == SAME
+
+
+def test_without_a_base_everything_is_created():
+    new = snapshot(resource("a", {}), resource("b", {}))
+    assert {change.op for change in compare(None, new).changes} == {CREATE}
+
+
+def _secret_program(secret: str, description: str):
+    def program() -> None:
+        aws.ssm.Parameter(
+            "db-password",
+            type="SecureString",
+            value=pulumi.Output.secret(secret),
+            description=description,
+        )
+        pulumi.export("password", pulumi.Output.secret(secret))
+        pulumi.export("description", description)
+
+    return program
+
+
+@pytest.fixture
+def stack_file(tmp_path):
+    path = tmp_path / "Pulumi.scratch.yaml"
+    path.write_text("config: {}\n")
+    return path
+
+
+def test_secrets_are_masked_from_the_recorded_properties_and_never_printed(stack_file):
+    base = run_program("scratch", stack_file=stack_file, program=_secret_program("hunter2", "v1"))
+    new = run_program("scratch", stack_file=stack_file, program=_secret_program("swordfish", "v2"))
+    report = review(new, snapshot_of(base), "HEAD")
+    text = render(report, diff=True)
+    written = json.dumps(report.to_json())
+    for secret in ("hunter2", "swordfish"):
+        assert secret not in text
+        assert secret not in written
+    parameter = next(r for r in report.snapshot.resources if r.name == "db-password")
+    assert parameter.inputs["value"] == "[secret]"
+    assert report.snapshot.outputs["password"] == "[secret]"
+    assert '~ description: "v1" => "v2"' in text
+    assert "password: [secret]" in text
+
+
+def test_json_round_trips_as_a_base_with_no_changes(stack_plan):
+    plan = stack_plan("dev")
+    written = json.loads(json.dumps(review(plan, None).to_json()))
+    assert written["format"] == FORMAT and written["version"] == VERSION
+    base = Snapshot.from_json(written)
+    again = review(plan, base, "saved")
+    assert again.review.counts() == {SAME: len(plan.resources)}
+    assert again.to_json()["changes"]["summary"] == {
+        "create": 0,
+        "update": 0,
+        "delete": 0,
+        "same": len(plan.resources),
+    }
+
+
+def test_json_lists_changes_and_cost_in_its_documented_fields():
+    base = snapshot(resource("r", {"tags": {"Name": "old"}}), resource("gone", {}))
+    new = snapshot(resource("r", {"tags": {"Name": "new"}}), outputs={"x": 1})
+    plan_json = _report(base, new).to_json()
+    resources = {item["name"]: item for item in plan_json["changes"]["resources"]}
+    assert resources["r"]["op"] == "update"
+    assert resources["r"]["properties"] == [{"path": "tags.Name", "old": "old", "new": "new"}]
+    assert resources["gone"]["op"] == "delete"
+    assert plan_json["changes"]["outputs"] == [{"path": "x", "new": 1}]
+    assert plan_json["base"]["label"] == "HEAD"
+    assert plan_json["cost"]["currency"] == "USD"
+
+
+def _report(base: Snapshot, new: Snapshot):
+    from tools.review.cost import estimate, price_table
+    from tools.review.report import Report
+
+    return Report(
+        snapshot=new,
+        review=compare(base, new),
+        cost=estimate(new, price_table(new.region)),
+        base=base,
+        base_label="HEAD",
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"format": "something-else", "version": 1},
+        {"format": FORMAT, "version": VERSION + 1},
+        {"format": FORMAT, "version": VERSION, "resources": []},
+    ],
+    ids=["format", "version", "malformed"],
+)
+def test_a_file_that_is_not_a_plan_of_this_version_is_refused(data):
+    with pytest.raises(SnapshotFormatError):
+        Snapshot.from_json(data)
+
+
+def test_the_preview_shaped_text_marks_each_operation_and_counts_them():
+    base = snapshot(
+        resource("kept", {}),
+        resource("changed", {"a": 1}),
+        resource("gone", {}),
+        outputs={"url": "https://old", "same": 1, "dropped": 2},
+    )
+    new = snapshot(
+        resource("kept", {}),
+        resource("changed", {"a": 2}),
+        resource("added", {}),
+        outputs={"url": "https://new", "same": 1, "token": "[secret]"},
+    )
+    text = render(_report(base, new), diff=True)
+    lines = text.splitlines()
+    assert any(
+        line.startswith(" ~ ") and "changed" in line and "[diff: ~a]" in line for line in lines
+    )
+    assert any(line.startswith(" + ") and "added" in line for line in lines)
+    assert any(line.startswith(" - ") and "gone" in line for line in lines)
+    assert "~ a: 1 => 2" in text
+    assert "Resources: + 1 to create, ~ 1 to update, - 1 to delete, 1 unchanged" in lines
+    outputs = lines[lines.index("Outputs:") + 1 :]
+    assert outputs[:4] == [
+        "  - dropped: 2",
+        "    same: 1",
+        "  + token: [secret]",
+        '  ~ url: "https://new"',
+    ]

@@ -1,0 +1,195 @@
+"""The review as text, shaped like `pulumi preview`: tree with marks, outputs, counts, cost."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from tools.offline import STACK_TYPE
+from tools.review.cost import CENT, Estimate, Item, money
+from tools.review.diff import CREATE, DELETE, MARKS, MISSING, SAME, UPDATE, Change, PropertyChange
+from tools.review.report import Report
+from tools.review.snapshot import Resource
+
+MAX_VALUE_CHARS = 200
+
+
+def render(report: Report, *, diff: bool = False) -> str:
+    sections = [
+        _header(report),
+        _tree(report, diff),
+        _outputs(report),
+        _resources_line(report),
+        _cost(report),
+    ]
+    return "\n\n".join(section for section in sections if section)
+
+
+def _header(report: Report) -> str:
+    s = report.snapshot
+    base = f"compared with {report.base_label}" if report.base else "no base: everything is new"
+    return (
+        f"Offline plan ({s.mode}, mocked AWS): project {s.project}, stack {s.stack}, "
+        f"region {s.region}; {base}"
+    )
+
+
+class _Row(NamedTuple):
+    op: str
+    type_text: str  # the type, after the tree's branch drawing
+    name: str
+    change: Change | None
+
+
+def _tree(report: Report, diff: bool) -> str:
+    changes = report.review.by_urn()
+    resources = [change.resource for change in report.review.changes]
+    urns = {resource.urn for resource in resources}
+    children: dict[str, list[Resource]] = defaultdict(list)
+    stack_urn = report.snapshot.stack_urn
+    for resource in resources:
+        children[resource.parent if resource.parent in urns else stack_urn].append(resource)
+    stack_name = f"{report.snapshot.project}-{report.snapshot.stack}"
+    rows = [_Row(CREATE if report.base is None else SAME, STACK_TYPE, stack_name, None)]
+
+    def visit(parent: str, prefix: str) -> None:
+        kids = sorted(children.get(parent, []), key=lambda r: (r.custom, r.name, r.type))
+        for index, resource in enumerate(kids):
+            last = index == len(kids) - 1
+            change = changes[resource.urn]
+            branch = f"{prefix}{'└─ ' if last else '├─ '}{resource.type}"
+            rows.append(_Row(change.op, branch, resource.name, change))
+            visit(resource.urn, prefix + ("   " if last else "│  "))
+
+    visit(stack_urn, "")
+    type_width = max(len(row.type_text) for row in rows)
+    name_width = max(len(row.name) for row in rows)
+    lines = [f"     {'Type':<{type_width}}  {'Name':<{name_width}}  Plan"]
+    for row in rows:
+        plan = _plan_word(row.op, row.change)
+        line = f" {MARKS[row.op]}   {row.type_text:<{type_width}}  {row.name:<{name_width}}  {plan}"
+        lines.append(line.rstrip())
+        if diff and row.change and row.op == UPDATE:
+            lines += [f"         {_property_line(p)}" for p in row.change.properties]
+    return "\n".join(lines)
+
+
+def _plan_word(op: str, change: Change | None = None) -> str:
+    if op == UPDATE and change:
+        # Like `pulumi preview`: the top-level input properties that differ.
+        tops = dict.fromkeys(re.split(r"[.\[]", p.path, maxsplit=1)[0] for p in change.properties)
+        return "update  [diff: " + ", ".join(f"~{top}" for top in tops) + "]"
+    return "" if op == SAME else op
+
+
+def _property_line(change: PropertyChange) -> str:
+    if change.old is MISSING:
+        return f"+ {change.path}: {_value(change.new)}"
+    if change.new is MISSING:
+        return f"- {change.path}: {_value(change.old)}"
+    return f"~ {change.path}: {_value(change.old)} => {_value(change.new)}"
+
+
+def _value(value: Any) -> str:
+    if value in ("[secret]", "[unknown]") or (
+        isinstance(value, str) and value.startswith(("archive sha256:", "asset sha256:"))
+    ):
+        return value
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+
+
+def _outputs(report: Report) -> str:
+    outputs = report.snapshot.outputs
+    if not outputs and not report.base:
+        return ""
+    changed = {p.path.split(".")[0].split("[")[0] for p in report.output_changes()}
+    old = report.base.outputs if report.base else {}
+    lines = ["Outputs:"]
+    for key in sorted(set(outputs) | set(old)):
+        if key not in outputs:
+            lines.append(f"  - {key}: {_value(old[key])}")
+            continue
+        mark = "+" if report.base and key not in old else "~" if key in changed else " "
+        lines.append(f"  {mark} {key}: {_value(outputs[key])}")
+    return "\n".join(lines)
+
+
+def _resources_line(report: Report) -> str:
+    counts = report.review.counts()
+    return (
+        f"Resources: + {counts[CREATE]} to create, ~ {counts[UPDATE]} to update, "
+        f"- {counts[DELETE]} to delete, {counts[SAME]} unchanged"
+    )
+
+
+def _cost(report: Report) -> str:
+    cost = report.cost
+    table = cost.table
+    if table is None:
+        return (
+            f"Monthly cost estimate: no price table for region {report.snapshot.region} "
+            "(tools/prices/); not estimated."
+        )
+    lines = [
+        f"Monthly cost estimate (USD, {table.region} prices of {table.date} from "
+        f"tools/prices/{table.path.name}, {table.hours_per_month} hours a month):"
+    ]
+    resources = report.snapshot.by_urn()
+    groups = cost.by_component()
+    width = max((len(_item_text(item)) for items in groups.values() for item in items), default=0)
+    width = max(width, 40)
+    for component_urn, items in groups.items():
+        component = resources[component_urn]
+        subtotal = sum((item.monthly for item in items), Decimal(0))
+        lines.append(
+            f"  {f'{component.type}  {component.name}':<{width + 2}}  {money(subtotal):>10}"
+        )
+        lines += [f"    {_item_text(item):<{width}}  {money(item.monthly):>10}" for item in items]
+    lines.append(f"  {'Total':<{width + 2}}  {money(cost.total):>10}")
+    if report.base_cost is not None:
+        lines.append(_cost_change(report.base_cost, cost))
+    lines += _listed("Usage-based, not estimated:", cost.usage)
+    lines += _listed("Not priced:", cost.unpriced)
+    return "\n".join(lines)
+
+
+def _item_text(item: Item) -> str:
+    unit = f"{item.unit:.2f}" if item.unit == item.unit.quantize(CENT) else str(item.unit)
+    return f"{item.resource.name}: {item.what}, {item.quantity} x ${unit}/{item.per}"
+
+
+def _cost_change(base: Estimate, new: Estimate) -> str:
+    if base.table is None:
+        return (
+            f"  Change against the base: not estimated (no price table for {base.snapshot.region})"
+        )
+    delta = new.total - base.total
+    sign = "+" if delta >= 0 else ""
+    return f"  Change against the base: {money(base.total)} => {money(new.total)} ({sign}{money(delta)})"
+
+
+def _listed(title: str, parts: list[tuple[Resource, str]]) -> list[str]:
+    if not parts:
+        return []
+    grouped: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for resource, what in parts:
+        grouped[resource.type, what].append(resource.name)
+    lines = [f"  {title}"]
+    for (resource_type, what), names in grouped.items():
+        lines.append(f"    {resource_type.split(':')[-1]} {what}: {', '.join(names)}")
+    return lines
+
+
+def render_diagnostics(report: Report) -> str:
+    """Program warnings, then one line per policy result (the policy summary follows)."""
+    lines = [f"    {d['severity']}: {d['message']}" for d in report.snapshot.diagnostics]
+    for policy, level, urn, message in report.policy or []:
+        where = f" ({urn.split('::')[-2]}: {urn.rsplit('::', 1)[-1]})" if urn else ""
+        lines.append(f"    policy [{level}] {policy}{where}: {message.splitlines()[0]}")
+    if not lines:
+        lines = ["    none"]
+    return "\n".join(["Diagnostics:", *lines])
