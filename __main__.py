@@ -6,6 +6,7 @@ import pulumi
 
 from components.chalice_api import ChaliceApi
 from components.database import Database
+from components.edge import Edge
 from components.file_system import FileSystem
 from components.network import Network
 from components.settings import load_settings
@@ -34,6 +35,9 @@ web_args = settings.web.wired(
     network, database, file_system, media_bucket, log_bucket, uptime_monitor
 )
 web = WebTier("platform-web", web_args)
+# The edge in front of the site, its media and the APIs: WAF, CloudFront, certificates, DNS.
+edge_args = settings.edge.wired(content_buckets, md5_api, uptime_monitor, web, network)
+edge = Edge("platform-edge", edge_args)
 
 for outputs in (
     network.exports(),
@@ -45,6 +49,7 @@ for outputs in (
     uptime_monitor.exports(),
     *messaging_systems(settings, log_bucket, content_buckets),
     web.exports(),
+    edge.exports(),
 ):
     for output_name, value in outputs.items():
         pulumi.export(output_name, value)

@@ -15,7 +15,11 @@ What it builds, in order:
   view, each an `aws_proxy` integration to the function; adding a route to the app adds it here;
 - a deployment whose trigger is the hash of that document, so a route change redeploys, and the
   stage (`api` by default, as Chalice names it) with throttling and metrics for every method;
-- the permission letting API Gateway invoke the function, for this API's stage only.
+- the permission letting API Gateway invoke the function, for this API's stage only;
+- with `custom_domain_name` (like `md5sum.example.com`, the notes' Chalice custom domain): a
+  DNS-validated certificate of the stack's region, a REGIONAL custom domain with the TLS 1.2
+  security policy, a base-path mapping to the stage and an alias record in the zone; the
+  default execute-api endpoint is then disabled, so the API answers only on its domain.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components import certificates
 from components.lambda_parts import (
     ENDPOINT_TYPES,
     EndpointType,
@@ -109,6 +114,10 @@ class ChaliceApiArgs:
     architecture: str = LAMBDA_ARCHITECTURE_X86_64
     # Where the archive is written (`<build_dir>/<app dir name>.zip`).
     build_dir: Path | str = BUILD_DIR
+    # A custom domain for the API, in the Route 53 zone `hosted_zone_id` (None: the public zone
+    # of its parent domain, looked up by name). Needs endpoint_type REGIONAL.
+    custom_domain_name: str | None = None
+    hosted_zone_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -149,6 +158,16 @@ class ChaliceApiArgs:
             )
         if self.function_name is not None:
             check_function_name(self.function_name, "function_name")
+        if self.custom_domain_name is not None:
+            if (reason := certificates.check_domain(self.custom_domain_name)) is not None:
+                raise ValueError(f"custom_domain_name: {self.custom_domain_name!r} {reason}")
+            if self.endpoint_type != "REGIONAL":
+                raise ValueError(
+                    f"endpoint_type: {self.endpoint_type!r}; a REGIONAL custom domain needs "
+                    "a REGIONAL API"
+                )
+        elif self.hosted_zone_id is not None:
+            raise ValueError(f"hosted_zone_id: {self.hosted_zone_id!r} needs custom_domain_name")
         for key in self.environment:
             if not ENVIRONMENT_KEY_PATTERN.match(key) or key in RESERVED_ENVIRONMENT_KEYS:
                 raise ValueError(
@@ -212,6 +231,8 @@ class ChaliceApi(pulumi.ComponentResource):
                 types=args.endpoint_type
             ),
             put_rest_api_mode="overwrite",
+            # With a custom domain, clients use it and nothing else.
+            disable_execute_api_endpoint=args.custom_domain_name is not None,
             tags=named_tags(args.tags, f"{name}-rest-api"),
             opts=child,
         )
@@ -237,6 +258,9 @@ class ChaliceApi(pulumi.ComponentResource):
         )
 
         self.url = stage.invoke_url
+        self.stage_arn = stage.arn
+        if args.custom_domain_name is not None:
+            self.url = self._custom_domain(name, args, rest_api, stage)
         self.function_name = function.name
         self.function_arn = function.arn
         self.role_arn = logs_and_role.role.arn
@@ -254,6 +278,51 @@ class ChaliceApi(pulumi.ComponentResource):
                 "log_group_name": self.log_group_name,
             }
         )
+
+    def _custom_domain(
+        self,
+        name: str,
+        args: ChaliceApiArgs,
+        rest_api: aws.apigateway.RestApi,
+        stage: aws.apigateway.Stage,
+    ) -> pulumi.Output[str]:
+        """Certificate, REGIONAL domain (TLS 1.2), base-path mapping and alias record."""
+        domain = args.custom_domain_name or ""
+        zone = certificates.zone_id(domain.split(".", 1)[1], args.hosted_zone_id, self)
+        child = pulumi.ResourceOptions(parent=self)
+        custom_domain = aws.apigateway.DomainName(
+            f"{name}-domain",
+            domain_name=domain,
+            regional_certificate_arn=certificates.validated_certificate(
+                f"{name}-certificate", domain, zone, self
+            ),
+            endpoint_configuration={"types": "REGIONAL"},
+            security_policy="TLS_1_2",
+            tags=named_tags(args.tags, f"{name}-domain"),
+            opts=child,
+        )
+        aws.apigateway.BasePathMapping(
+            f"{name}-base-path",
+            domain_name=custom_domain.domain_name,
+            rest_api=rest_api.id,
+            stage_name=stage.stage_name,
+            opts=child,
+        )
+        aws.route53.Record(
+            f"{name}-alias",
+            zone_id=zone,
+            name=domain,
+            type="A",
+            aliases=[
+                {
+                    "name": custom_domain.regional_domain_name,
+                    "zone_id": custom_domain.regional_zone_id,
+                    "evaluate_target_health": False,
+                }
+            ],
+            opts=child,
+        )
+        return pulumi.Output.from_input(f"https://{domain}")
 
     def exports(self, prefix: str) -> dict[str, pulumi.Input[str]]:
         """The stack outputs of the API, each name starting with `prefix` (like `md5Api`)."""

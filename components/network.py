@@ -368,9 +368,8 @@ class Network(pulumi.ComponentResource):
         file_system = self._security_group(
             "file-system", "File system tier: NFS only from the app tier"
         )
-        # The edge (CloudFront) narrows the load balancer's sources later; for now: anyone.
-        self._ingress(load_balancer, "load-balancer-http", HTTP_PORT, cidr=ANYWHERE_IPV4)
-        self._ingress(load_balancer, "load-balancer-https", HTTPS_PORT, cidr=ANYWHERE_IPV4)
+        # No ingress from the internet: the edge admits CloudFront's origin-facing prefix list
+        # on the one port CloudFront uses (components/cdn.py).
         self._egress(load_balancer, "load-balancer-to-app", HTTP_PORT, destination=app)
         self._ingress(app, "app-http-from-load-balancer", HTTP_PORT, source=load_balancer)
         self._egress(app, "app-http-out", HTTP_PORT, cidr=ANYWHERE_IPV4)

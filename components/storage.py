@@ -29,6 +29,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.bucket_grants import ServiceReadGrants, ServiceReads, check_service_readers
 from components.bucket_policies import (
     ACCESS_LOG_PREFIX,
     ElbLogDelivery,
@@ -90,6 +91,7 @@ class EncryptedBucketArgs:
       being current (default 90); incomplete multipart uploads are aborted after 7 days.
     - `cors_rules`: browser access for your own sites (lesson 14); none by default.
     - `force_destroy`: let `pulumi destroy` delete a bucket that still holds objects (default off).
+    - `service_readers`: service principals (CloudFront) let read per source: bucket_grants.py.
     """
 
     access_log_bucket: EncryptedBucket | None = None
@@ -102,6 +104,7 @@ class EncryptedBucketArgs:
     noncurrent_version_expiration_days: int = 90
     cors_rules: tuple[CorsRule, ...] = ()
     force_destroy: bool = False
+    service_readers: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -144,6 +147,7 @@ class EncryptedBucketArgs:
                 f"load_balancer_log_prefix: {self.load_balancer_log_prefix!r} must be a plain "
                 "prefix (letters, digits, -; no AWSLogs) on a bucket that receives access logs"
             )
+        check_service_readers(self.service_readers)
         if self.access_log_bucket is None and not self.receives_access_logs:
             raise ValueError(
                 "access_log_bucket: every bucket needs a log bucket for its server access logs"
@@ -195,7 +199,7 @@ class EncryptedBucketArgs:
 # --- the component -------------------------------------------------------------------------
 
 
-class EncryptedBucket(pulumi.ComponentResource):
+class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
     """An S3 bucket with encryption, no public access, versioning, logging and a strict policy."""
 
     bucket_name: pulumi.Output[str]
@@ -316,11 +320,12 @@ class EncryptedBucket(pulumi.ComponentResource):
                 elb=elb,
             )
         algorithm = args.sse_algorithm
+        self._service_reads = ServiceReads(name, args.service_readers)
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
-            policy=self.bucket.arn.apply(
-                lambda arn: json.dumps(bucket_policy_document(arn, algorithm, log_delivery))
+            policy=self._service_reads.document(
+                self.bucket.arn, lambda arn: bucket_policy_document(arn, algorithm, log_delivery)
             ),
             # Policy writes race the public access block on a new bucket; put the block first.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[public_access_block]),
@@ -337,6 +342,7 @@ class EncryptedBucket(pulumi.ComponentResource):
             )
 
         self.bucket_name = self.bucket.bucket
+        self.sse_algorithm = args.sse_algorithm
         self.bucket_id = bucket_id
         self.arn = self.bucket.arn
         self.regional_domain_name = self.bucket.bucket_regional_domain_name

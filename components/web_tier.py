@@ -21,6 +21,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.web_alarms import web_alarms
+from components.web_listeners import HTTP_PORT, origin_listener
 from components.web_parts import (
     AL2023_AMI_PARAMETERS,
     SALT_KEYS,
@@ -46,11 +47,6 @@ from components.web_wiring import (
     WebNetwork,
 )
 
-HTTP_PORT = 80
-HTTPS_PORT = 443
-# TLS 1.3 and 1.2 only, forward secrecy, AWS's recommended policy for HTTPS listeners:
-# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
-TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 MAX_GROUP_SIZE = 100
 # A grant a resource's owner writes for the node's role (EncryptedBucket.grant_read, ...).
@@ -210,7 +206,8 @@ class WebTier(pulumi.ComponentResource):
 
         self._build_node_identity()
         self._build_load_balancer()
-        self._build_listeners()
+        # 403 unless the edge's rule finds its secret header (components/web_listeners.py).
+        listener = origin_listener(name, self.load_balancer, args.certificate_arn, self._tags, self)
         self._build_nodes()
         web_alarms(
             name,
@@ -226,6 +223,8 @@ class WebTier(pulumi.ComponentResource):
         self.load_balancer_dns_name = self.load_balancer.dns_name
         self.site_url = pulumi.Output.concat(scheme, "://", self.load_balancer.dns_name, "/")
         self.target_group_arn = self.target_group.arn
+        self.origin_listener_arn = listener.arn
+        self.https = args.https  # CloudFront reaches the origin listener over HTTPS
         self.auto_scaling_group_name = self.group.name
         self.launch_template_id = self.launch_template.id
         self.instance_role_name = self.role.name
@@ -245,7 +244,7 @@ class WebTier(pulumi.ComponentResource):
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """The stack outputs of the web tier: where the site is, never a secret."""
         return {
-            "siteUrl": self.site_url,
+            "loadBalancerUrl": self.site_url,
             "loadBalancerDnsName": self.load_balancer_dns_name,
             "webAutoScalingGroupName": self.auto_scaling_group_name,
         }
@@ -340,50 +339,6 @@ class WebTier(pulumi.ComponentResource):
             stickiness=aws.lb.TargetGroupStickinessArgs(
                 type="lb_cookie", enabled=args.stickiness, cookie_duration=3600
             ),
-            tags=self._tags,
-            opts=self._child,
-        )
-
-    def _build_listeners(self) -> None:
-        name, args = self._name, self._args
-        forward = aws.lb.ListenerDefaultActionArgs(
-            type="forward", target_group_arn=self.target_group.arn
-        )
-        if args.certificate_arn is None:
-            aws.lb.Listener(
-                f"{name}-http",
-                load_balancer_arn=self.load_balancer.arn,
-                port=HTTP_PORT,
-                protocol="HTTP",
-                default_actions=[forward],
-                tags=self._tags,
-                opts=self._child,
-            )
-            return
-        aws.lb.Listener(
-            f"{name}-https",
-            load_balancer_arn=self.load_balancer.arn,
-            port=HTTPS_PORT,
-            protocol="HTTPS",
-            ssl_policy=TLS_POLICY,
-            certificate_arn=args.certificate_arn,
-            default_actions=[forward],
-            tags=self._tags,
-            opts=self._child,
-        )
-        aws.lb.Listener(
-            f"{name}-http",
-            load_balancer_arn=self.load_balancer.arn,
-            port=HTTP_PORT,
-            protocol="HTTP",
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="redirect",
-                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
-                        protocol="HTTPS", port=str(HTTPS_PORT), status_code="HTTP_301"
-                    ),
-                )
-            ],
             tags=self._tags,
             opts=self._child,
         )

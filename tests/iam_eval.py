@@ -9,6 +9,8 @@ header is refused. This evaluator follows the IAM rules that matter here (AWS IA
 - operators are the pack's own (`platform_rules.iam.condition_holds`): a key missing from the
   request makes StringEquals, ArnLike and Bool false, StringNotEquals true, and `Null: "true"`
   true (`Null: "false"` false);
+- condition key names are case-insensitive (`AWS:SourceArn` is `aws:SourceArn`: IAM User Guide,
+  "IAM JSON policy elements: Condition"), values are compared as written;
 - an operator the pack does not model raises, so a test cannot pass on it.
 
 Principals: `"*"`, `{"Service": name}` (matches a request made by that service principal),
@@ -65,13 +67,26 @@ def put_object(
     return Request("s3:PutObject", object_arn, context, service)
 
 
+def get_object(
+    object_arn: str, *, service: str | None = None, source_arn: str | None = None
+) -> Request:
+    """A GetObject over TLS, by a service principal on behalf of `source_arn` or by anyone."""
+    context = {"aws:SecureTransport": "true"}
+    if service is not None:
+        context["aws:PrincipalServiceName"] = service
+    if source_arn is not None:
+        context["aws:SourceArn"] = source_arn
+    return Request("s3:GetObject", object_arn, context, service)
+
+
 def _as_list(value: str | Iterable[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
 def _condition_holds(operator: str, key: str, expected: Any, context: Mapping[str, str]) -> bool:
     """The pack's own operator semantics (platform_rules.iam), refusing what it does not model."""
-    held = condition_holds(operator, expected, context.get(key))
+    by_lower_key = {name.lower(): value for name, value in context.items()}
+    held = condition_holds(operator, expected, by_lower_key.get(key.lower()))
     if held is None:
         raise NotImplementedError(f"the evaluator does not know the condition operator {operator}")
     return held

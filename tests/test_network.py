@@ -130,15 +130,14 @@ def test_no_bastion_group_without_the_switch():
     assert tiers == {"load-balancer", "app", "database", "file-system"}
 
 
-def test_only_the_load_balancer_takes_web_ports_from_the_internet():
+def test_no_security_group_takes_web_ports_from_the_internet():
+    # The load balancer's sources are the edge's to give: CloudFront's origin-facing prefix
+    # list (tests/test_edge.py); the network alone admits nobody to it.
     topology = Topology(
         plan_network(network_args(2, admin_cidr="203.0.113.7/32", enable_bastion=True))
     )
     load_balancer = topology.security_group("load-balancer")
-    assert topology.rules(load_balancer) == [
-        {"protocol": "tcp", "ports": (80, 80), "peer": "0.0.0.0/0"},
-        {"protocol": "tcp", "ports": (443, 443), "peer": "0.0.0.0/0"},
-    ]
+    assert topology.rules(load_balancer) == []
     assert topology.rules(load_balancer, EGRESS_RULE) == [
         {"protocol": "tcp", "ports": (80, 80), "peer": "app"}
     ]
@@ -146,7 +145,7 @@ def test_only_the_load_balancer_takes_web_ports_from_the_internet():
     open_rules = [
         r.name for r in plan.of_type(INGRESS_RULE) if r.inputs.get("cidrIpv4") == "0.0.0.0/0"
     ]
-    assert sorted(open_rules) == ["net-load-balancer-http", "net-load-balancer-https"]
+    assert open_rules == []
 
 
 def test_default_security_group_is_stripped_of_every_rule():

@@ -71,6 +71,9 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
         "lambda-no-plain-secrets-in-environment",
         "lambda-runtime-not-deprecated",
         "production-stack-resilience",
+        "cloudfront-viewer-https-only",
+        "cloudfront-s3-origin-access-control",
+        "cloudfront-viewer-tls12",
     }
     assert {
         "lambda-runtime-deprecation-soon",

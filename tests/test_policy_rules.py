@@ -63,6 +63,9 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
         "lambda-no-plain-secrets-in-environment",
         "lambda-runtime-not-deprecated",
         "production-stack-resilience",
+        "cloudfront-viewer-https-only",
+        "cloudfront-s3-origin-access-control",
+        "cloudfront-viewer-tls12",
     }
 
 

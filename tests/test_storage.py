@@ -43,7 +43,7 @@ def log_targets(plan: Plan) -> set[str]:
 def test_every_bucket_is_encrypted_private_owned_versioned_logged_and_policed(stack_plan, stack):
     plan = stack_plan(stack)
     buckets = plan.of_type(BUCKET)
-    assert len(buckets) == 4  # media, code, the stream's bucket, access logs
+    assert len(buckets) == 5  # media, code, maintenance (the edge's), stream, access logs
     targets = log_targets(plan)
     for bucket in buckets:
         for what, resource_type in PER_BUCKET.items():
@@ -88,9 +88,8 @@ def test_content_buckets_log_to_the_log_bucket_which_accepts_exactly_them(stack_
     assert log_bucket.inputs["bucketPrefix"] == "platform-dev-logs-"
     prefixes = {logging.inputs["targetPrefix"] for logging in plan.of_type(LOGGING)}
     assert prefixes == {
-        f"{ACCESS_LOG_PREFIX}platform-media/",
-        f"{ACCESS_LOG_PREFIX}platform-code/",
-        f"{ACCESS_LOG_PREFIX}platform-stream/",
+        f"{ACCESS_LOG_PREFIX}platform-{role}/"
+        for role in ("media", "code", "maintenance", "stream")
     }
     (policy,) = attached(plan, PER_BUCKET["policy"], log_bucket)
     grant = next(
@@ -99,6 +98,7 @@ def test_content_buckets_log_to_the_log_bucket_which_accepts_exactly_them(stack_
     assert grant["Condition"]["ArnLike"]["aws:SourceArn"] == [
         "arn:aws:s3:::platform-dev-media-*",
         "arn:aws:s3:::platform-dev-code-*",
+        "arn:aws:s3:::platform-dev-maintenance-*",
         "arn:aws:s3:::platform-dev-stream-*",
     ]
     assert grant["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
@@ -107,6 +107,7 @@ def test_content_buckets_log_to_the_log_bucket_which_accepts_exactly_them(stack_
         assert source.inputs["bucketPrefix"] in (
             "platform-dev-media-",
             "platform-dev-code-",
+            "platform-dev-maintenance-",
             "platform-dev-stream-",
         )
         assert policy.urn in logging.dependencies  # logging starts after delivery is allowed
@@ -117,12 +118,18 @@ def test_in_a_preview_each_policy_is_linked_to_its_bucket_by_property_dependency
     plan = stack_plan(stack, preview=True)
     buckets = {bucket.urn for bucket in plan.of_type(BUCKET)}
     policies = plan.of_type(PER_BUCKET["policy"])
-    assert len(policies) == 4
+    assert len(policies) == 5
     linked = set()
     for policy in policies:
         (bucket_urn,) = policy.property_dependencies["bucket"]
         assert bucket_urn in buckets
-        assert policy.property_dependencies["policy"] == [bucket_urn]
+        # The document depends on its bucket, and for the buckets CloudFront reads on the
+        # distribution it admits (AWS:SourceArn), nothing else.
+        others = set(policy.property_dependencies["policy"]) - {bucket_urn}
+        assert bucket_urn in policy.property_dependencies["policy"]
+        assert {plan.by_urn(urn).type for urn in others} <= {
+            "aws:cloudfront/distribution:Distribution"
+        }
         linked.add(bucket_urn)
     assert linked == buckets
 
@@ -141,7 +148,12 @@ def test_kms_setting_encrypts_content_buckets_with_the_key_but_logs_stay_sse_s3(
             for s in json.loads(policy.inputs["policy"])["Statement"]
             if s["Sid"] == "DenyIncorrectEncryptionHeader"
         )
-        expected = "AES256" if bucket.id == target else "aws:kms"
+        # The log bucket (S3 log delivery) and the maintenance page (CloudFront OAC without a
+        # KMS grant) stay SSE-S3.
+        sse_s3 = bucket.id == target or bucket.inputs["bucketPrefix"].startswith(
+            "platform-dev-maintenance-"
+        )
+        expected = "AES256" if sse_s3 else "aws:kms"
         assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == expected
         assert wrong["Condition"]["StringNotEquals"]["s3:x-amz-server-side-encryption"] == expected
         if expected == "aws:kms" and "-stream-" not in bucket.inputs["bucketPrefix"]:

@@ -220,7 +220,9 @@ def test_the_stacks_user_data_names_its_secrets_but_holds_none(stack_plan, stack
     plan = stack_plan(stack)
     [template] = plan.of_type("aws:ec2/launchTemplate:LaunchTemplate")
     script = base64.b64decode(template.inputs["userData"]).decode()
-    [salts] = plan.of_type("random:index/randomPassword:RandomPassword")
+    # Two random values: the web tier's salts, and the edge's origin secret (never in user data).
+    salts = plan.named("platform-web-salts-random")
+    assert plan.named("platform-edge-cdn-origin-secret").outputs["result"] not in script
     [instance] = plan.of_type("aws:rds/instance:Instance")
     secret_arn = instance.outputs["masterUserSecrets"][0]["secretArn"]
     assert f"readonly DB_SECRET_ARN='{secret_arn}'" in script

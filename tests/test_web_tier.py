@@ -159,12 +159,28 @@ def test_the_target_group_checks_healthy_html_and_drains(stack_plan, stack):
     assert targets.inputs["stickiness"]["enabled"] is False
 
 
-def test_without_a_certificate_port_80_forwards(stack_plan):
+FORBIDDEN = [
+    {
+        "type": "fixed-response",
+        "fixedResponse": {
+            "contentType": "text/plain",
+            "messageBody": "Forbidden",
+            "statusCode": "403",
+        },
+    }
+]
+
+
+def test_without_a_certificate_port_80_answers_403_unless_the_edges_rule_forwards(stack_plan):
+    # Behind the edge: only requests with CloudFront's secret header reach the nodes.
     plan = stack_plan("dev")
     [listener] = plan.of_type(LISTENER)
     assert listener.inputs["port"] == 80 and listener.inputs["protocol"] == "HTTP"
-    assert listener.inputs["defaultActions"][0]["type"] == "forward"
-    assert plan.exports["siteUrl"] == f"http://{plan.exports['loadBalancerDnsName']}/"
+    assert listener.inputs["defaultActions"] == FORBIDDEN
+    [rule] = plan.of_type("aws:lb/listenerRule:ListenerRule")
+    assert rule.inputs["listenerArn"] == listener.outputs["arn"]
+    assert rule.inputs["actions"][0]["type"] == "forward"
+    assert plan.exports["loadBalancerUrl"] == f"http://{plan.exports['loadBalancerDnsName']}/"
 
 
 def test_with_a_certificate_https_uses_tls_1_3_and_port_80_redirects():
@@ -175,14 +191,14 @@ def test_with_a_certificate_https_uses_tls_1_3_and_port_80_redirects():
     # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
     assert listeners[443]["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert listeners[443]["certificateArn"] == CERTIFICATE
-    assert listeners[443]["defaultActions"][0]["type"] == "forward"
+    assert listeners[443]["defaultActions"] == FORBIDDEN
     assert listeners[80]["defaultActions"] == [
         {
             "type": "redirect",
             "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
         }
     ]
-    assert plan.exports["siteUrl"].startswith("https://")
+    assert plan.exports["loadBalancerUrl"].startswith("https://")
 
 
 def node_statements(plan: Plan) -> dict[str, dict]:

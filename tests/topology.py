@@ -85,7 +85,7 @@ class Topology:
                     "ports": (rule.inputs.get("fromPort"), rule.inputs.get("toPort")),
                     "peer": self.by_id[peer].inputs["tags"]["Tier"]
                     if peer
-                    else rule.inputs.get("cidrIpv4"),
+                    else rule.inputs.get("cidrIpv4") or rule.inputs.get("prefixListId"),
                 }
             )
         return sorted(found, key=lambda item: (item["ports"], str(item["peer"])))

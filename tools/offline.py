@@ -220,12 +220,15 @@ AUTONAMED = {
     "aws:autoscaling/group:Group": "name",
     "aws:lb/loadBalancer:LoadBalancer": "name",
     "aws:lb/targetGroup:TargetGroup": "name",
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": "name",
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": "name",
 }
 
 # Resources whose ids AWS makes up as short random strings (a REST API id: 10 characters).
 RANDOM_ID_LENGTHS = {
     "aws:apigateway/restApi:RestApi": 10,
     "aws:apigateway/deployment:Deployment": 6,
+    "aws:cloudfront/distribution:Distribution": 14,
 }
 
 
@@ -313,7 +316,69 @@ def _load_balancing_outputs(kind: str) -> Callable[[AwsMocks, str, dict], dict[s
     return outputs
 
 
+# The edge (CloudFront, WAF, ACM, Route 53): ids and ARNs in AWS's shapes.
+EDGE_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
+    "aws:cloudfront/distribution:Distribution": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/{resource_id.upper()}",
+        "domainName": f"d{_short_hash(resource_id, length=13)}.cloudfront.net",
+        # CloudFront's one hosted zone for alias records (Route 53 AliasTarget docs).
+        "hostedZoneId": "Z2FDTNDATAQYW2",
+    },
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": lambda mocks, r, state: {
+        "arn": f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:delivery-destination:{state['name']}",
+    },
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": lambda mocks, r, state: {
+        "arn": f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:delivery-source:{state['name']}",
+    },
+    "aws:wafv2/webAcl:WebAcl": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:wafv2:{'us-east-1' if state['scope'] == 'CLOUDFRONT' else mocks.region}:"
+        f"{ACCOUNT_ID}:{'global' if state['scope'] == 'CLOUDFRONT' else 'regional'}/webacl/"
+        f"{state['name']}/{_short_hash(resource_id, length=36)}",
+    },
+    # The listener the edge's origin-header rule is added to.
+    "aws:lb/listener:Listener": lambda mocks, resource_id, state: {
+        "arn": mocks.arn(
+            "elasticloadbalancing", f"listener/app/{_short_hash(resource_id, length=16)}"
+        ),
+    },
+    "aws:wafv2/ipSet:IpSet": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:wafv2:us-east-1:{ACCOUNT_ID}:global/ipset/{state['name']}/"
+        f"{_short_hash(resource_id, length=36)}",
+    },
+    "aws:acm/certificate:Certificate": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:acm:{state.get('region') or mocks.region}:{ACCOUNT_ID}:certificate/"
+        f"{_uuid(resource_id)}",
+        "domainValidationOptions": [
+            {
+                "domainName": name,
+                "resourceRecordName": f"_{_short_hash(name, length=32)}.{name}.",
+                "resourceRecordType": "CNAME",
+                "resourceRecordValue": f"_{_short_hash(name, 'v', length=32)}.acm-validations.aws.",
+            }
+            for name in [state["domainName"], *state.get("subjectAlternativeNames", [])]
+        ],
+    },
+    "aws:apigateway/domainName:DomainName": lambda mocks, resource_id, state: {
+        "regionalDomainName": f"d-{_short_hash(resource_id, length=10)}.execute-api."
+        f"{mocks.region}.amazonaws.com",
+        "regionalZoneId": "Z1UJRXOUMOOFQ8",
+    },
+    "aws:route53/record:Record": lambda mocks, resource_id, state: {
+        "fqdn": str(state.get("name", "")).rstrip("."),
+    },
+    "aws:route53/healthCheck:HealthCheck": lambda mocks, resource_id, state: {
+        "arn": f"arn:aws:route53:::healthcheck/{_uuid(resource_id)}",
+    },
+}
+
+
+def _uuid(seed: str) -> str:
+    digits = _short_hash(seed, "uuid", length=32)
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
 COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
+    **EDGE_OUTPUTS,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancing_outputs("app"),
     "aws:lb/targetGroup:TargetGroup": _load_balancing_outputs("targetgroup"),
     "aws:ec2/launchTemplate:LaunchTemplate": lambda mocks, resource_id, state: {
@@ -459,7 +524,52 @@ def _rds_instance_outputs(mocks: AwsMocks, resource_id: str, state: dict) -> dic
     return outputs
 
 
+# CloudFront's managed policies, by name, with the ids AWS documents for them:
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-cache-policies.html
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-managed-origin-request-policies.html
+MANAGED_CLOUDFRONT_POLICIES = {
+    "Managed-CachingOptimized": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+    "Managed-CachingDisabled": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+    "Managed-AllViewerAndCloudFrontHeaders-2022-06": "33f36d7e-f396-46d9-90e0-52428a34d9dc",
+}
+# The managed prefix list of CloudFront's origin-facing servers (an id of AWS's shape).
+CLOUDFRONT_PREFIX_LIST_NAME = "com.amazonaws.global.cloudfront.origin-facing"
+CLOUDFRONT_PREFIX_LIST_ID = "pl-3b927c52"
+OFFLINE_ZONE_ID = "Z0123456789ABCDEFGHIJ"
+
+
+def _managed_policy(mocks: AwsMocks, args: dict) -> dict[str, Any]:
+    name = args["name"]
+    if name not in MANAGED_CLOUDFRONT_POLICIES:
+        raise NotImplementedError(f"the offline mocks know no managed CloudFront policy {name}")
+    return {"id": MANAGED_CLOUDFRONT_POLICIES[name], "name": name}
+
+
+def _prefix_list(mocks: AwsMocks, args: dict) -> dict[str, Any]:
+    names = [value for f in args.get("filters", []) for value in f.get("values", [])]
+    if args.get("name", CLOUDFRONT_PREFIX_LIST_NAME) != CLOUDFRONT_PREFIX_LIST_NAME or (
+        names and names != [CLOUDFRONT_PREFIX_LIST_NAME]
+    ):
+        raise NotImplementedError(f"the offline mocks know no prefix list {args}")
+    return {
+        "id": CLOUDFRONT_PREFIX_LIST_ID,
+        "name": CLOUDFRONT_PREFIX_LIST_NAME,
+        "addressFamily": "IPv4",
+        "maxEntries": 55,
+        "cidrBlocks": ["130.176.0.0/18", "15.158.0.0/16"],
+    }
+
+
 CALLS: dict[str, Callable[[AwsMocks, dict], dict[str, Any]]] = {
+    "aws:cloudfront/getCachePolicy:getCachePolicy": _managed_policy,
+    "aws:cloudfront/getOriginRequestPolicy:getOriginRequestPolicy": _managed_policy,
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": _prefix_list,
+    "aws:route53/getZone:getZone": lambda mocks, args: {
+        "zoneId": OFFLINE_ZONE_ID,
+        "id": OFFLINE_ZONE_ID,
+        "name": args["name"].rstrip("."),
+        "privateZone": False,
+    },
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda mocks, args: {
         "names": [f"{mocks.region}{letter}" for letter in ZONE_LETTERS],
         "zoneIds": [f"use1-az{index + 1}" for index in range(len(ZONE_LETTERS))],

@@ -21,11 +21,13 @@ import pulumi
 
 from components.chalice_api import ChaliceApiArgs
 from components.database import DatabaseArgs
+from components.edge import EdgeArgs
 from components.file_system import FileSystemArgs
 from components.network import NetworkArgs
 from components.settings import (
     api,
     database,
+    edge,
     file_system,
     messaging,
     monitor,
@@ -48,7 +50,7 @@ __all__ = [
     "parse_settings",
 ]
 
-_SECTIONS = (network, api, database, file_system, storage, monitor, messaging, web)
+_SECTIONS = (network, api, database, file_system, storage, monitor, messaging, web, edge)
 KNOWN_KEYS: tuple[str, ...] = tuple(key for section in _SECTIONS for key in section.KEYS)
 # Settings set with `pulumi config set --secret`: validated without showing their value.
 SECRET_KEYS: tuple[str, ...] = (*database.SECRET_KEYS, *monitor.SECRET_KEYS)
@@ -68,6 +70,7 @@ class Settings:
     monitor: UptimeMonitorArgs
     messaging: MessagingSettings
     web: WebTierArgs
+    edge: EdgeArgs
 
 
 def load_settings() -> Settings:
@@ -111,6 +114,7 @@ def parse_settings(
         monitor=monitor.parse(reader),
         messaging=messaging.parse(reader),
         web=web.parse(reader),
+        edge=edge.parse(reader),
     )
     for key in sorted(set(raw) - set(KNOWN_KEYS)):
         # Its value is not shown: a misspelt key may well hold a secret.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.chalice_api import ChaliceApiArgs
 from components.packaging import PROJECT_DIR
+from components.settings import edge
 from components.settings.reader import Reader, in_range
 from components.shared import (
     API_AUTHORIZATIONS,
@@ -23,12 +24,18 @@ KEYS = (
     "apiTimeoutSeconds",
 )
 MD5_API_DIR = PROJECT_DIR / "functions" / "md5_api"
+# With domainName set, the API answers on md5sum.<domainName> (the notes' Chalice lesson).
+API_SUBDOMAIN = "md5sum"
 
 
 def parse(reader: Reader) -> ChaliceApiArgs:
     defaults = ChaliceApiArgs(app_dir=MD5_API_DIR)
+    domain_name, zone_id = edge.domain(reader)
     return ChaliceApiArgs(
         app_dir=MD5_API_DIR,
+        custom_domain_name=f"{API_SUBDOMAIN}.{domain_name}" if domain_name else None,
+        hosted_zone_id=zone_id if domain_name else None,
+        endpoint_type="REGIONAL" if domain_name else defaults.endpoint_type,
         authorization=reader.choice("apiAuthorization", defaults.authorization, API_AUTHORIZATIONS),
         throttle_rate_limit=reader.integer(
             "apiThrottleRateLimit",

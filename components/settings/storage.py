@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.bucket_grants import CLOUDFRONT_SERVICE
 from components.settings.reader import Reader, in_range
 from components.storage import (
     SSE_ALGORITHMS,
@@ -26,7 +27,9 @@ KEYS = (
     "noncurrentVersionExpirationDays",
     "bucketForceDestroy",
 )
-CONTENT_ROLES = ("media", "code")
+CONTENT_ROLES = ("media", "code", "maintenance")
+# Buckets the edge serves through CloudFront Origin Access Control (components/edge.py).
+SERVED_BY_CLOUDFRONT = ("media", "maintenance")
 # The bucket the stream's Firehose delivers into (SSE-KMS with the stream's key, wired later).
 STREAM_ROLE = "stream"
 # Where the web tier's load balancer writes its access logs in the log bucket.
@@ -76,11 +79,13 @@ def parse(reader: Reader) -> BucketSettings:
     content = {
         role: EncryptedBucketArgs(
             bucket_prefix=f"{prefix}-{role}-",
-            sse_algorithm=algorithm,
-            kms_key_arn=key_arn,
+            # The maintenance page is public content; SSE-S3 needs no KMS grant for CloudFront.
+            sse_algorithm="AES256" if role == "maintenance" else algorithm,
+            kms_key_arn=None if role == "maintenance" else key_arn,
             noncurrent_version_expiration_days=expiration_days,
             cors_rules=media_cors if role == "media" else (),
             force_destroy=force_destroy,
+            service_readers=(CLOUDFRONT_SERVICE,) if role in SERVED_BY_CLOUDFRONT else (),
         )
         for role in CONTENT_ROLES
     }

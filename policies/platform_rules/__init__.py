@@ -11,7 +11,16 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from platform_rules import compute, identity, messaging, network, resilience, storage, web_tier
+from platform_rules import (
+    compute,
+    edge,
+    identity,
+    messaging,
+    network,
+    resilience,
+    storage,
+    web_tier,
+)
 from platform_rules.framework import RuleSpec, exemption_reporters, resource_policy, stack_policy
 
 PACK_NAME = "platform-security"
@@ -319,6 +328,7 @@ RULES: tuple[RuleSpec, ...] = (
     LAMBDA_RUNTIME_DEPRECATED,
     LAMBDA_RUNTIME_SOON,
     PRODUCTION,
+    *edge.RULES,
 )
 
 
@@ -376,5 +386,6 @@ def all_policies() -> list[Policy]:
             LAMBDA_RUNTIME_SOON, [compute.LAMBDA_FUNCTION], compute.runtime_soon_deprecated_check
         ),
         stack_policy(PRODUCTION, resilience.production_check),
+        *edge.policies(),
         *exemption_reporters(),
     ]
