@@ -9,6 +9,15 @@ import pytest
 from tools.offline import Plan, run_program
 
 STACKS = ("dev", "prod")
+BROWSER_TESTS = "test_status_page_browser.py"
+
+
+def pytest_ignore_collect(collection_path, config) -> bool | None:
+    """`make test` deselects the browser tests (`-m 'not browser'`): their module needs
+    Playwright, which only `make test-browser` installs, so it is not even collected then."""
+    if collection_path.name == BROWSER_TESTS and config.getoption("markexpr") == "not browser":
+        return True
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api as playwright_sync
 from werkzeug.serving import make_server
 
 from tools.local_monitor import DOWN_NOW, SAMPLE_SITES, local_monitor
 
 pytestmark = pytest.mark.browser
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
