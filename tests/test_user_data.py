@@ -173,7 +173,11 @@ def test_wp_config_comes_from_the_secrets_with_tls_to_mysql_and_https_behind_the
     for key in SALT_KEYS:
         assert f"define('{key}', '{SALTS[key]}');" in config
     assert "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL);" in config
-    assert "$_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https'" in config
+    assert (
+        "$viewer_proto = $_SERVER['HTTP_CLOUDFRONT_FORWARDED_PROTO'] ?? "
+        "$_SERVER['HTTP_X_FORWARDED_PROTO'] ?? '';"
+    ) in config
+    assert "if ($viewer_proto === 'https') {" in config
     assert "define('FORCE_SSL_ADMIN', true);" in config
     assert config.rstrip().endswith("require_once ABSPATH . 'wp-settings.php';")
     assert oct((node.wp_root / "wp-config.php").stat().st_mode & 0o777) == "0o640"

@@ -110,8 +110,11 @@ lines += [f"define({php(key)}, {php(value)});" for key, value in settings.items(
 lines += [
     "// RDS requires TLS (require_secure_transport=ON).",
     "define('MYSQL_CLIENT_FLAGS', MYSQLI_CLIENT_SSL);",
-    "// Behind the load balancer: trust its X-Forwarded-Proto for is_ssl().",
-    "if (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https') {",
+    "// The viewer's protocol for is_ssl(): CloudFront's CloudFront-Forwarded-Proto when the",
+    "// edge is in front (it reaches the load balancer over HTTP), else the load balancer's",
+    "// X-Forwarded-Proto.",
+    "$viewer_proto = $_SERVER['HTTP_CLOUDFRONT_FORWARDED_PROTO'] ?? $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? '';",
+    "if ($viewer_proto === 'https') {",
     "    $_SERVER['HTTPS'] = 'on';",
     "}",
     f"define('FORCE_SSL_ADMIN', {force_ssl_admin});",
