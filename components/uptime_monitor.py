@@ -291,7 +291,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             tags=named_tags(args.tags, f"{name}-table"),
             opts=child,
         )
-        key = alert_key(f"{name}-alert", args.tags, parent=self)
+        key = alert_key(f"{name}-alert", args.tags, parent=self).key
         topic = aws.sns.Topic(
             f"{name}-alerts",
             display_name="Uptime",

@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from components.encryption_key import EncryptionKey, EncryptionKeyArgs
+from components.key_parts import MAX_DELETION_WINDOW_DAYS, CustomerKey, customer_key
 from components.packaging import PROJECT_DIR
 
 FUNCTION_DIR = PROJECT_DIR / "functions" / "uptime_monitor"
@@ -135,12 +135,16 @@ ALERT_KEY_SERVICE_USERS = ("cloudwatch.amazonaws.com",)
 SCHEDULED_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
-def alert_key(name: str, tags: dict[str, str], *, parent: pulumi.Resource) -> EncryptionKey:
+def alert_key(name: str, tags: dict[str, str], *, parent: pulumi.Resource) -> CustomerKey:
     """The alert topic's key: rotated yearly, aliased, CloudWatch admitted as documented."""
-    args = EncryptionKeyArgs(
-        description="Uptime monitor alert topic", service_users=ALERT_KEY_SERVICE_USERS, tags=tags
+    return customer_key(
+        name,
+        description="Uptime monitor alert topic",
+        deletion_window_days=MAX_DELETION_WINDOW_DAYS,
+        service_users=ALERT_KEY_SERVICE_USERS,
+        tags=tags,
+        parent=parent,
     )
-    return EncryptionKey(name, args, opts=pulumi.ResourceOptions(parent=parent))
 
 
 def role_statements(

@@ -28,7 +28,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.encryption_key import EncryptionKeyArgs, key_policy
+from components.encryption_key import EncryptionKey, EncryptionKeyArgs
+from components.key_parts import key_policy
 from components.uptime_monitor import UptimeMonitor, UptimeMonitorArgs
 from tests.iam_eval import Request, allowed_by, denied_by
 from tools.offline import ACCOUNT_ID, Plan, run_program
@@ -176,8 +177,6 @@ def test_service_users_must_be_service_principals():
 
 def test_a_key_without_service_users_keeps_the_default_policy():
     def program() -> None:
-        from components.encryption_key import EncryptionKey
-
         EncryptionKey("plain", EncryptionKeyArgs())
 
     [key] = run_program("dev", program=program).of_type(KEY)
