@@ -2,6 +2,11 @@
 (the account's IAM policies decide who uses it), for resources whose writers must name the key
 they encrypt with (the stream and its bucket).
 https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+
+`service_users` adds, per AWS service principal, the statement SNS documents for an AWS service
+that publishes to a topic encrypted with the key (kms:GenerateDataKey* and kms:Decrypt), scoped
+to this account's resources in this region (see `components/key_parts.py`).
+https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
 """
 
 from __future__ import annotations
@@ -9,12 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pulumi
-import pulumi_aws as aws
 
-from components.lambda_parts import named_tags
-
-MIN_DELETION_WINDOW_DAYS = 7
-MAX_DELETION_WINDOW_DAYS = 30
+from components.key_parts import (
+    MAX_DELETION_WINDOW_DAYS,
+    customer_key,
+    deletion_window_problem,
+    service_user_problem,
+)
 
 
 @dataclass(frozen=True)
@@ -22,14 +28,18 @@ class EncryptionKeyArgs:
     description: str = "Platform data key"
     # Days a deleted key can still be recovered (7 to 30).
     deletion_window_days: int = MAX_DELETION_WINDOW_DAYS
+    # AWS service principals (`cloudwatch.amazonaws.com`) that may use the key to publish to an
+    # SNS topic it encrypts, on behalf of this account's resources in this region; () = the
+    # default key policy only.
+    service_users: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if not MIN_DELETION_WINDOW_DAYS <= self.deletion_window_days <= MAX_DELETION_WINDOW_DAYS:
-            raise ValueError(
-                f"deletion_window_days: {self.deletion_window_days!r} must be between "
-                f"{MIN_DELETION_WINDOW_DAYS} and {MAX_DELETION_WINDOW_DAYS}"
-            )
+        for service in self.service_users:
+            if (reason := service_user_problem(service)) is not None:
+                raise ValueError(f"service_users: {service!r} {reason}")
+        if (reason := deletion_window_problem(self.deletion_window_days)) is not None:
+            raise ValueError(f"deletion_window_days: {self.deletion_window_days!r} {reason}")
 
 
 class EncryptionKey(pulumi.ComponentResource):
@@ -42,21 +52,14 @@ class EncryptionKey(pulumi.ComponentResource):
         self, name: str, args: EncryptionKeyArgs, opts: pulumi.ResourceOptions | None = None
     ):
         super().__init__("platform:encryption_key:EncryptionKey", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        key = aws.kms.Key(
-            f"{name}-key",
+        made = customer_key(
+            name,
             description=args.description,
-            enable_key_rotation=True,
-            deletion_window_in_days=args.deletion_window_days,
-            tags=named_tags(args.tags, f"{name}-key"),
-            opts=child,
+            deletion_window_days=args.deletion_window_days,
+            service_users=args.service_users,
+            tags=args.tags,
+            parent=self,
         )
-        alias = aws.kms.Alias(
-            f"{name}-alias",
-            name=f"alias/{name}-{pulumi.get_stack()}",
-            target_key_id=key.key_id,
-            opts=child,
-        )
-        self.arn = key.arn
-        self.alias_name = alias.name
+        self.arn = made.key.arn
+        self.alias_name = made.alias.name
         self.register_outputs({"arn": self.arn, "alias_name": self.alias_name})

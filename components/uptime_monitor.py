@@ -6,20 +6,19 @@ What it builds:
   template) with its runtime dependencies (Flask, apig-wsgi and theirs, not boto3, which the
   Lambda runtime has) vendored as manylinux wheels for the function's architecture and Python,
   built deterministically by `build_function_archive`;
-- a DynamoDB table (`pk`/`sk` strings, on-demand, encrypted with the AWS-managed key,
-  point-in-time recovery, TTL on `expires_at`) for site state and check history;
-- an SNS topic for alerts, an SMS subscription to the (secret) phone number when one is given
-  and an email subscription when an address is given. The topic has no server-side encryption,
-  on purpose: see `TOPIC_SSE_DECISION` in `uptime_parts.py`;
+- a DynamoDB table (`pk`/`sk` strings, on-demand, AWS-managed key, point-in-time recovery, TTL
+  on `expires_at`) for site state and check history;
+- an SNS topic for alerts, encrypted with a KMS key of its own that CloudWatch alarms may use
+  (`ALERT_KEY_SERVICE_USERS`), SMS (secret number) and email subscriptions when given;
 - two functions from the same archive, each with its own log group (created first, with a
   retention) and its own role, whose one inline policy allows exactly what that function does:
   `http` (`monitor.http_handler.handler`): write its log group, dynamodb:GetItem and
   dynamodb:Query on the table; `scheduled` (`monitor.scheduled_handler.handler`): write its
   log group, dynamodb:GetItem, PutItem (conditional state writes, history) and UpdateItem
-  (daily rollups) on the table, sns:Publish on the topic. The scheduled function has a reserved
-  concurrency of 1 and a timeout long enough for every site: ceil(sites / max_workers) x check
-  timeout + a margin. Without sites there is no scheduled function, schedule, alarm or
-  dashboard;
+  (daily rollups) on the table, sns:Publish on the topic, kms:GenerateDataKey and kms:Decrypt
+  on its key; it has a reserved concurrency of 1 and a timeout long enough for every site:
+  ceil(sites / max_workers) x check timeout + a margin. No sites: no scheduled function,
+  schedule, alarm or dashboard;
 - a REST API for the Flask app (`/` and `{proxy+}`, ANY, aws_proxy; AWS_IAM by default), a
   throttled stage `api` and a Lambda permission for this API's stage only;
 - an EventBridge rule `rate(N minutes)` targeting the scheduled function (permission for this
@@ -67,6 +66,7 @@ from components.uptime_parts import (
     MAX_LAMBDA_TIMEOUT_SECONDS,
     METRICS_NAMESPACE,
     Site,
+    alert_key,
     dashboard_body,
     module_constants,
     role_statements,
@@ -291,10 +291,11 @@ class UptimeMonitor(pulumi.ComponentResource):
             tags=named_tags(args.tags, f"{name}-table"),
             opts=child,
         )
-        # No kms_master_key_id: see TOPIC_SSE_DECISION.
+        key = alert_key(f"{name}-alert", args.tags, parent=self).key
         topic = aws.sns.Topic(
             f"{name}-alerts",
             display_name="Uptime",
+            kms_master_key_id=key.arn,
             tags=named_tags(args.tags, f"{name}-alerts"),
             opts=child,
         )
@@ -331,7 +332,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             }
         else:
             scheduled_environment = environment
-        statements = role_statements(table.arn, topic.arn)
+        statements = role_statements(table.arn, topic.arn, key.arn)
         timeouts = {
             "http": min(args.timeout_seconds + HTTP_MARGIN_SECONDS, MAX_API_TIMEOUT_SECONDS),
             "scheduled": scheduled_timeout_seconds(
@@ -340,8 +341,7 @@ class UptimeMonitor(pulumi.ComponentResource):
         }
         handlers = {"http": HTTP_HANDLER, "scheduled": SCHEDULED_HANDLER}
         environments = {"http": environment, "scheduled": scheduled_environment}
-        # Without sites there is nothing to check: no scheduled function, schedule, alarm or
-        # dashboard (the status page and /ping still work).
+        # No sites: no scheduled function, schedule, alarm or dashboard (/ and /ping still work).
         roles = ("http", "scheduled") if args.sites else ("http",)
         functions: dict[str, aws.lambda_.Function] = {}
         log_group_names: dict[str, pulumi.Output[str]] = {}

@@ -15,6 +15,7 @@ from typing import Any
 
 import pulumi
 
+from components.key_parts import MAX_DELETION_WINDOW_DAYS, CustomerKey, customer_key
 from components.packaging import PROJECT_DIR
 
 FUNCTION_DIR = PROJECT_DIR / "functions" / "uptime_monitor"
@@ -123,21 +124,31 @@ HTTP_ACTIONS = ("dynamodb:GetItem", "dynamodb:Query")
 SCHEDULED_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 SCHEDULED_TOPIC_ACTIONS = ("sns:Publish",)
 
-TOPIC_SSE_DECISION = (
-    "The alert topic is not encrypted at rest. The AWS-managed key alias/aws/sns has a key "
-    "policy nobody can edit that lets only principals of the account use it through SNS, so "
-    "CloudWatch, whose errors alarm publishes to this topic, cannot use it: alarm "
-    "notifications to such a topic are silently dropped (SNS developer guide, 'Enable "
-    "compatibility between event sources from AWS services and encrypted topics'). The "
-    "scheduled role would also need kms:GenerateDataKey* and kms:Decrypt on a key it cannot "
-    "scope by name. A customer-managed key would work but costs a key per stack and a key "
-    "policy to maintain, to protect messages that hold only a public site's URL and status, "
-    "kept by SNS for seconds and then sent as plain SMS over carrier networks anyway."
-)
+# The alert topic is encrypted with a customer managed key of the monitor's own: the AWS-managed
+# alias/aws/sns admits only this account's principals, and CloudWatch (the errors alarm, the web
+# tier's and the edge's alarms) publishes to the topic too. The key's policy admits CloudWatch as
+# SNS documents for AWS services that publish to encrypted topics; the scheduled role, which
+# publishes too, gets what SNS asks of a publisher: kms:GenerateDataKey and kms:Decrypt on the key.
+# https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+# https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#send-to-encrypted-topic
+ALERT_KEY_SERVICE_USERS = ("cloudwatch.amazonaws.com",)
+SCHEDULED_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+
+
+def alert_key(name: str, tags: dict[str, str], *, parent: pulumi.Resource) -> CustomerKey:
+    """The alert topic's key: rotated yearly, aliased, CloudWatch admitted as documented."""
+    return customer_key(
+        name,
+        description="Uptime monitor alert topic",
+        deletion_window_days=MAX_DELETION_WINDOW_DAYS,
+        service_users=ALERT_KEY_SERVICE_USERS,
+        tags=tags,
+        parent=parent,
+    )
 
 
 def role_statements(
-    table_arn: pulumi.Input[str], topic_arn: pulumi.Input[str]
+    table_arn: pulumi.Input[str], topic_arn: pulumi.Input[str], key_arn: pulumi.Input[str]
 ) -> dict[str, list[dict[str, Any]]]:
     """What each function's role may do besides writing its logs: exactly what it does."""
     return {
@@ -161,6 +172,12 @@ def role_statements(
                 "Effect": "Allow",
                 "Action": list(SCHEDULED_TOPIC_ACTIONS),
                 "Resource": topic_arn,
+            },
+            {
+                "Sid": "EncryptAlerts",
+                "Effect": "Allow",
+                "Action": list(SCHEDULED_KEY_ACTIONS),
+                "Resource": key_arn,
             },
         ],
     }

@@ -67,19 +67,18 @@ def test_a_topic_needs_a_key(props, blocked):
     assert bool(run_resource_policy("sns-topic-encrypted", TOPIC, props, name="pub")) is blocked
 
 
-def test_the_alert_topic_is_exempt_by_default_and_the_exemption_is_reported():
-    assert run_resource_policy("sns-topic-encrypted", TOPIC, {}, name="uptime-monitor-alerts") == []
-    (report,) = exemption_messages_for(urn(TOPIC, "uptime-monitor-alerts"))
-    assert "uptime-monitor-alerts is exempt" in report and "cloudwatch.amazonaws.com" in report
-    # Configuring the rule's exemptions replaces the default: the topic is blocked again.
-    blocked = run_resource_policy(
-        "sns-topic-encrypted",
-        TOPIC,
-        {},
-        name="uptime-monitor-alerts",
-        config={"exemptions": [{"resource": "other", "reason": "lab"}]},
-    )
+def test_no_topic_is_exempt_by_default_and_a_configured_exemption_is_reported():
+    # The uptime monitor's alert topic has a key of its own now: no default exemption.
+    blocked = run_resource_policy("sns-topic-encrypted", TOPIC, {}, name="uptime-monitor-alerts")
     assert blocked and "no server-side encryption" in blocked[0]
+    assert exemption_messages_for(urn(TOPIC, "uptime-monitor-alerts")) == []
+    # A team's own exemption still suppresses the block, and is reported.
+    config = {"exemptions": [{"resource": "lab-topic", "reason": "lab, ticket 9"}]}
+    assert (
+        run_resource_policy("sns-topic-encrypted", TOPIC, {}, name="lab-topic", config=config) == []
+    )
+    (report,) = exemption_messages_for(urn(TOPIC, "lab-topic"))
+    assert "lab-topic is exempt" in report and "ticket 9" in report
 
 
 @pytest.mark.parametrize(
@@ -226,6 +225,4 @@ def test_the_stacks_plan_the_three_systems_with_no_mandatory_violation(analyzer,
         assert plan.of_type(kind), kind
     result = run_gate(plan, analyzer)
     assert result.mandatory == [], result.render()
-    assert [v.resource_name for v in result.by_policy("exemptions-used")] == [
-        "uptime-monitor-alerts"
-    ]
+    assert result.by_policy("exemptions-used") == []

@@ -43,6 +43,7 @@ INTEGRATION = "aws:apigateway/integration:Integration"
 RESOURCE = "aws:apigateway/resource:Resource"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+KEY = "aws:kms/key:Key"
 SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
 PHONE = "+15555550123"
 SITES = ("https://example.com", "https://www.wikipedia.org", "http://status.example.org/health")
@@ -99,6 +100,7 @@ def as_lists(statement: dict[str, Any]) -> tuple[list[str], list[str]]:
 def test_each_role_policy_allows_exactly_its_functions_actions_on_its_resources(plan: Plan):
     table_arn = one(plan, TABLE).outputs["arn"]
     topic_arn = one(plan, TOPIC).outputs["arn"]
+    key_arn = one(plan, KEY).outputs["arn"]
     for role in ("http", "scheduled"):
         group_arn = plan.named(f"monitor-{role}-logs").outputs["arn"]
         assert group_arn.endswith(f":log-group:/aws/lambda/monitor-{role}-dev")
@@ -125,6 +127,10 @@ def test_each_role_policy_allows_exactly_its_functions_actions_on_its_resources(
                 ("dynamodb:PutItem", table_arn),
                 ("dynamodb:UpdateItem", table_arn),
                 ("sns:Publish", topic_arn),
+                # What SNS asks of a publisher to a topic encrypted with a KMS key:
+                # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#send-to-encrypted-topic
+                ("kms:GenerateDataKey", key_arn),
+                ("kms:Decrypt", key_arn),
             },
         }[role]
         assert granted == expected, role
@@ -375,6 +381,8 @@ def test_every_child_is_parented_to_the_component(plan: Plan):
     for resource in children:
         assert resource.parent == component.urn, resource.name
         assert resource.name.startswith("monitor-"), resource.name
+    # The alert topic's key and its alias are the monitor's own.
+    assert {"monitor-alert-key", "monitor-alert-alias"} <= {r.name for r in children}
 
 
 def test_a_preview_plans_with_unknown_arns(args):

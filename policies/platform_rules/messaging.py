@@ -179,13 +179,6 @@ def event_source_failure_check(node: Node, settings: Mapping[str, Any]) -> Itera
 
 # --- the rules' declarations ------------------------------------------------------------------
 
-ALERT_TOPIC_EXEMPTION = {
-    "resource": "uptime-monitor-alerts",
-    "reason": "CloudWatch alarms publish to this topic, and cannot use the AWS-managed key "
-    "alias/aws/sns (its key policy admits only this account's principals through SNS); see "
-    "TOPIC_SSE_DECISION in components/uptime_monitor.py. The fix is a customer managed key "
-    "whose policy admits cloudwatch.amazonaws.com.",
-}
 QUEUE_ENCRYPTED = RuleSpec(
     name="sqs-queue-encrypted",
     description="SQS queues must have server-side encryption (SSE-SQS or a KMS key).",
@@ -201,7 +194,6 @@ TOPIC_ENCRYPTED = RuleSpec(
     remediation="Set kms_master_key_id: alias/aws/sns when only this account's principals "
     "publish, a customer managed key admitting the service when an AWS service publishes.",
     url="https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html",
-    default_exemptions=(ALERT_TOPIC_EXEMPTION,),
 )
 STREAM_ENCRYPTED = RuleSpec(
     name="kinesis-stream-encrypted",
