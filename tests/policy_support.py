@@ -167,3 +167,33 @@ def run_stack_policy_on(
         message
         for message, _ in run_stack_policy(policy, [resource(resource_type, name, props)], config)
     ]
+
+
+# The rules that block a deploy: the pack's catalogue and its gRPC info must both say exactly these.
+MANDATORY_RULES = frozenset(
+    {
+        "rds-not-publicly-accessible",
+        "security-group-no-public-database-ports",
+        "rds-subnets-private",
+        "s3-deny-unencrypted-uploads",
+        "s3-block-public-access",
+        "s3-no-public-grants",
+        "sqs-queue-encrypted",
+        "sns-topic-encrypted",
+        "kinesis-stream-encrypted",
+        "firehose-encrypted",
+        "ec2-imdsv2-required",
+        "ec2-ebs-encrypted",
+        "alb-http-redirects-when-https",
+        "storage-encrypted",
+        "network-acl-no-public-database-ports",
+        "iam-no-users-or-access-keys",
+        "iam-no-admin-managed-policies",
+        "lambda-no-plain-secrets-in-environment",
+        "lambda-runtime-not-deprecated",
+        "production-stack-resilience",
+        "cloudfront-viewer-https-only",
+        "cloudfront-s3-origin-access-control",
+        "cloudfront-viewer-tls12",
+    }
+)

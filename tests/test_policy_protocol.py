@@ -17,6 +17,7 @@ import pytest
 from pulumi.runtime.proto import analyzer_pb2
 
 from components.network import Network, NetworkArgs
+from tests.policy_support import MANDATORY_RULES
 from tools import plan as plan_command
 from tools.offline import Plan, run_program
 from tools.policy_gate import (
@@ -50,31 +51,7 @@ def test_analyzer_info_lists_every_rule_with_its_level_and_schema(analyzer):
     assert info.name == "platform-security"
     levels = {policy.name: policy.enforcementLevel for policy in info.policies}
     mandatory = {name for name, level in levels.items() if level == analyzer_pb2.MANDATORY}
-    assert mandatory == {
-        "rds-not-publicly-accessible",
-        "security-group-no-public-database-ports",
-        "rds-subnets-private",
-        "s3-deny-unencrypted-uploads",
-        "s3-block-public-access",
-        "s3-no-public-grants",
-        "sqs-queue-encrypted",
-        "sns-topic-encrypted",
-        "kinesis-stream-encrypted",
-        "firehose-encrypted",
-        "ec2-imdsv2-required",
-        "ec2-ebs-encrypted",
-        "alb-http-redirects-when-https",
-        "storage-encrypted",
-        "network-acl-no-public-database-ports",
-        "iam-no-users-or-access-keys",
-        "iam-no-admin-managed-policies",
-        "lambda-no-plain-secrets-in-environment",
-        "lambda-runtime-not-deprecated",
-        "production-stack-resilience",
-        "cloudfront-viewer-https-only",
-        "cloudfront-s3-origin-access-control",
-        "cloudfront-viewer-tls12",
-    }
+    assert mandatory == MANDATORY_RULES
     assert {
         "lambda-runtime-deprecation-soon",
         "security-group-no-public-admin-ports",

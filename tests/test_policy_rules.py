@@ -9,6 +9,7 @@ from platform_rules import RULES, all_policies
 from pulumi_policy import EnforcementLevel
 
 from tests.policy_support import (
+    MANDATORY_RULES,
     UNKNOWN,
     bucket_policy_document,
     exemption_messages_for,
@@ -42,31 +43,7 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
         assert policy.url and policy.url.startswith("https://docs.aws.amazon.com/")
         assert policy.config_schema is not None and "exemptions" in policy.config_schema.properties
     mandatory = {spec.name for spec in RULES if spec.level == EnforcementLevel.MANDATORY}
-    assert mandatory == {
-        "rds-not-publicly-accessible",
-        DB_PORTS,
-        "rds-subnets-private",
-        "s3-deny-unencrypted-uploads",
-        "s3-block-public-access",
-        "s3-no-public-grants",
-        "sqs-queue-encrypted",
-        "sns-topic-encrypted",
-        "kinesis-stream-encrypted",
-        "firehose-encrypted",
-        "ec2-imdsv2-required",
-        "ec2-ebs-encrypted",
-        "alb-http-redirects-when-https",
-        "storage-encrypted",
-        "network-acl-no-public-database-ports",
-        "iam-no-users-or-access-keys",
-        "iam-no-admin-managed-policies",
-        "lambda-no-plain-secrets-in-environment",
-        "lambda-runtime-not-deprecated",
-        "production-stack-resilience",
-        "cloudfront-viewer-https-only",
-        "cloudfront-s3-origin-access-control",
-        "cloudfront-viewer-tls12",
-    }
+    assert mandatory == MANDATORY_RULES
 
 
 # --- public databases ------------------------------------------------------------------------
