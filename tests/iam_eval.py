@@ -41,6 +41,24 @@ class Request:
     service: str | None = None
 
 
+def caller_context(
+    *,
+    service: str | None = None,
+    source_arn: str | None = None,
+    source_account: str | None = None,
+    account: str | None = None,
+) -> dict[str, str]:
+    """The condition keys that say who calls: `service` (an AWS service principal, acting for
+    `source_arn` in `source_account`) or an IAM principal of `account`. Absent keys stay absent."""
+    keys = {
+        "aws:PrincipalServiceName": service,
+        "aws:SourceArn": source_arn,
+        "aws:SourceAccount": source_account,
+        "aws:PrincipalAccount": account,
+    }
+    return {key: value for key, value in keys.items() if value is not None}
+
+
 def put_object(
     object_arn: str,
     *,
@@ -53,17 +71,14 @@ def put_object(
 ) -> Request:
     """A PutObject request as S3 sees it: which headers and which caller (`account`: an IAM
     principal of that account; `service`: an AWS service principal)."""
-    context = {"aws:SecureTransport": "true" if tls else "false"}
+    context = {
+        "aws:SecureTransport": "true" if tls else "false",
+        **caller_context(
+            service=service, source_arn=source_arn, source_account=source_account, account=account
+        ),
+    }
     if sse is not None:
         context[SSE_HEADER] = sse
-    if service is not None:
-        context["aws:PrincipalServiceName"] = service
-    if source_arn is not None:
-        context["aws:SourceArn"] = source_arn
-    if source_account is not None:
-        context["aws:SourceAccount"] = source_account
-    if account is not None:
-        context["aws:PrincipalAccount"] = account
     return Request("s3:PutObject", object_arn, context, service)
 
 
@@ -71,11 +86,10 @@ def get_object(
     object_arn: str, *, service: str | None = None, source_arn: str | None = None
 ) -> Request:
     """A GetObject over TLS, by a service principal on behalf of `source_arn` or by anyone."""
-    context = {"aws:SecureTransport": "true"}
-    if service is not None:
-        context["aws:PrincipalServiceName"] = service
-    if source_arn is not None:
-        context["aws:SourceArn"] = source_arn
+    context = {
+        "aws:SecureTransport": "true",
+        **caller_context(service=service, source_arn=source_arn),
+    }
     return Request("s3:GetObject", object_arn, context, service)
 
 

@@ -31,7 +31,7 @@ import pytest
 from components.encryption_key import EncryptionKey, EncryptionKeyArgs
 from components.key_parts import key_policy
 from components.uptime_monitor import UptimeMonitor, UptimeMonitorArgs
-from tests.iam_eval import Request, allowed_by, denied_by
+from tests.iam_eval import Request, allowed_by, caller_context, denied_by
 from tools.offline import ACCOUNT_ID, Plan, run_program
 from tools.policy_gate import PolicyAnalyzer, run_gate
 
@@ -59,15 +59,9 @@ def kms(
 ) -> Request:
     """A KMS request on the key: by a service principal (with the source of its request) or by a
     principal of `account`."""
-    context: dict[str, str] = {}
-    if service is not None:
-        context["aws:PrincipalServiceName"] = service
-    if source_account is not None:
-        context["aws:SourceAccount"] = source_account
-    if source_arn is not None:
-        context["aws:SourceArn"] = source_arn
-    if account is not None:
-        context["aws:PrincipalAccount"] = account
+    context = caller_context(
+        service=service, source_arn=source_arn, source_account=source_account, account=account
+    )
     return Request(action, KEY_ARN, context, service)
 
 
