@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from components.web_os_profiles import AMAZON_LINUX_2023, OsProfile
+
 Architecture = Literal["arm64", "x86_64"]
 ARCHITECTURES: tuple[Architecture, ...] = ("arm64", "x86_64")
 
@@ -45,7 +47,11 @@ USER_DATA_TEMPLATE = Path(__file__).parent / "templates" / "wordpress_user_data.
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 # What a rendered value may hold: it goes between single quotes in the script.
 _SAFE_VALUE = re.compile(r"^[A-Za-z0-9._:/@!+=,-]*$")
+# The profile's package list is words: spaces too.
+_SAFE_WORDS = re.compile(r"^[A-Za-z0-9._:/@!+=, -]*$")
 _SHA1 = re.compile(r"^[0-9a-f]{40}$")
+# An https:// base URL without a trailing slash, whose release files are <base>/wordpress-<v>.tar.gz.
+_BASE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~-]+)*$")
 _VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
 _CERTIFICATE_ARN = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$")
 
@@ -79,6 +85,12 @@ def check_sha1(value: str) -> str | None:
     return None if _SHA1.match(value) else "must be the release's sha1: 40 lowercase hex digits"
 
 
+def check_download_url(value: str) -> str | None:
+    if _BASE_URL.match(value) is None or len(value) > 1024:
+        return "must be an https:// base URL without a trailing slash (like https://wordpress.org)"
+    return None
+
+
 def check_health_check_path(value: str) -> str | None:
     if not value.startswith("/") or not _SAFE_VALUE.match(value) or len(value) > 1024:
         return "must be a URL path starting with / (like /healthy.html)"
@@ -93,16 +105,24 @@ def salts_document(random_value: str) -> dict[str, str]:
     }
 
 
-def render_user_data(values: Mapping[str, object]) -> str:
-    """The boot script with every `{{name}}` replaced; refuses a missing or unsafe value."""
+def render_user_data(
+    values: Mapping[str, object], profile: OsProfile = AMAZON_LINUX_2023
+) -> str:
+    """The boot script with every `{{name}}` replaced by `values` and the distribution's
+    `profile` (Amazon Linux 2023 on the nodes); refuses a missing or unsafe value."""
     template = USER_DATA_TEMPLATE.read_text(encoding="utf-8")
+    words = profile.values()
+    if overlap := set(words) & set(values):
+        raise ValueError(f"user data: {sorted(overlap)} belong to the OS profile")
+    everything = {**values, **words}
     needed = set(_PLACEHOLDER.findall(template))
-    if missing := needed - set(values):
+    if missing := needed - set(everything):
         raise ValueError(f"user data: no value for {sorted(missing)}")
     for key in needed:
-        if not _SAFE_VALUE.match(str(values[key])):
-            raise ValueError(f"user data: {key} = {values[key]!r} cannot be put in the script")
-    return _PLACEHOLDER.sub(lambda match: str(values[match.group(1)]), template)
+        safe = _SAFE_WORDS if key in words else _SAFE_VALUE
+        if not safe.match(str(everything[key])):
+            raise ValueError(f"user data: {key} = {everything[key]!r} cannot be put in the script")
+    return _PLACEHOLDER.sub(lambda match: str(everything[match.group(1)]), template)
 
 
 def node_policy_document(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import pulumi
@@ -30,6 +30,7 @@ from components.web_parts import (
     Architecture,
     assume_role_document,
     check_certificate_arn,
+    check_download_url,
     check_health_check_path,
     check_instance_type,
     check_sha1,
@@ -67,7 +68,8 @@ class WebTierArgs:
       `healthy_threshold` (2), `unhealthy_threshold` (3), `health_check_matcher` (`200`).
     - `deregistration_delay_seconds` (30), `stickiness` (off), `grace_period_seconds` (300).
     - `requests_per_target` (1000 a minute): target tracking's target.
-    - `wordpress_version` / `wordpress_sha1`: the pinned release and its published sha1.
+    - `wordpress_version` / `wordpress_sha1`: the pinned release and its published sha1;
+      `wordpress_download_url` (`https://wordpress.org`): where `wordpress-<version>.tar.gz` is.
     - `deletion_protection` (prod on), `detailed_monitoring`, `root_volume_gb` (20 GiB gp3).
     """
 
@@ -105,6 +107,7 @@ class WebTierArgs:
     wordpress_version: str = "7.1"
     # Published at https://wordpress.org/wordpress-7.1.tar.gz.sha1
     wordpress_sha1: str = "e0ca593bc062f7a8c5a956ca44aff7375b0841e0"
+    wordpress_download_url: str = "https://wordpress.org"
     deletion_protection: bool = False
     detailed_monitoring: bool = False
     root_volume_gb: int = 20
@@ -123,6 +126,7 @@ class WebTierArgs:
             "health_check_path": check_health_check_path(self.health_check_path),
             "wordpress_version": check_wordpress_version(self.wordpress_version),
             "wordpress_sha1": check_sha1(self.wordpress_sha1),
+            "wordpress_download_url": check_download_url(self.wordpress_download_url),
             "certificate_arn": (
                 check_certificate_arn(self.certificate_arn) if self.certificate_arn else None
             ),
@@ -152,6 +156,18 @@ class WebTierArgs:
     @property
     def https(self) -> bool:
         return self.certificate_arn is not None
+
+    def user_data_values(self, wired: Mapping[str, object], region: str) -> dict[str, object]:
+        """The boot script's values: `wired` (ids, ARNs, database address) and these Args."""
+        return {
+            **wired,
+            "region": region,
+            "wordpress_version": self.wordpress_version,
+            "wordpress_sha1": self.wordpress_sha1,
+            "wordpress_download_url": self.wordpress_download_url,
+            "force_ssl_admin": "true" if self.https else "false",
+            "health_check_path": self.health_check_path,
+        }
 
     def wired(
         self,
@@ -357,16 +373,7 @@ class WebTier(pulumi.ComponentResource):
         )
         return values.apply(
             lambda wired: base64.b64encode(
-                render_user_data(
-                    {
-                        **wired,
-                        "region": region,
-                        "wordpress_version": args.wordpress_version,
-                        "wordpress_sha1": args.wordpress_sha1,
-                        "force_ssl_admin": "true" if args.https else "false",
-                        "health_check_path": args.health_check_path,
-                    }
-                ).encode()
+                render_user_data(args.user_data_values(wired, region)).encode()
             ).decode()
         )
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from components.web_os_profiles import AMAZON_LINUX_2023
 from components.web_parts import SALT_KEYS, render_user_data, salts_document
 
 SHELLCHECK = Path(sys.executable).parent / "shellcheck"
@@ -66,6 +67,7 @@ def values(sha1: str = ARCHIVE_SHA1, force_ssl_admin: str = "true") -> dict[str,
         "salts_secret_arn": SALTS_SECRET_ARN,
         "wordpress_version": "7.1",
         "wordpress_sha1": sha1,
+        "wordpress_download_url": "https://wordpress.org",
         "force_ssl_admin": force_ssl_admin,
         "health_check_path": "/healthy.html",
     }
@@ -142,8 +144,8 @@ def test_a_node_mounts_efs_with_tls_installs_the_verified_release_and_serves(nod
     assert result.returncode == 0, result.stderr
     calls = node.called()
     content = node.wp_root / "wp-content"
-    assert calls[0].startswith("dnf install -y nginx php-fpm php-mysqlnd")
-    assert "amazon-efs-utils" in calls[0]
+    assert calls[0] == "dnf install -y " + " ".join(AMAZON_LINUX_2023.packages)
+    assert {"nginx", "php-fpm", "php-mysqlnd", "amazon-efs-utils"} <= set(calls[0].split())
     assert (
         f"mount -t efs -o tls,iam,accesspoint=fsap-0123456789abcdef0 fs-0123456789abcdef0:/ "
         f"{content}"

@@ -7,6 +7,7 @@ from components.web_parts import (
     ARCHITECTURES,
     Architecture,
     check_certificate_arn,
+    check_download_url,
     check_health_check_path,
     check_instance_type,
     check_sha1,
@@ -28,6 +29,7 @@ KEYS = (
     "webDeletionProtection",
     "webWordpressVersion",
     "webWordpressSha1",
+    "webWordpressDownloadUrl",
 )
 
 
@@ -81,5 +83,8 @@ def parse(reader: Reader) -> WebTierArgs:
             "webWordpressVersion", defaults.wordpress_version, check_wordpress_version
         ),
         wordpress_sha1=reader.checked("webWordpressSha1", defaults.wordpress_sha1, check_sha1),
+        wordpress_download_url=reader.checked(
+            "webWordpressDownloadUrl", defaults.wordpress_download_url, check_download_url
+        ),
     )
     return args

@@ -13,10 +13,18 @@ readonly DB_HOST='{{db_host}}'
 readonly DB_PORT='{{db_port}}'
 readonly DB_NAME='{{db_name}}'
 readonly SALTS_SECRET_ARN='{{salts_secret_arn}}'
+readonly WORDPRESS_DOWNLOAD_URL='{{wordpress_download_url}}'
 readonly WORDPRESS_VERSION='{{wordpress_version}}'
 readonly WORDPRESS_SHA1='{{wordpress_sha1}}'
 readonly FORCE_SSL_ADMIN='{{force_ssl_admin}}'
 readonly HEALTH_CHECK_PATH='{{health_check_path}}'
+
+# What differs between distributions ({{os_profile}}: components/web_os_profiles.py); the rest of
+# the script is the same on every one.
+readonly PACKAGE_MANAGER='{{package_manager}}'
+readonly PACKAGES='{{packages}}'
+readonly PHP_FPM_SERVICE='{{php_fpm_service}}'
+readonly PHP_FPM_SOCKET='{{php_fpm_socket}}'
 
 # Real paths by default; a test moves them into a temporary root.
 WP_ROOT="${WP_ROOT:-/var/www/wordpress}"
@@ -31,8 +39,10 @@ fail() {
 }
 
 install_packages() {
-  log "installing nginx, PHP-FPM, the PHP MySQL extension and amazon-efs-utils"
-  dnf install -y nginx php-fpm php-mysqlnd php-gd php-mbstring php-xml php-intl amazon-efs-utils
+  local packages
+  read -ra packages <<<"$PACKAGES"
+  log "installing ${packages[*]}"
+  "$PACKAGE_MANAGER" install -y "${packages[@]}"
 }
 
 mount_wp_content() {
@@ -52,7 +62,7 @@ download_wordpress() {
   local actual
   mkdir -p "$DOWNLOAD_DIR"
   curl --fail --silent --show-error --location --proto '=https' --tlsv1.2 \
-    --output "$archive" "https://wordpress.org/wordpress-$WORDPRESS_VERSION.tar.gz"
+    --output "$archive" "$WORDPRESS_DOWNLOAD_URL/wordpress-$WORDPRESS_VERSION.tar.gz"
   actual="$(sha1sum "$archive" | cut -d ' ' -f 1)"
   if [[ "$actual" != "$WORDPRESS_SHA1" ]]; then
     rm -f "$archive"
@@ -158,7 +168,7 @@ server {
     }
     location ~ \.php\$ {
         try_files \$uri =404;
-        fastcgi_pass unix:/run/php-fpm/www.sock;
+        fastcgi_pass unix:$PHP_FPM_SOCKET;
         fastcgi_index index.php;
         include fastcgi_params;
         fastcgi_param SCRIPT_FILENAME \$document_root\$fastcgi_script_name;
@@ -175,8 +185,11 @@ main() {
   install_wordpress "$archive"
   write_wp_config
   configure_nginx
-  systemctl enable --now php-fpm nginx
+  systemctl enable --now "$PHP_FPM_SERVICE" nginx
   log "ready: WordPress $WORDPRESS_VERSION serves $HEALTH_CHECK_PATH"
 }
 
-main "$@"
+# Sourced (by a test) it only defines the steps; run (by cloud-init) it boots the node.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi
