@@ -17,10 +17,11 @@ PYTHON_BELOW := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*<\([0-9.]*\).*/\1/p
 LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' components/packaging.py)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
+NODE_STAMP := $(VENV)/.node-installed
 MONITOR_PORT ?= 5000
 MD5_PORT ?= 8000
 
-.PHONY: help install lock plan test test-browser lint bench run-monitor run-md5
+.PHONY: help install lock plan test test-browser test-node lint bench run-monitor run-md5
 
 # Stop at once, before anything is installed, on a Python outside the supported range.
 ifneq ($(MAKECMDGOALS),help)
@@ -54,6 +55,7 @@ lock: $(STAMP)
 	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements.in -c requirements-dev.txt -o requirements.txt
 	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) policies/requirements.in -c requirements-dev.txt -o policies/requirements.txt
 	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements-browser.in -c requirements-dev.txt -o requirements-browser.txt
+	$(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(PYTHON_MIN) $(LOCK_FLAGS) requirements-node.in -c requirements-dev.txt -o requirements-node.txt
 	for source in functions/*/requirements.in; do \
 	  $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version $(LAMBDA_PYTHON) $(LOCK_FLAGS) "$$source" -o "$${source%.in}.txt" || exit 1; \
 	done
@@ -73,6 +75,15 @@ test-browser: $(BROWSER_STAMP)
 $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-browser.txt
 	touch $(BROWSER_STAMP)
+
+## The web node's boot rehearsal as root (docs/web-node.md): apt installs Debian's nginx, PHP-FPM, MariaDB.
+test-node: $(NODE_STAMP)
+	tests/web/node/install-packages $(BIN)/python
+	tests/web/node/sandbox $(BIN)/python -m pytest -m node tests/web/node
+
+$(NODE_STAMP): $(STAMP) requirements-node.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-node.txt
+	touch $(NODE_STAMP)
 
 ## The monitor's Flask app on 127.0.0.1:5000 over a seeded in-process moto table.
 run-monitor: $(STAMP)

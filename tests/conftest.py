@@ -10,12 +10,18 @@ from tools.offline import Plan, run_program
 
 STACKS = ("dev", "prod")
 BROWSER_TESTS = "test_status_page_browser.py"
+NODE_REHEARSAL = "node"
+DEFAULT_MARKS = "not browser and not node"
 
 
 def pytest_ignore_collect(collection_path, config) -> bool | None:
-    """`make test` deselects the browser tests (`-m 'not browser'`): their module needs
-    Playwright, which only `make test-browser` installs, so it is not even collected then."""
-    if collection_path.name == BROWSER_TESTS and config.getoption("markexpr") == "not browser":
+    """`make test` deselects the browser tests and the node rehearsal (pyproject's addopts):
+    the browser module needs Playwright, which only `make test-browser` installs, and the
+    rehearsal needs the AWS CLI of `make test-node`, so neither is even collected then."""
+    if config.getoption("markexpr") == DEFAULT_MARKS and (
+        collection_path.name == BROWSER_TESTS
+        or (collection_path.name == NODE_REHEARSAL and collection_path.parent.name == "web")
+    ):
         return True
     return None
 

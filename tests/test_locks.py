@@ -32,6 +32,7 @@ def lock_sources(root: Path = PROJECT_ROOT) -> list[Path]:
         root / "policies" / "requirements.in",
         root / "requirements-dev.in",
         root / "requirements-browser.in",
+        root / "requirements-node.in",
         *sorted(root.glob("functions/*/requirements.in")),
     ]
 
