@@ -25,6 +25,7 @@ readonly PACKAGE_MANAGER='{{package_manager}}'
 readonly PACKAGES='{{packages}}'
 readonly PHP_FPM_SERVICE='{{php_fpm_service}}'
 readonly PHP_FPM_SOCKET='{{php_fpm_socket}}'
+readonly NGINX_STOCK_SITE='{{nginx_stock_site}}'
 
 # Real paths by default; a test moves them into a temporary root.
 WP_ROOT="${WP_ROOT:-/var/www/wordpress}"
@@ -75,8 +76,10 @@ install_wordpress() {
   local archive="$1"
   log "installing WordPress $WORDPRESS_VERSION (sha1 verified)"
   tar -xzf "$archive" -C "$WP_ROOT" --strip-components=1 --exclude='wordpress/wp-content'
-  # The shared wp-content keeps what is there; the first node seeds the bundled themes.
-  tar -xzf "$archive" -C "$WP_ROOT" --strip-components=1 --skip-old-files 'wordpress/wp-content'
+  # The shared wp-content keeps what is there; the first node seeds the bundled themes. The EFS
+  # access point makes every file its own user's and refuses chown, even root's: keep no owner.
+  tar -xzf "$archive" -C "$WP_ROOT" --strip-components=1 --skip-old-files --no-same-owner \
+    'wordpress/wp-content'
 }
 
 secret_string() {
@@ -145,9 +148,15 @@ PYTHON
 configure_nginx() {
   echo ok >"$WP_ROOT$HEALTH_CHECK_PATH"
   mkdir -p "$(dirname "$NGINX_CONF")"
+  # This site answers whatever Host arrives (the target's IP from the load balancer's health
+  # check, the distribution's or the load balancer's name from CloudFront): default_server, and
+  # no site of the distribution's own claiming the port first.
+  if [[ -n "$NGINX_STOCK_SITE" ]]; then
+    rm -f "$NGINX_STOCK_SITE"
+  fi
   cat >"$NGINX_CONF" <<NGINX
 server {
-    listen 80;
+    listen 80 default_server;
     server_name _;
     root $WP_ROOT;
     index index.php;

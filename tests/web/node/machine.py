@@ -131,7 +131,7 @@ class Node:
     def boot(self, user_data: str, environment: dict[str, str] | None = None) -> Boot:
         """Run the user data as cloud-init does (as root, from its scripts directory)."""
         self.write(USER_DATA, user_data, mode=0o700)
-        result = self.run(["bash", USER_DATA], check=False, timeout=300, environment=environment)
+        result = self.run(["bash", USER_DATA], check=False, timeout=180, environment=environment)
         log = result.stdout + result.stderr
         with self.path(BOOT_LOG).open("a") as output:
             output.write(log)
