@@ -24,6 +24,7 @@ readonly HEALTH_CHECK_PATH='{{health_check_path}}'
 readonly PACKAGE_MANAGER='{{package_manager}}'
 readonly PACKAGES='{{packages}}'
 readonly PHP_FPM_SERVICE='{{php_fpm_service}}'
+readonly PHP_FPM_USER='{{php_fpm_user}}'
 readonly PHP_FPM_SOCKET='{{php_fpm_socket}}'
 readonly NGINX_STOCK_SITE='{{nginx_stock_site}}'
 
@@ -143,6 +144,8 @@ with open(path, "w", encoding="utf-8") as config:
     config.write("\n".join(lines) + "\n")
 PYTHON
   )
+  # PHP-FPM's pool reads it; nobody else (nginx, other users) may.
+  chgrp "$PHP_FPM_USER" "$WP_ROOT/wp-config.php"
 }
 
 configure_nginx() {

@@ -79,12 +79,12 @@ class World:
 
     def tier_args(self, **changes) -> WebTierArgs:
         """The web tier's Args as a stack would set them, pointed at this world's mirror."""
-        return WebTierArgs(
-            wordpress_version=self.release.version,
-            wordpress_sha1=self.release.sha1,
-            wordpress_download_url=self.mirror.url,
-            **changes,
-        )
+        settings = {
+            "wordpress_version": self.release.version,
+            "wordpress_sha1": self.release.sha1,
+            "wordpress_download_url": self.mirror.url,
+        }
+        return WebTierArgs(**{**settings, **changes})
 
     def user_data(
         self, profile: OsProfile = DEBIAN_12, db_port: int = Database.PORT, **changes
