@@ -91,6 +91,12 @@ def check_download_url(value: str) -> str | None:
     return None
 
 
+def check_https_url(value: str) -> str | None:
+    if _BASE_URL.match(value) is None or len(value) > 1024:
+        return "must be an https:// URL of letters, digits and ._~- (like https://host/file.pem)"
+    return None
+
+
 def check_health_check_path(value: str) -> str | None:
     if not value.startswith("/") or not _SAFE_VALUE.match(value) or len(value) > 1024:
         return "must be a URL path starting with / (like /healthy.html)"

@@ -32,6 +32,7 @@ from components.web_parts import (
     check_certificate_arn,
     check_download_url,
     check_health_check_path,
+    check_https_url,
     check_instance_type,
     check_sha1,
     check_wordpress_version,
@@ -70,6 +71,8 @@ class WebTierArgs:
     - `requests_per_target` (1000 a minute): target tracking's target.
     - `wordpress_version` / `wordpress_sha1`: the pinned release and its published sha1;
       `wordpress_download_url` (`https://wordpress.org`): where `wordpress-<version>.tar.gz` is.
+    - `db_ca_bundle_url`: the CAs the nodes verify the database's certificate with (AWS's
+      global RDS bundle).
     - `deletion_protection` (prod on), `detailed_monitoring`, `root_volume_gb` (20 GiB gp3).
     """
 
@@ -108,6 +111,9 @@ class WebTierArgs:
     # Published at https://wordpress.org/wordpress-7.1.tar.gz.sha1
     wordpress_sha1: str = "e0ca593bc062f7a8c5a956ca44aff7375b0841e0"
     wordpress_download_url: str = "https://wordpress.org"
+    # AWS's bundle of every RDS CA, all Regions: https://docs.aws.amazon.com/AmazonRDS/latest/
+    # UserGuide/UsingWithRDS.SSL.html#UsingWithRDS.SSL.CertificatesAllRegions
+    db_ca_bundle_url: str = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
     deletion_protection: bool = False
     detailed_monitoring: bool = False
     root_volume_gb: int = 20
@@ -127,6 +133,7 @@ class WebTierArgs:
             "wordpress_version": check_wordpress_version(self.wordpress_version),
             "wordpress_sha1": check_sha1(self.wordpress_sha1),
             "wordpress_download_url": check_download_url(self.wordpress_download_url),
+            "db_ca_bundle_url": check_https_url(self.db_ca_bundle_url),
             "certificate_arn": (
                 check_certificate_arn(self.certificate_arn) if self.certificate_arn else None
             ),
@@ -165,6 +172,7 @@ class WebTierArgs:
             "wordpress_version": self.wordpress_version,
             "wordpress_sha1": self.wordpress_sha1,
             "wordpress_download_url": self.wordpress_download_url,
+            "db_ca_bundle_url": self.db_ca_bundle_url,
             "force_ssl_admin": "true" if self.https else "false",
             "health_check_path": self.health_check_path,
         }

@@ -40,6 +40,7 @@ FILE_SYSTEM_ID = "fs-0123456789abcdef0"
 ACCESS_POINT_ID = "fsap-0123456789abcdef0"
 # The same Host as the target's own address would be, as the load balancer's health check sends.
 NGINX_USER = "www-data"
+DB_CA_BUNDLE = "rds-ca/global-bundle.pem"
 
 
 def in_sandbox() -> bool:
@@ -83,6 +84,8 @@ class World:
             "wordpress_version": self.release.version,
             "wordpress_sha1": self.release.sha1,
             "wordpress_download_url": self.mirror.url,
+            # The same setting as AWS's RDS bundle in a stack, pointed at the rehearsal's CA.
+            "db_ca_bundle_url": f"{self.mirror.url}/{DB_CA_BUNDLE}",
         }
         return WebTierArgs(**{**settings, **changes})
 
@@ -154,6 +157,8 @@ def world() -> Iterator[World]:
         files = directory / "mirror"
         files.mkdir()
         release = repack(files)
+        (files / DB_CA_BUNDLE).parent.mkdir()
+        shutil.copyfile(authority.pem, files / DB_CA_BUNDLE)
         mirror = Mirror(files, authority.issue("mirror"))
         started.append(mirror)
         secrets_manager = SecretsManager()
