@@ -44,7 +44,9 @@ PAGES = (
 )
 # Paths the pages name that only exist once something has run.
 GENERATED = {"policies/.venv", "bench/.awsguard/"}
-REPOSITORY_PATH = re.compile(r"(?:components|tests|tools|policies|functions|bench|docs|\.github)/\S*")
+REPOSITORY_PATH = re.compile(
+    r"(?:components|tests|tools|policies|functions|bench|docs|\.github)/\S*"
+)
 FENCE = re.compile(r"^\s*(```|~~~)")
 INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
