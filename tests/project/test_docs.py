@@ -322,3 +322,18 @@ def test_every_key_is_named_on_a_system_page():
     for name in SYSTEM_PAGES:
         named |= set(re.findall(r"`([a-z][A-Za-z0-9]*)`", section(page(name), "Settings")))
     assert sorted(set(declared_config()) - named) == []
+
+
+def test_the_renamed_settings_are_the_ones_the_code_still_reads():
+    from components.config.stack import DEPRECATED_LOG_RETENTION_KEYS, LOG_RETENTION_KEY
+
+    rows = [
+        (unquote(row["old key"]), unquote(row["new key"]))
+        for table in tables(section(page("configuration"), "Renamed settings"))
+        for row in table
+        if "old key" in row
+    ]
+    assert sorted(rows) == sorted((old, LOG_RETENTION_KEY) for old in DEPRECATED_LOG_RETENTION_KEYS)
+    note = section(readme(), "Renamed settings")
+    for key in (*DEPRECATED_LOG_RETENTION_KEYS, LOG_RETENTION_KEY):
+        assert f"`{key}`" in note, f"the README's renamed settings do not name {key}"
