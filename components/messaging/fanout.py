@@ -256,7 +256,7 @@ class Fanout(pulumi.ComponentResource):
             f"{prefix}-dlq-depth-alarm",
             dead_letters,
             description=f"Messages of {prefix} failed {args.max_receive_count} times and wait "
-            "in the dead-letter queue (README: replay the dead-letter queue)",
+            "in the dead-letter queue (docs/runbooks.md: replay the dead-letter queue)",
             tags=args.tags,
             parent=self,
         )
