@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -10,20 +11,24 @@ from tools.offline import Plan, run_program
 
 STACKS = ("dev", "prod")
 BROWSER_TESTS = "test_status_page_browser.py"
-NODE_REHEARSAL = "node"
-DEFAULT_MARKS = "not browser and not node"
+NODE_REHEARSAL = Path(__file__).parent / "web" / "node"
 
 
 def pytest_ignore_collect(collection_path, config) -> bool | None:
-    """`make test` deselects the browser tests and the node rehearsal (pyproject's addopts):
-    the browser module needs Playwright, which only `make test-browser` installs, and the
-    rehearsal needs the AWS CLI of `make test-node`, so neither is even collected then."""
-    if config.getoption("markexpr") == DEFAULT_MARKS and (
-        collection_path.name == BROWSER_TESTS
-        or (collection_path.name == NODE_REHEARSAL and collection_path.parent.name == "web")
-    ):
+    """Tests that need what only their own target installs are not even collected unless
+    selected: the browser tests (`make test-browser`: Playwright) and the web node's boot
+    rehearsal (`make test-node`: the AWS CLI, Debian's packages, root and namespaces)."""
+    selection = config.getoption("markexpr")
+    if collection_path.name == BROWSER_TESTS and not _selected("browser", selection):
+        return True
+    if collection_path == NODE_REHEARSAL and not _selected("node", selection):
         return True
     return None
+
+
+def _selected(mark: str, selection: str) -> bool:
+    """Whether a `-m` expression asks for `mark` (not merely leaves it out)."""
+    return mark in selection and f"not {mark}" not in selection
 
 
 @pytest.fixture(scope="session")

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from components.file_system import FileSystemArgs
-from components.web_os_profiles import DEBIAN_12, OsProfile
-from components.web_parts import render_user_data, salts_document
-from components.web_tier import WebTierArgs
+from components.data import FileSystemArgs
+from components.web.os_profiles import DEBIAN_12, OsProfile
+from components.web.parts import render_user_data, salts_document
+from components.web import WebTierArgs
 from tests.web.node.machine import Node
 from tests.web.node.pki import LOOPBACK, Authority
 from tests.web.node.release import Release, repack

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from components.web_os_profiles import AMAZON_LINUX_2023, DEBIAN_12
+from components.web.os_profiles import AMAZON_LINUX_2023, DEBIAN_12
 from tests.web.node import wordpress
 from tests.web.node.conftest import World
 from tests.web.node.machine import Node
