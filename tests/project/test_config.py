@@ -235,6 +235,7 @@ BAD_CONFIGS = [
     ({"webArchitecture": "sparc"}, "platform:webArchitecture", "sparc"),
     ({"webWordpressVersion": "7.x"}, "platform:webWordpressVersion", "7.x"),
     ({"webWordpressSha1": "nope"}, "platform:webWordpressSha1", "nope"),
+    ({"webWordpressDownloadUrl": "ftp://x"}, "platform:webWordpressDownloadUrl", "ftp://x"),
 ]
 
 

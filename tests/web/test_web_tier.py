@@ -323,6 +323,13 @@ def test_alarms_watch_5xx_unhealthy_hosts_and_latency_and_tell_the_alert_topic(s
         ({"webInstanceType": "t3.small"}, "webInstanceType", "x86_64"),
         ({"webWordpressVersion": "latest"}, "webWordpressVersion", "latest"),
         ({"webWordpressSha1": "abc"}, "webWordpressSha1", "abc"),
+        # A mirror must be HTTPS (the download is checked, but not fetched in the clear).
+        (
+            {"webWordpressDownloadUrl": "http://mirror.example.com"},
+            "webWordpressDownloadUrl",
+            "http://mirror.example.com",
+        ),
+        ({"webWordpressDownloadUrl": "https://wordpress.org/"}, "webWordpressDownloadUrl", "/"),
     ],
 )
 def test_bad_web_settings_name_the_key_and_value(raw, key, value):
