@@ -71,7 +71,7 @@ plan: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
 
-## Every test but the browser's (what CI runs): the quick set and the slow one.
+## Every test but the browser's and the node rehearsal's (CI runs those too): quick and slow sets.
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -n auto
 

@@ -47,8 +47,15 @@ AMAZON_LINUX_2023 = OsProfile(
     name="amazon-linux-2023",
     package_manager="dnf",
     packages=(
-        "nginx", "php-fpm", "php-cli", "php-mysqlnd", "php-gd", "php-mbstring", "php-xml",
-        "php-intl", "amazon-efs-utils",
+        "nginx",
+        "php-fpm",
+        "php-cli",
+        "php-mysqlnd",
+        "php-gd",
+        "php-mbstring",
+        "php-xml",
+        "php-intl",
+        "amazon-efs-utils",
     ),  # fmt: skip
     php_fpm_service="php-fpm",
     php_fpm_user="apache",
@@ -65,7 +72,13 @@ DEBIAN_12 = OsProfile(
     name="debian-12",
     package_manager="apt-get",
     packages=(
-        "nginx", "php-fpm", "php-cli", "php-mysql", "php-gd", "php-mbstring", "php-xml",
+        "nginx",
+        "php-fpm",
+        "php-cli",
+        "php-mysql",
+        "php-gd",
+        "php-mbstring",
+        "php-xml",
         "php-intl",
     ),  # fmt: skip
     php_fpm_service="php8.2-fpm",

@@ -111,9 +111,7 @@ def salts_document(random_value: str) -> dict[str, str]:
     }
 
 
-def render_user_data(
-    values: Mapping[str, object], profile: OsProfile = AMAZON_LINUX_2023
-) -> str:
+def render_user_data(values: Mapping[str, object], profile: OsProfile = AMAZON_LINUX_2023) -> str:
     """The boot script with every `{{name}}` replaced by `values` and the distribution's
     `profile` (Amazon Linux 2023 on the nodes); refuses a missing or unsafe value."""
     template = USER_DATA_TEMPLATE.read_text(encoding="utf-8")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from components.data import FileSystemArgs
+from components.web import WebTierArgs
 from components.web.os_profiles import DEBIAN_12, OsProfile
 from components.web.parts import render_user_data, salts_document
-from components.web import WebTierArgs
 from tests.web.node.machine import Node
 from tests.web.node.pki import LOOPBACK, Authority
 from tests.web.node.release import Release, repack

@@ -116,7 +116,11 @@ class Node:
     ) -> subprocess.CompletedProcess[str]:
         """Run `argv` in the node as root (or as `user`, with that user's groups)."""
         prefix = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups"] if user else []
-        env = ["env", "-i", *(f"{k}={v}" for k, v in {**self.environment, **(environment or {})}.items())]
+        env = [
+            "env",
+            "-i",
+            *(f"{k}={v}" for k, v in {**self.environment, **(environment or {})}.items()),
+        ]
         result = subprocess.run(
             ["nsenter", f"--target={self.holder.pid}", "--mount", "--", *env, *prefix, *argv],
             capture_output=True,

@@ -34,8 +34,17 @@ def repack(directory: Path, root: Path = DEBIAN_WORDPRESS) -> Release:
     archive = directory / f"wordpress-{version}.tar.gz"
     excluded = [f"--exclude={root.name}/{name}" for name in sorted(NOT_IN_THE_RELEASE)]
     subprocess.run(
-        ["tar", "--dereference", "--use-compress-program=gzip -1", *excluded,
-         "-C", str(root.parent), "-cf", str(archive), root.name],  # fmt: skip
+        [
+            "tar",
+            "--dereference",
+            "--use-compress-program=gzip -1",
+            *excluded,
+            "-C",
+            str(root.parent),
+            "-cf",
+            str(archive),
+            root.name,
+        ],  # fmt: skip
         check=True,
     )
     sha1 = hashlib.sha1(archive.read_bytes()).hexdigest()

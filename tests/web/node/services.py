@@ -96,19 +96,34 @@ class Database:
             shutil.chown(path, "mysql", "mysql")
         self._install(certificate)
         subprocess.run(
-            ["mariadb-install-db", "--no-defaults", f"--datadir={self.data}", "--user=mysql",
-             "--skip-test-db", "--auth-root-authentication-method=socket"],  # fmt: skip
+            [
+                "mariadb-install-db",
+                "--no-defaults",
+                f"--datadir={self.data}",
+                "--user=mysql",
+                "--skip-test-db",
+                "--auth-root-authentication-method=socket",
+            ],  # fmt: skip
             check=True,
             capture_output=True,
         )
         self.server = ProcessGroup(
             [
-                "mariadbd", "--no-defaults", f"--datadir={self.data}", "--user=mysql",
-                f"--socket={self.socket}", f"--port={self.PORT}", f"--bind-address={LOOPBACK}",
-                f"--pid-file={directory / 'mysqld.pid'}", "--skip-name-resolve",
-                "--require-secure-transport=ON", f"--ssl-cert={self.server_cert}",
-                f"--ssl-key={self.server_key}", "--innodb-buffer-pool-size=32M",
-                "--skip-log-bin", "--max-connections=50",
+                "mariadbd",
+                "--no-defaults",
+                f"--datadir={self.data}",
+                "--user=mysql",
+                f"--socket={self.socket}",
+                f"--port={self.PORT}",
+                f"--bind-address={LOOPBACK}",
+                f"--pid-file={directory / 'mysqld.pid'}",
+                "--skip-name-resolve",
+                "--require-secure-transport=ON",
+                f"--ssl-cert={self.server_cert}",
+                f"--ssl-key={self.server_key}",
+                "--innodb-buffer-pool-size=32M",
+                "--skip-log-bin",
+                "--max-connections=50",
             ],  # fmt: skip
             directory / "mysqld.log",
         )
@@ -128,8 +143,16 @@ class Database:
 
     def _client(self, statement: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "-N", "-B",
-             "-e", statement],  # fmt: skip
+            [
+                "mariadb",
+                "--no-defaults",
+                f"--socket={self.socket}",
+                "-uroot",
+                "-N",
+                "-B",
+                "-e",
+                statement,
+            ],  # fmt: skip
             capture_output=True,
             text=True,
             check=False,

@@ -188,7 +188,9 @@ def node_state(world: World, node: Node) -> dict[str, str]:
         state[path] = hashlib.sha256(node.path(path).read_bytes()).hexdigest()
     for path in sorted(world.wp_content.rglob("*")):
         status = path.lstat()
-        state[str(path)] = f"{status.st_mode:o} {status.st_uid} {status.st_size} {status.st_mtime_ns}"
+        state[str(path)] = (
+            f"{status.st_mode:o} {status.st_uid} {status.st_size} {status.st_mtime_ns}"
+        )
     return state
 
 
@@ -196,7 +198,9 @@ def test_rebooting_a_node_changes_nothing_and_keeps_one_fstab_line(world, second
     before = node_state(world, second)
     booted(second, world.user_data())
     assert node_state(world, second) == before
-    efs_lines = [line for line in second.path("/etc/fstab").read_text().splitlines() if " efs " in line]
+    efs_lines = [
+        line for line in second.path("/etc/fstab").read_text().splitlines() if " efs " in line
+    ]
     assert len(efs_lines) == 1
     assert health_checker(TARGET_IP).get("/healthy.html").status == 200
 
