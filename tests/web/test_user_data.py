@@ -292,6 +292,7 @@ def test_a_node_follows_the_secret_with_a_timer_running_its_own_script(node: Nod
     )
     assert refresh.returncode == 0, refresh.stderr
     assert "wp-config.php is current" in refresh.stdout and config.stat().st_ino == before
+    assert "systemctl reload php-fpm" not in node.called()
     # ...a rotated password replaces it in one rename.
     (node.root / "db.json").write_text(json.dumps({"username": "wpadmin", "password": "new-pw"}))
     refresh = subprocess.run(
@@ -300,6 +301,8 @@ def test_a_node_follows_the_secret_with_a_timer_running_its_own_script(node: Nod
     assert refresh.returncode == 0, refresh.stderr
     assert "define('DB_PASSWORD', 'new-pw');" in config.read_text()
     assert config.stat().st_ino != before
+    # PHP-FPM reloads, or OPcache would keep running the old wp-config.php.
+    assert node.called()[-1] == "systemctl reload php-fpm"
 
 
 def test_the_rehearsed_script_differs_from_the_deployed_one_only_in_the_os_profile():

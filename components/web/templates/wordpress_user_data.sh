@@ -205,6 +205,7 @@ write_config() {
   # What the timer runs every minute as `wordpress-node config`: wp-config.php from the current
   # secrets, replaced in one rename only once the database accepts them; otherwise nothing
   # changes and the reason is in the log (the journal, or the boot's log).
+  local mode="${1:-boot}"
   local config="$WP_ROOT/wp-config.php"
   local database salts candidate problem
   database="$(secret_string "$DB_SECRET_ARN")" ||
@@ -227,6 +228,10 @@ write_config() {
   fi
   mv -f "$candidate" "$config"
   log "wrote $config from the database secret and the shared salts"
+  if [[ "$mode" == refresh ]]; then
+    # OPcache keeps compiled PHP files (the old credentials among them) until PHP-FPM reloads.
+    systemctl reload "$PHP_FPM_SERVICE"
+  fi
 }
 
 configure_php_fpm() {
@@ -329,7 +334,7 @@ boot() {
 main() {
   case "${1:-boot}" in
     boot) boot ;;
-    config) write_config ;;
+    config) write_config refresh ;;
     *) fail "usage: $0 [boot|config]" ;;
   esac
 }
