@@ -41,8 +41,10 @@ class OsProfile:
         }
 
 
-# https://docs.aws.amazon.com/linux/al2023/ug/package-management.html (dnf); PHP-FPM's pool runs
-# as `apache` on the socket /run/php-fpm/www.sock (the php-fpm package's /etc/php-fpm.d/www.conf).
+# AL2023's package manager is dnf; the package names, PHP-FPM's pool user `apache` and socket
+# /run/php-fpm/www.sock (its /etc/php-fpm.d/www.conf) are the ones the script deployed before this
+# profile existed, plus php-cli for the database check. No AL2023 instance checks them here: the
+# rehearsal boots the Debian profile (docs/web-node.md, "What it does not cover").
 AMAZON_LINUX_2023 = OsProfile(
     name="amazon-linux-2023",
     package_manager="dnf",
