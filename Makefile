@@ -17,10 +17,13 @@ PYTHON_BELOW := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*<\([0-9.]*\).*/\1/p
 LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' components/packaging.py)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
+# The permission-path judge (cloud-copilot's IAM simulator, Node): `npm ci` from its lock.
+SIMULATOR_DIR := tools/iam_simulator
+SIMULATOR_STAMP := $(SIMULATOR_DIR)/node_modules/.installed
 MONITOR_PORT ?= 5000
 MD5_PORT ?= 8000
 
-.PHONY: help install lock plan test test-browser lint bench run-monitor run-md5
+.PHONY: help install lock plan test test-browser lint bench run-monitor run-md5 permission-paths
 
 # Stop at once, before anything is installed, on a Python outside the supported range.
 ifneq ($(MAKECMDGOALS),help)
@@ -62,9 +65,17 @@ lock: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/python -m tools.plan $(STACK) $(if $(BASE),--base $(BASE) --diff)
 
-## The whole test suite.
-test: $(STAMP)
+## The whole test suite (installs the IAM simulator the permission-path tests use, with npm ci).
+test: $(STAMP) $(SIMULATOR_STAMP)
 	$(BIN)/python -m pytest
+
+$(SIMULATOR_STAMP): $(SIMULATOR_DIR)/package.json $(SIMULATOR_DIR)/package-lock.json
+	cd $(SIMULATOR_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(SIMULATOR_STAMP)
+
+## Regenerate docs/permission-paths.md (every run-time permission path and its verdict).
+permission-paths: $(STAMP) $(SIMULATOR_STAMP)
+	$(BIN)/python -m tools.permission_paths
 
 ## The status page in headless Chromium (Debian's chromium) with Playwright and axe-core.
 test-browser: $(BROWSER_STAMP)
