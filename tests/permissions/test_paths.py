@@ -1,0 +1,99 @@
+"""Every run-time permission path of dev, prod and a stack with a domain is allowed by the
+independent judge, and every twin of it (one documented request attribute changed) denied.
+
+The paths, their request attributes and the AWS pages each follows are in tools/permission_paths
+(each module cites its pages beside the paths it builds); docs/permission-paths.md lists them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.offline import ACCOUNT_ID, run_program
+from tools.permission_paths.catalogue import DOMAIN_STACK, STACKS, judge_paths, paths_of
+from tools.permission_paths.render import page
+
+KINDS = (
+    "firehose-assumes-role",
+    "firehose-reads-stream",
+    "firehose-decrypts-stream",
+    "firehose-locates-bucket",
+    "firehose-puts-objects",
+    "firehose-encrypts-objects",
+    "cloudfront-reads-origin",
+    "alarm-publishes",
+    "alarm-uses-topic-key",
+    "s3-server-access-logs",
+    "load-balancer-logs",
+    "cloudfront-logs",
+    "waf-logs",
+    "flow-logs-assume-role",
+    "flow-logs-write",
+    "apigateway-invokes",
+    "eventbridge-invokes",
+    "s3-invokes-alias",
+    "lambda-assumes-role",
+    "function-writes-logs",
+    "consumer-polls-queue",
+    "upload-function-reads",
+    "destination-sns",
+    "destination-topic-key",
+    "destination-sqs",
+    "sns-delivers-to-queue",
+    "monitor-uses-table",
+    "monitor-publishes-alerts",
+    "monitor-topic-key",
+    "ec2-assumes-node-role",
+    "web-node-reads-secret",
+    "web-node-reads-secret-key",
+    "web-node-mounts-efs",
+    "web-node-uses-media",
+)
+# With monitorWebhookUrl set, the scheduled function reads it from Secrets Manager.
+WEBHOOK_KINDS = ("monitor-reads-secret", "monitor-reads-secret-key")
+EXPECTED = {stack: KINDS + (WEBHOOK_KINDS if stack == DOMAIN_STACK else ()) for stack in STACKS}
+# An SSE-KMS media bucket: CloudFront and the upload function must be able to decrypt it.
+SSE_KMS_KINDS = ("cloudfront-decrypts-origin", "upload-function-decrypts")
+
+
+def _report(judged) -> list[str]:
+    problems = []
+    for item in judged:
+        if not item.path.twins:
+            problems.append(f"{item.path.title}: no twin")
+        problems += [f"{item.path.title}: {failure}" for failure in item.failures()]
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("stack", "kind"), [(stack, kind) for stack, kinds in EXPECTED.items() for kind in kinds]
+)
+def test_path_is_allowed_and_its_twins_denied(judged_stack, stack, kind):
+    judged = [item for item in judged_stack(stack) if item.path.kind == kind]
+    assert judged, f"{stack} has no {kind} path"
+    assert _report(judged) == []
+
+
+@pytest.mark.parametrize("stack", list(STACKS))
+def test_every_path_kind_is_listed(judged_stack, stack):
+    assert {item.path.kind for item in judged_stack(stack)} == set(EXPECTED[stack])
+
+
+def test_an_sse_kms_media_bucket_stays_readable_through_cloudfront():
+    plan = run_program(
+        "dev",
+        config_overrides={
+            "bucketSseAlgorithm": "aws:kms",
+            "bucketKmsKeyArn": f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/external-content-key",
+        },
+    )
+    judged = judge_paths(paths_of(plan))
+    kinds = {item.path.kind for item in judged}
+    assert set(SSE_KMS_KINDS) <= kinds
+    assert _report(judged) == []
+
+
+def test_the_page_is_current(judged_stack):
+    text = page({stack: judged_stack(stack) for stack in STACKS})
+    with open("docs/permission-paths.md", encoding="utf-8") as current:
+        assert current.read() == text, "run `make permission-paths`"
