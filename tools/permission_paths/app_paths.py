@@ -256,7 +256,7 @@ def _media(
     write = Path(kind="web-node-uses-media", title="A web node uploads media (encryption header)",
                  actions=("s3:PutObject",), resource=object_arn, context=tls(**sse),
                  docs=(S3_SSE_DOC,), **common)  # fmt: skip
-    return [
+    paths = [
         read.with_twins(
             read.twin_context("no TLS", secure_transport="false"),
             read.twin_caller("another role", outsider, outsider_docs),
@@ -267,3 +267,22 @@ def _media(
             write.twin_caller("another role", outsider, outsider_docs),
         ),
     ]
+    if bucket.kms_key_arn:
+        key = Path(
+            kind="web-node-media-key",
+            title="A web node encrypts and decrypts media (KMS through S3)",
+            caller=role_arn,
+            actions=("kms:GenerateDataKey", "kms:Decrypt"),
+            resource=bucket.kms_key_arn,
+            account_id=ix.account,
+            context={
+                "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
+                "kms:EncryptionContext:aws:s3:arn": bucket.encryption_context(object_arn),
+                "kms:CallerAccount": ix.account,
+            },
+            identity_policies=identity,
+            resource_policy=ix.key_policy(bucket.kms_key_arn),
+            docs=(S3_SSE_DOC,),
+        )
+        paths.append(key.with_twins(key.twin_caller("another role", outsider, outsider_docs)))
+    return paths
