@@ -14,7 +14,7 @@ LOCKS := requirements.txt policies/requirements.txt requirements-dev.txt \
 PYTHON_RANGE := $(shell sed -n 's/^requires-python *= *"\(.*\)"/\1/p' pyproject.toml)
 PYTHON_MIN := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*>=\([0-9.]*\).*/\1/p')
 PYTHON_BELOW := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*<\([0-9.]*\).*/\1/p')
-LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' components/packaging.py)
+LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' components/lambdas/packaging.py)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
 # The permission-path judge (cloud-copilot's IAM simulator, Node): `npm ci` from its lock.
@@ -23,7 +23,8 @@ SIMULATOR_STAMP := $(SIMULATOR_DIR)/node_modules/.installed
 MONITOR_PORT ?= 5000
 MD5_PORT ?= 8000
 
-.PHONY: help install lock plan test test-browser lint bench run-monitor run-md5 permission-paths
+.PHONY: help install lock plan test test-all test-browser lint bench run-monitor run-md5 \
+	permission-paths
 
 # Stop at once, before anything is installed, on a Python outside the supported range.
 ifneq ($(MAKECMDGOALS),help)
@@ -65,9 +66,13 @@ lock: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/python -m tools.plan $(STACK) $(if $(BASE),--base $(BASE) --diff)
 
-## The whole test suite (installs the IAM simulator the permission-path tests use, with npm ci).
+## The quick test suite (all but the tests marked slow), on every core; npm ci's the IAM simulator.
 test: $(STAMP) $(SIMULATOR_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
+
+## Every test but the browser's (what CI runs): the quick set and the slow one.
+test-all: $(STAMP) $(SIMULATOR_STAMP)
+	$(BIN)/python -m pytest -n auto
 
 $(SIMULATOR_STAMP): $(SIMULATOR_DIR)/package.json $(SIMULATOR_DIR)/package-lock.json
 	cd $(SIMULATOR_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
@@ -79,7 +84,7 @@ permission-paths: $(STAMP) $(SIMULATOR_STAMP)
 
 ## The status page in headless Chromium (Debian's chromium) with Playwright and axe-core.
 test-browser: $(BROWSER_STAMP)
-	$(BIN)/python -m pytest -m browser tests/test_status_page_browser.py
+	$(BIN)/python -m pytest -m browser tests/monitor/test_status_page_browser.py
 
 $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-browser.txt
