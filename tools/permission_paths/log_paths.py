@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.bucket_policies import ELB_ACCOUNT_IDS, ELB_LOG_DELIVERY_SERVICE
+from components.data.bucket_policies import ELB_ACCOUNT_IDS, ELB_LOG_DELIVERY_SERVICE
 from tools.iam_judge import Document
 from tools.permission_paths import aws_side
 from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls

@@ -15,7 +15,7 @@ from monitor.alerts import SNS_CHANNEL, WEBHOOK_CHANNEL
 from monitor.config import ConfigError
 from moto import mock_aws
 
-from tests.uptime_aws import TABLE_NAME, TOPIC_ARN, use_fake_credentials
+from tests.support.uptime_aws import TABLE_NAME, TOPIC_ARN, use_fake_credentials
 
 HOOK = "https://hooks.example.com/services/T0/B0/the-token"
 
