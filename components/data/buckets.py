@@ -61,6 +61,10 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
         self._args = args
         # The key of SSE-KMS (None with SSE-S3), for the writers that must be granted it.
         self.kms_key_arn = args.kms_key_arn
+        # An S3 Bucket Key (every SSE-KMS bucket): S3 then asks KMS with the bucket's ARN as the
+        # encryption context, not the object's, so key grants name the bucket.
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html
+        self.bucket_key_enabled = args.sse_algorithm == "aws:kms"
         self.access_log_source_prefixes = tuple(args.access_log_source_prefixes)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -84,7 +88,7 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
                 {
                     "apply_server_side_encryption_by_default": by_default,
                     # An S3 bucket key cuts KMS requests (and cost) for SSE-KMS.
-                    "bucket_key_enabled": args.sse_algorithm == "aws:kms",
+                    "bucket_key_enabled": self.bucket_key_enabled,
                 }
             ],
             opts=child,
