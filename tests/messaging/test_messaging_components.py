@@ -401,10 +401,8 @@ def test_a_stream_or_pipeline_without_its_bucket_is_refused_before_anything_is_c
 
 
 def test_with_an_sse_kms_media_bucket_the_upload_role_may_decrypt_with_that_key_only():
-    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-    plan = run_program(
-        "dev", config_overrides={"bucketSseAlgorithm": "aws:kms", "bucketKmsKeyArn": key}
-    )
+    plan = run_program("dev", config_overrides={"bucketSseAlgorithm": "aws:kms"})
+    key = named(plan, "platform-media-key").outputs["arn"]
     statements = role_statements(plan, "platform-uploads-policy")
     assert statements["DecryptUploads"] == {
         "Sid": "DecryptUploads",
