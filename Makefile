@@ -23,8 +23,7 @@ SIMULATOR_STAMP := $(SIMULATOR_DIR)/node_modules/.installed
 MONITOR_PORT ?= 5000
 MD5_PORT ?= 8000
 
-.PHONY: help install lock plan test test-all test-browser lint bench run-monitor run-md5 \
-	permission-paths
+.PHONY: help install lock plan test test-all test-browser lint bench run-monitor run-md5
 
 # Stop at once, before anything is installed, on a Python outside the supported range.
 ifneq ($(MAKECMDGOALS),help)
@@ -66,7 +65,7 @@ lock: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/python -m tools.plan $(STACK) $(if $(BASE),--base $(BASE) --diff)
 
-## The quick test suite (all but the tests marked slow), on every core; npm ci's the IAM simulator.
+## The quick test suite (all but the tests marked slow), on every core: under 3 minutes.
 test: $(STAMP) $(SIMULATOR_STAMP)
 	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
 
@@ -74,13 +73,11 @@ test: $(STAMP) $(SIMULATOR_STAMP)
 test-all: $(STAMP) $(SIMULATOR_STAMP)
 	$(BIN)/python -m pytest -n auto
 
+# The IAM simulator of the permission-path tests (tests/permissions), installed from its lock.
+# docs/permission-paths.md is regenerated with `.venv/bin/python -m tools.permission_paths`.
 $(SIMULATOR_STAMP): $(SIMULATOR_DIR)/package.json $(SIMULATOR_DIR)/package-lock.json
 	cd $(SIMULATOR_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $(SIMULATOR_STAMP)
-
-## Regenerate docs/permission-paths.md (every run-time permission path and its verdict).
-permission-paths: $(STAMP) $(SIMULATOR_STAMP)
-	$(BIN)/python -m tools.permission_paths
 
 ## The status page in headless Chromium (Debian's chromium) with Playwright and axe-core.
 test-browser: $(BROWSER_STAMP)

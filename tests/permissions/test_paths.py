@@ -91,4 +91,4 @@ def test_an_sse_kms_media_bucket_stays_readable_through_cloudfront():
 def test_the_page_is_current(judged_stack):
     text = page({stack: judged_stack(stack) for stack in STACKS})
     with open("docs/permission-paths.md", encoding="utf-8") as current:
-        assert current.read() == text, "run `make permission-paths`"
+        assert current.read() == text, "run `.venv/bin/python -m tools.permission_paths`"
