@@ -23,7 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = PAGE.read_text(encoding="utf-8") if PAGE.exists() else ""
         if current != text:
-            print(f"{PAGE} is out of date: run `.venv/bin/python -m tools.permission_paths`", file=sys.stderr)
+            print(
+                f"{PAGE} is out of date: run `.venv/bin/python -m tools.permission_paths`",
+                file=sys.stderr,
+            )
             return 1
     else:
         PAGE.write_text(text, encoding="utf-8")
