@@ -13,9 +13,12 @@ from tools.permission_paths import app_paths, edge_paths, function_paths, log_pa
 from tools.permission_paths.model import Path
 from tools.permission_paths.plan_index import PlanIndex
 
-# The stacks the table covers: dev, prod, and dev with a domain (the edge's DNS, certificate and
-# us-east-1 health-check alarm) and the optional secrets set (SMS and the monitor's webhook).
+# The stacks the table covers: dev, prod, dev with a domain (the edge's DNS, certificate and
+# us-east-1 health-check alarm) and the optional secrets set (SMS and the monitor's webhook),
+# and dev with SSE-KMS content buckets (CloudFront, the upload function and the web nodes use
+# the media bucket's key).
 DOMAIN_STACK = "dev+domain"
+SSE_KMS_STACK = "dev+sse-kms"
 STACKS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
     "dev": ("dev", {}, {}),
     "prod": ("prod", {}, {}),
@@ -27,6 +30,7 @@ STACKS: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
             "monitorWebhookUrl": "https://hooks.example.com/services/T000/B000/offline",
         },
     ),
+    SSE_KMS_STACK: ("dev", {"bucketSseAlgorithm": "aws:kms"}, {}),
 }
 
 Builder = Callable[[PlanIndex], list[Path]]

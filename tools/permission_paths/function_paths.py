@@ -177,7 +177,7 @@ def upload_paths(ix: PlanIndex) -> list[Path]:
         for target in notification.inputs.get("lambdaFunctions", []):
             function = ix.function_by_arn(target["lambdaFunctionArn"])
             key = f"{target.get('filterPrefix', '')}2026/12/photo.jpg"
-            paths += ix_read_object(ix, function, bucket, key)
+            paths += _read_object(ix, function, bucket, key)
     for config in ix.of_type(INVOKE_CONFIG):
         function = ix.function(config.inputs["functionName"])
         destinations = config.inputs.get("destinationConfig", {})
@@ -188,7 +188,7 @@ def upload_paths(ix: PlanIndex) -> list[Path]:
     return paths
 
 
-def ix_read_object(ix: PlanIndex, function: PlannedResource, bucket, key: str) -> list[Path]:
+def _read_object(ix: PlanIndex, function: PlannedResource, bucket, key: str) -> list[Path]:
     role = ix.role_by_arn(function.inputs["role"])
     role_arn = str(role.outputs["arn"])
     identity = ix.identity_policies(role)
