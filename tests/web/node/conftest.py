@@ -38,7 +38,7 @@ DB_NAME = "wordpress"
 DB_USER = "wpadmin"
 FILE_SYSTEM_ID = "fs-0123456789abcdef0"
 ACCESS_POINT_ID = "fsap-0123456789abcdef0"
-# The same Host as the target's own address would be, as the load balancer's health check sends.
+# Debian's nginx workers run as www-data (its nginx.conf), like its PHP-FPM pool.
 NGINX_USER = "www-data"
 DB_CA_BUNDLE = "rds-ca/global-bundle.pem"
 
