@@ -83,8 +83,8 @@ run-monitor: $(STAMP)
 	$(BIN)/python -m tools.run_monitor --port $(MONITOR_PORT)
 
 ## The md5 API with `chalice local` on 127.0.0.1:8000.
-# Restart it after editing the code: one process, no auto-reloader (whose child would outlive a stopped parent): `exec` makes it
-# make's own child, so stopping make by its pid (make passes SIGTERM on) stops the server too.
+# Restart it after editing the code: one process, no auto-reloader (whose child would outlive a
+# stopped parent); `exec` makes it make's own child, so stopping make by its pid stops it too.
 run-md5: $(STAMP)
 	cd functions/md5_api && exec ../../$(BIN)/chalice local --no-autoreload --host 127.0.0.1 --port $(MD5_PORT)
 
