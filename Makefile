@@ -89,12 +89,16 @@ run-md5: $(STAMP)
 	cd functions/md5_api && exec ../../$(BIN)/chalice local --no-autoreload --host 127.0.0.1 --port $(MD5_PORT)
 
 ## Lint and type-check (ruff, pyright as `pulumi preview` runs it, then policies and tools; actionlint).
+# The workflows: GitHub's workflow schema (check-jsonschema's vendored copy), then zizmor's
+# security audit (accepted findings, each with its reason, in .github/zizmor.yml). The help line
+# above still says actionlint because the README quotes it (tests/project/test_docs.py).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pyright
 	$(BIN)/pyright policies tools
-	$(BIN)/actionlint
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress --config .github/zizmor.yml .github/workflows
 
 ## Benchmarks: print their figures and record them in bench/RESULTS.md (never fail on a time).
 bench: $(STAMP)
