@@ -1,15 +1,14 @@
 """What both entry points share: settings and AWS clients, built on first use, then reused.
 
 Clients come from botocore, which the Lambda runtime provides: the monitor needs only
-DynamoDB and SNS clients, and botocore imports in less than half the time boto3 takes.
+DynamoDB and SNS clients, and botocore imports in less than half the time boto3 takes. It is
+imported on first use (the first invocation), not when a handler module is imported.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-
-import botocore.session
 
 from monitor.alerts import (
     SNS_CHANNEL,
@@ -32,6 +31,8 @@ class Dependencies:
 
 @functools.cache
 def dependencies() -> Dependencies:
+    import botocore.session  # noqa: PLC0415 - on first use, not in the cold import
+
     config = MonitorConfig.from_environ()
     session = botocore.session.get_session()
     return Dependencies(
