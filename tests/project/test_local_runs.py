@@ -48,19 +48,23 @@ def test_chalice_local_serves_the_md5_api_and_stops_with_its_reloader():
     assert not listening(port), f"chalice local still answers on {port} after it was stopped"
 
 
-def test_make_run_md5_stopped_by_its_pid_leaves_nothing_listening():
+@pytest.mark.parametrize(
+    ("target", "port_variable", "path"),
+    [("run-md5", "MD5_PORT", "/md5/x"), ("run-monitor", "MONITOR_PORT", "/api/status")],
+)
+def test_make_run_stopped_by_its_pid_leaves_nothing_listening(target, port_variable, path):
     """What a user does: `make run-md5 &`, then `kill <that pid>`; the server must go too."""
     port = free_port()
     # -o: never (re)install .venv from inside a test, even when a lock is newer.
-    command = ["make", "-s", "-o", ".venv/.installed", "run-md5", f"MD5_PORT={port}"]
+    command = ["make", "-s", "-o", ".venv/.installed", target, f"{port_variable}={port}"]
     with serving(command, PROJECT_DIR, port) as make:
-        status, _ = fetch(f"http://127.0.0.1:{port}/md5/x")
+        status, _ = fetch(f"http://127.0.0.1:{port}{path}")
         make.terminate()
         make.wait(timeout=STOP_SECONDS)
         closed = closes(port)
 
     assert status == 200
-    assert closed, f"`make run-md5` was stopped by its pid but {port} still answers"
+    assert closed, f"`make {target}` was stopped by its pid but {port} still answers"
 
 
 def test_run_monitor_serves_the_seeded_status_and_ping():
