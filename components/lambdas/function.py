@@ -26,6 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.iam import service_trust_policy
+from components.common.logs import retained_log_group
 from components.common.tags import named_tags
 from components.lambdas.packaging import LAMBDA_ARCHITECTURE_X86_64, LAMBDA_PYTHON_RUNTIME
 from components.lambdas.zips import Archive
@@ -126,12 +127,12 @@ class LambdaFunction:
 def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) -> LambdaFunction:
     """The function of `spec` with its log group, role, alias and alarms (module docstring)."""
     child = pulumi.ResourceOptions(parent=parent)
-    log_group = aws.cloudwatch.LogGroup(
+    log_group = retained_log_group(
         f"{prefix}-logs",
         name=f"/aws/lambda/{spec.function_name}",
-        retention_in_days=spec.log_retention_days,
-        tags=named_tags(spec.tags, f"{prefix}-logs"),
-        opts=child,
+        retention_days=spec.log_retention_days,
+        tags=spec.tags,
+        parent=parent,
     )
     role = aws.iam.Role(
         f"{prefix}-role",

@@ -32,6 +32,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.iam import service_trust_policy
+from components.common.logs import retained_log_group
 from components.common.tags import named_tags
 from components.messaging.parts import check_between, check_log_retention_days, threshold_alarm
 
@@ -233,12 +234,12 @@ class Stream(pulumi.ComponentResource):
             tags=named_tags(args.tags, f"{name}-stream"),
             opts=child,
         )
-        log_group = aws.cloudwatch.LogGroup(
+        log_group = retained_log_group(
             f"{name}-delivery-logs",
             name=f"/aws/kinesisfirehose/{name}-{stack}",
-            retention_in_days=args.log_retention_days,
-            tags=named_tags(args.tags, f"{name}-delivery-logs"),
-            opts=child,
+            retention_days=args.log_retention_days,
+            tags=args.tags,
+            parent=self,
         )
         log_stream = aws.cloudwatch.LogStream(
             f"{name}-delivery-log-stream",

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.iam import service_trust_policy
+from components.common.logs import retained_log_group
 
 FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
 # What the service does in the log group (AWS VPC User Guide, "IAM role for publishing flow
@@ -31,11 +32,8 @@ def vpc_flow_log(
 ) -> aws.cloudwatch.LogGroup:
     """`<name>-flow-logs` (group and role), `<name>-flow-logs-write`, `<name>-flow-log`."""
     child = pulumi.ResourceOptions(parent=parent)
-    log_group = aws.cloudwatch.LogGroup(
-        f"{name}-flow-logs",
-        retention_in_days=retention_days,
-        tags={**tags, "Name": f"{name}-flow-logs"},
-        opts=child,
+    log_group = retained_log_group(
+        f"{name}-flow-logs", retention_days=retention_days, tags=tags, parent=parent
     )
     account_id = aws.get_caller_identity().account_id
     role = aws.iam.Role(
