@@ -106,16 +106,22 @@ run-monitor: $(STAMP)
 	$(BIN)/python -m tools.run_monitor --port $(MONITOR_PORT)
 
 ## The md5 API with `chalice local` on 127.0.0.1:8000.
+# Restart it after editing the code: one process, no auto-reloader (whose child would outlive a
+# stopped parent); `exec` makes it make's own child, so stopping make by its pid stops it too.
 run-md5: $(STAMP)
-	cd functions/md5_api && ../../$(BIN)/chalice local --host 127.0.0.1 --port $(MD5_PORT)
+	cd functions/md5_api && exec ../../$(BIN)/chalice local --no-autoreload --host 127.0.0.1 --port $(MD5_PORT)
 
 ## Lint and type-check (ruff, pyright as `pulumi preview` runs it, then policies and tools; actionlint).
+# The workflows: GitHub's workflow schema (check-jsonschema's vendored copy), then zizmor's
+# security audit (accepted findings, each with its reason, in .github/zizmor.yml). The help line
+# above still says actionlint because docs/development.md quotes it (tests/project/test_docs.py).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pyright
 	$(BIN)/pyright policies tools
-	$(BIN)/actionlint
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --no-progress --config .github/zizmor.yml .github/workflows
 
 ## Benchmarks: print their figures and record them in bench/RESULTS.md (never fail on a time).
 bench: $(STAMP)

@@ -5,10 +5,10 @@ make bench        (or: .venv/bin/python -m bench.run)
 
 from __future__ import annotations
 
-from bench import bench_monitor, bench_packages, bench_plan, bench_policy
+from bench import bench_cold_starts, bench_monitor, bench_packages, bench_plan, bench_policy
 from bench.common import write_results
 
-BENCHMARKS = (bench_policy, bench_plan, bench_packages, bench_monitor)
+BENCHMARKS = (bench_policy, bench_plan, bench_packages, bench_cold_starts, bench_monitor)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.processes import STARTED_PORTS, listening
 from tools.offline import Plan, run_program
 
 STACKS = ("dev", "prod")
@@ -42,3 +43,11 @@ def stack_plan() -> Callable[..., Plan]:
         return cache[stack, preview]
 
     return plan
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_listener_left_behind():
+    """After the session: nothing answers on a port a server the suite started listened on."""
+    yield
+    left = sorted(port for port in STARTED_PORTS if listening(port))
+    assert not left, f"servers the tests started still listen on 127.0.0.1 ports {left}"

@@ -14,8 +14,10 @@ Logs go to a CloudWatch log group named `aws-waf-logs-...` (AWS requires the pre
 `authorization` and `cookie` headers redacted; the group's own resource policy admits the log
 delivery (parts.vended_log_policy), declared here rather than created by AWS at deploy time.
 
-The regional web ACL (rate limit + common rules) is associated with the API Gateway stages.
+The regional web ACL (rate limit, then AWS's baseline groups: common rules and known bad inputs)
+is associated with the API Gateway stages.
 Docs: https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-list.html
+https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html
 https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html
 https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html
 """
@@ -46,6 +48,8 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesWordPressRuleSet",
     "AWSManagedRulesPHPRuleSet",
 )
+# AWS's baseline groups on the APIs (no WordPress or PHP behind them).
+REGIONAL_MANAGED_RULE_GROUPS = MANAGED_RULE_GROUPS[:2]
 # Rules of the common rule set that WordPress trips in normal use: counted, not blocked.
 COUNTED_COMMON_RULES = ("SizeRestrictions_BODY",)
 ADMIN_PATHS = ("/wp-admin", "/wp-login.php")
@@ -214,9 +218,9 @@ def global_rules(args: FirewallArgs, ip_set_arn: pulumi.Input[str] | None) -> li
 
 
 def regional_rules(args: FirewallArgs) -> list[Statement]:
-    return [
-        rule("rate-limit-per-ip", 0, rate_statement(args.rate_limit)),
-        rule(MANAGED_RULE_GROUPS[0], 1, managed_group(MANAGED_RULE_GROUPS[0]), managed=True),
+    return [rule("rate-limit-per-ip", 0, rate_statement(args.rate_limit))] + [
+        rule(name, 1 + index, managed_group(name), managed=True)
+        for index, name in enumerate(REGIONAL_MANAGED_RULE_GROUPS)
     ]
 
 

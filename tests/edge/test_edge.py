@@ -439,8 +439,21 @@ def test_waf_logs_go_to_an_aws_waf_logs_group_with_cookies_and_authorization_red
 def test_the_regional_web_acl_protects_both_api_stages(site):
     regional = web_acls(site)["REGIONAL"]
     assert not regional.provider.startswith(next(iter(site.of_type("pulumi:providers:aws"))).urn)
-    names = [rule["name"] for rule in regional.inputs["rules"]]
-    assert names == ["rate-limit-per-ip", "AWSManagedRulesCommonRuleSet"]
+    rules = {rule["name"]: rule for rule in regional.inputs["rules"]}
+    # AWS's baseline groups (core rule set; known bad inputs: Log4j, Java deserialization,
+    # localhost Host headers), as on the CloudFront ACL; vendor "AWS", names as AWS lists them:
+    # https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html
+    assert list(rules) == [
+        "rate-limit-per-ip",
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+    ]
+    for group in ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"):
+        statement = rules[group]["statement"]["managedRuleGroupStatement"]
+        assert statement["vendorName"] == "AWS" and statement["name"] == group
+        assert rules[group]["overrideAction"] == {"none": {}}  # the group's own block actions
+    priorities = [rule["priority"] for rule in rules.values()]
+    assert len(set(priorities)) == len(priorities)
     associations = site.of_type("aws:wafv2/webAclAssociation:WebAclAssociation")
     assert sorted(a.inputs["resourceArn"] for a in associations) == sorted(STAGES)
     assert {a.inputs["webAclArn"] for a in associations} == {regional.outputs["arn"]}

@@ -29,6 +29,8 @@ pytestmark = pytest.mark.slow
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
 VERSION = packaging.LAMBDA_PYTHON_VERSION
 # What the Lambda runtime brings besides the standard library: boto3 and what it needs.
+# What a handler imports on its first invocation, not at import (tests/lambdas/test_handler_imports.py).
+FIRST_USE_IMPORTS = {"monitor.http_handler": ("apig_wsgi", "monitor.app")}
 RUNTIME_PACKAGES = (
     "boto3",
     "botocore",
@@ -41,10 +43,12 @@ RUNTIME_PACKAGES = (
 
 IMPORT_HANDLER = """
 import json, sys, sysconfig
-archive_dir, runtime_dir, module_name, function_name = sys.argv[1:5]
+archive_dir, runtime_dir, module_name, function_name, *first_use = sys.argv[1:]
 sys.path[:0] = [archive_dir]
 sys.path.append(runtime_dir)
 module = __import__(module_name, fromlist=[function_name])
+for name in first_use:
+    __import__(name)
 stdlib = {sysconfig.get_paths()[key] for key in ("stdlib", "platstdlib")}
 print(json.dumps({
     "version": "%d.%d" % sys.version_info[:2],
@@ -126,7 +130,8 @@ def test_each_archive_imports_its_handlers_under_lambdas_python(
             module_name, function_name = handler.rsplit(".", 1)
             completed = subprocess.run(
                 [lambda_python, "-I", "-S", "-c", IMPORT_HANDLER]
-                + [str(extracted), str(lambda_runtime), module_name, function_name],
+                + [str(extracted), str(lambda_runtime), module_name, function_name]
+                + list(FIRST_USE_IMPORTS.get(module_name, ())),
                 capture_output=True,
                 text=True,
                 timeout=120,

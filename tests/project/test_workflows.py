@@ -2,7 +2,7 @@
 
 Every rule is a function from the workflows in a directory to a list of problems. Each is run
 on the real `.github/workflows/` (no problems), and once on a copy in a temporary directory that
-breaks exactly that rule (the rule must notice). `make lint` runs actionlint on the same files.
+breaks exactly that rule (the rule must notice). `make lint` runs zizmor and the GitHub workflow schema on the same files.
 """
 
 from __future__ import annotations

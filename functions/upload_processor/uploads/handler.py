@@ -1,18 +1,27 @@
-"""Lambda entry point of the upload pipeline, invoked by S3 through the `live` alias."""
+"""Lambda entry point of the upload pipeline, invoked by S3 through the `live` alias.
+
+The S3 client is created on first use, not at import, so a cold import pays only for this
+module; and it comes from botocore (which the Lambda runtime provides, as boto3 is built on it),
+without boto3's resource layer and s3transfer, so the first read pays less too.
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
-
-import boto3
 
 from uploads.events import summarise
 
-_S3 = boto3.client("s3")
+
+@functools.cache
+def s3_client() -> Any:
+    import botocore.session  # noqa: PLC0415 - on first use: most of a cold import
+
+    return botocore.session.get_session().create_client("s3")
 
 
 def read(bucket: str, key: str, length: int) -> bytes:
-    response = _S3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{length - 1}")
+    response = s3_client().get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{length - 1}")
     return response["Body"].read()
 
 

@@ -2,15 +2,14 @@
 
 Clients come from botocore, which the Lambda runtime provides: the monitor needs only
 DynamoDB, SNS and (with a webhook) Secrets Manager clients, and botocore imports in less than
-half the time boto3 takes. The webhook URL is read from its secret once per container.
+half the time boto3 takes. The webhook URL is read from its secret once per container. botocore
+is imported on first use (the first invocation), not when a handler module is imported.
 """
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-
-import botocore.session
 
 from monitor.alerts import (
     SNS_CHANNEL,
@@ -34,6 +33,8 @@ class Dependencies:
 
 @functools.cache
 def dependencies() -> Dependencies:
+    import botocore.session  # noqa: PLC0415 - on first use, not in the cold import
+
     session = botocore.session.get_session()
     config = with_webhook(MonitorConfig.from_environ(), session.create_client)
     return Dependencies(
