@@ -111,10 +111,9 @@ run-monitor: $(STAMP)
 run-md5: $(STAMP)
 	cd functions/md5_api && exec ../../$(BIN)/chalice local --no-autoreload --host 127.0.0.1 --port $(MD5_PORT)
 
-## Lint and type-check (ruff, pyright as `pulumi preview` runs it, then policies and tools; actionlint).
+## Lint and type-check (ruff, pyright as `pulumi preview` runs it, then policies and tools; the workflows with GitHub's schema and zizmor).
 # The workflows: GitHub's workflow schema (check-jsonschema's vendored copy), then zizmor's
-# security audit (accepted findings, each with its reason, in .github/zizmor.yml). The help line
-# above still says actionlint because docs/development.md quotes it (tests/project/test_docs.py).
+# security audit (accepted findings, each with its reason, in .github/zizmor.yml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

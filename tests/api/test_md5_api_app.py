@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import app as md5_app
 import pytest
@@ -224,3 +225,9 @@ def test_an_unexpected_error_is_a_500_without_a_stack_trace(
         "Code": "InternalServerError",
         "Message": "An internal server error occurred.",
     }
+
+
+def test_the_documented_size_limit_is_the_one_the_app_enforces():
+    """docs/api.md states the limit a caller meets (issue 26, item 10)."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+    assert f"hashes at most {hashing.MAX_INPUT_BYTES // 1024} KiB" in page
