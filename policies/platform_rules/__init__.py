@@ -334,6 +334,12 @@ RULES: tuple[RuleSpec, ...] = (
 
 def all_policies() -> list[Policy]:
     """The pack's policies, in the order the analyzer runs them (exemption reporters last)."""
+    rules = _rule_policies()
+    judged = {kind for policy in rules for kind in getattr(policy, "resource_types", ())}
+    return [*rules, *exemption_reporters(sorted(judged))]
+
+
+def _rule_policies() -> list[Policy]:
     return [
         resource_policy(
             RDS_NOT_PUBLIC,
@@ -387,5 +393,4 @@ def all_policies() -> list[Policy]:
         ),
         stack_policy(PRODUCTION, resilience.production_check),
         *edge.policies(),
-        *exemption_reporters(),
     ]

@@ -9,29 +9,54 @@ computed from the bucket resource (its URN), which holds even during a preview.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy.proxy import _DictProxy
 
+from platform_rules import secret_inputs
+from platform_rules.secret_inputs import Path
 from platform_rules.values import is_unknown, plain
 
 
-@dataclass
 class Node:
-    """A resource with plain properties (unknowns as UNKNOWN) and its property dependencies."""
+    """A resource with plain properties (unknowns as UNKNOWN), its property dependencies and the
+    paths of the properties the engine sent as secrets (see `secret_inputs`).
 
-    urn: str
-    type: str
-    name: str
-    props: dict[str, Any]
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    parent: str = ""
+    Properties are made plain when first read, key by key: a stack rule reads a few keys of a
+    few types, and most of a large stack is never read at all."""
+
+    __slots__ = ("_plain", "_source", "name", "parent", "property_dependencies", "secret_paths")
+    __slots__ += ("type", "urn")
+
+    def __init__(
+        self,
+        urn: str,
+        type: str,  # noqa: A002 - the resource's type, as the SDK names it
+        name: str,
+        props: Mapping[str, Any],
+        property_dependencies: dict[str, list[str]] | None = None,
+        parent: str = "",
+        secret_paths: frozenset[Path] = frozenset(),
+    ):
+        self.urn, self.type, self.name = urn, type, name
+        self._source: Mapping[str, Any] = _unproxied(props)
+        self._plain: dict[str, Any] = {}
+        self.property_dependencies = property_dependencies or {}
+        self.parent = parent
+        self.secret_paths = secret_paths
 
     @classmethod
     def from_args(cls, args: ResourceValidationArgs) -> Node:
-        return cls(args.urn, args.resource_type, args.name, plain(args.props))
+        return cls(
+            args.urn,
+            args.resource_type,
+            args.name,
+            args.props,
+            secret_paths=secret_inputs.secret_paths(args.urn),
+        )
 
     @classmethod
     def from_resource(cls, resource: PolicyResource) -> Node:
@@ -39,31 +64,57 @@ class Node:
             urn=resource.urn,
             type=resource.resource_type,
             name=resource.name,
-            props=plain(resource.props),
+            props=resource.props,
             property_dependencies={
                 key: [dependency.urn for dependency in dependencies]
                 for key, dependencies in resource.property_dependencies.items()
             },
             parent=resource.parent.urn if resource.parent is not None else "",
+            secret_paths=secret_inputs.secret_paths(resource.urn),
         )
 
+    def __repr__(self) -> str:
+        return f"Node({self.type} {self.name})"
+
     def get(self, key: str, default: Any = None) -> Any:
-        return self.props.get(key, default)
+        if key in self._plain:
+            return self._plain[key]
+        if key not in self._source:
+            return default
+        value = self._plain[key] = plain(self._source[key])
+        return value
+
+    @property
+    def props(self) -> dict[str, Any]:
+        """Every property, plain."""
+        return {key: self.get(key) for key in self._source}
 
     def depends_on(self, key: str) -> list[str]:
         return self.property_dependencies.get(key, [])
 
+    def is_secret(self, *path: str | int) -> bool:
+        """The engine sent the value at this path (or one containing it) as a secret."""
+        return bool(self.secret_paths) and secret_inputs.is_secret(self.secret_paths, path)
+
+
+def _unproxied(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The SDK proxy's own contents (unknowns still as sentinel strings, which `plain` turns into
+    UNKNOWN), or the mapping itself."""
+    if isinstance(props, _DictProxy):
+        return props["__target"]  # type: ignore[no-any-return]
+    return props
+
 
 class _LastGraph(threading.local):
     def __init__(self) -> None:
-        self.entry: tuple[tuple[int, ...], list[Any], StackGraph] | None = None
+        self.entry: tuple[list[Any], StackGraph] | None = None
 
 
 _LAST_GRAPH = _LastGraph()
 
 
 def forget_last_graph() -> None:
-    """Drop the previous request's graph (called as the SDK starts serving a request)."""
+    """Drop the previous request's graph (called as the servicer starts a request)."""
     _LAST_GRAPH.entry = None
 
 
@@ -144,17 +195,15 @@ class StackGraph:
 
     @classmethod
     def from_args(cls, args: StackValidationArgs) -> StackGraph:
-        """The stack's graph, built once for all the stack policies of a request: they get the
-        same property proxies (see process_tuning), so the graph of the last call is reused
-        when the proxies are the very same objects."""
-        resources = list(args.resources)
-        key = tuple(id(resource.props) for resource in resources)
+        """The stack's graph, built once for all the stack policies of a request: the pack's
+        servicer hands them the very same list of resources (serving.py)."""
+        resources = args.resources
         last = _LAST_GRAPH.entry
-        if last is not None and last[0] == key:
-            return last[2]
+        if last is not None and last[0] is resources:
+            return last[1]
         graph = cls([Node.from_resource(resource) for resource in resources])
-        # The proxies are kept so that no id in the key is reused while the entry lives.
-        _LAST_GRAPH.entry = (key, [resource.props for resource in resources], graph)
+        # The list is kept so that it is the same list, not a new one at the same address.
+        _LAST_GRAPH.entry = (resources, graph)
         return graph
 
     @classmethod
