@@ -504,9 +504,11 @@ def test_public_access_block_with_all_four_flags_passes():
     assert run_stack_policy("s3-block-public-access", [bucket, block]) == []
 
 
-def test_missing_or_partial_public_access_block_is_reported():
+def test_partial_public_access_block_is_reported():
+    # No block at all keeps S3's default for new buckets, every flag on (tests/policies/
+    # test_aws_defaults.py); a block that leaves a flag off turns it off.
     bucket = resource(BUCKET, "data", {})
-    assert "no public access block" in run_stack_policy("s3-block-public-access", [bucket])[0][0]
+    assert run_stack_policy("s3-block-public-access", [bucket]) == []
     block = resource(
         PAB, "data-block", {**FLAGS, "restrictPublicBuckets": False}, {"bucket": [bucket]}
     )
@@ -760,7 +762,9 @@ ACL_V2 = "aws:s3/bucketAclV2:BucketAclV2"
     [SSE, "s3-block-public-access", "s3-deny-insecure-transport"],
 )
 def test_bucket_v2_is_held_to_the_bucket_rules(policy):
-    found = run_stack_policy(policy, [resource(BUCKET_V2, "legacy", {"bucket": "legacy"})])
+    legacy = resource(BUCKET_V2, "legacy", {"bucket": "legacy"})
+    block = resource(PAB, "legacy-block", {"bucket": "legacy"}, {"bucket": [legacy]})
+    found = run_stack_policy(policy, [legacy, block])
     assert len(found) == 1 and "legacy" in found[0][0] and found[0][1] == urn(BUCKET_V2, "legacy")
 
 

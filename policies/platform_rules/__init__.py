@@ -17,6 +17,7 @@ from platform_rules import (
     identity,
     messaging,
     network,
+    listeners,
     resilience,
     storage,
     web_tier,
@@ -95,10 +96,12 @@ S3_DENY_UNENCRYPTED = RuleSpec(
 )
 S3_BLOCK_PUBLIC_ACCESS = RuleSpec(
     name="s3-block-public-access",
-    description="Every S3 bucket must have a public access block with all four settings on.",
+    description="Every S3 bucket must keep all four Block Public Access settings on: S3's "
+    "default for a new bucket, or a public access block (bucket or account) that sets them all.",
     level=MANDATORY,
-    remediation="Add aws.s3.BucketPublicAccessBlock(bucket=..., block_public_acls=True, "
-    "block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True).",
+    remediation="Leave the bucket's default block in place, or write aws.s3.BucketPublicAccessBlock"
+    "(bucket=..., block_public_acls=True, block_public_policy=True, ignore_public_acls=True, "
+    "restrict_public_buckets=True): a flag the block omits is off.",
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
 )
 S3_NO_PUBLIC_GRANTS = RuleSpec(
@@ -174,16 +177,22 @@ IMDSV2_REQUIRED = RuleSpec(
 )
 EBS_ENCRYPTED = RuleSpec(
     name="ec2-ebs-encrypted",
-    description="Launch templates, instances and EBS volumes must encrypt every EBS volume.",
+    description="Launch templates, instances and EBS volumes must encrypt every EBS volume: "
+    "each mapped with encrypted=True, or EBS encryption by default on in the stack (a root "
+    "device left unmapped is the AMI's snapshot, unencrypted).",
     level=MANDATORY,
-    remediation="Map each volume, the root device too, with ebs encrypted=True.",
+    remediation="Map each volume, the root device too, with ebs encrypted=True, or add "
+    "aws.ebs.EncryptionByDefault(enabled=True) for the Region.",
     url="https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
 )
 HTTP_BESIDE_HTTPS = RuleSpec(
     name="alb-http-redirects-when-https",
-    description="An HTTP listener must not forward while its load balancer has an HTTPS listener.",
+    description="An HTTP listener (a listener without protocol on an ALB is one) must not "
+    "forward, by its default action or by a listener rule, while its load balancer has an HTTPS "
+    "listener.",
     level=MANDATORY,
-    remediation="Give the port 80 listener a redirect action to HTTPS (HTTP_301).",
+    remediation="Give the port 80 listener a redirect action to HTTPS (HTTP_301), and no "
+    "forwarding listener rules.",
     url=f"{_ALB_DOCS}/load-balancer-listeners.html#redirect-actions",
 )
 HTTP_ONLY = RuleSpec(
@@ -371,13 +380,9 @@ def _rule_policies() -> list[Policy]:
         resource_policy(LOG_RETENTION, [compute.LOG_GROUP], compute.log_retention_check),
         *messaging.policies(),
         resource_policy(IMDSV2_REQUIRED, web_tier.COMPUTE_TYPES, web_tier.imdsv2_check),
-        resource_policy(
-            EBS_ENCRYPTED,
-            [*web_tier.COMPUTE_TYPES, web_tier.EBS_VOLUME],
-            web_tier.ebs_encrypted_check,
-        ),
-        stack_policy(HTTP_BESIDE_HTTPS, web_tier.http_beside_https_check),
-        stack_policy(HTTP_ONLY, web_tier.http_only_check),
+        stack_policy(EBS_ENCRYPTED, web_tier.ebs_encrypted_check),
+        stack_policy(HTTP_BESIDE_HTTPS, listeners.http_beside_https_check),
+        stack_policy(HTTP_ONLY, listeners.http_only_check),
         stack_policy(PRIVATE_NO_PUBLIC_IP, web_tier.private_public_ip_check),
         stack_policy(NACL_DB_PORTS, network.network_acl_check),
         resource_policy(NO_IAM_USERS, identity.USER_TYPES, identity.user_check),

@@ -28,8 +28,8 @@ class Node:
     Properties are made plain when first read, key by key: a stack rule reads a few keys of a
     few types, and most of a large stack is never read at all."""
 
-    __slots__ = ("_plain", "_source", "name", "parent", "property_dependencies", "secret_paths")
-    __slots__ += ("type", "urn")
+    __slots__ = ("_plain", "_source", "name", "parent", "property_dependencies", "region")
+    __slots__ += ("secret_paths", "type", "urn")
 
     def __init__(
         self,
@@ -40,6 +40,7 @@ class Node:
         property_dependencies: dict[str, list[str]] | None = None,
         parent: str = "",
         secret_paths: frozenset[Path] = frozenset(),
+        provider_region: str = "",
     ):
         self.urn, self.type, self.name = urn, type, name
         self._source: Mapping[str, Any] = _unproxied(props)
@@ -47,6 +48,11 @@ class Node:
         self.property_dependencies = property_dependencies or {}
         self.parent = parent
         self.secret_paths = secret_paths
+        # Where the resource lives: its own `region` input (pulumi-aws v7), else its provider's
+        # Region, else its provider (resources of one provider share a Region); "" unknown.
+        region = self.get("region")
+        self.region = region if isinstance(region, str) and not is_unknown(region) else ""
+        self.region = self.region or provider_region
 
     @classmethod
     def from_args(cls, args: ResourceValidationArgs) -> Node:
@@ -71,6 +77,7 @@ class Node:
             },
             parent=resource.parent.urn if resource.parent is not None else "",
             secret_paths=secret_inputs.secret_paths(resource.urn),
+            provider_region=_provider_region(resource),
         )
 
     def __repr__(self) -> str:
@@ -95,6 +102,16 @@ class Node:
     def is_secret(self, *path: str | int) -> bool:
         """The engine sent the value at this path (or one containing it) as a secret."""
         return bool(self.secret_paths) and secret_inputs.is_secret(self.secret_paths, path)
+
+
+def _provider_region(resource: PolicyResource) -> str:
+    provider = resource.provider
+    if provider is None:
+        return ""
+    region = _unproxied(provider.props).get("region")
+    if isinstance(region, str) and region and not is_unknown(plain(region)):
+        return region
+    return f"the Region of provider {provider.urn}"
 
 
 def _unproxied(props: Mapping[str, Any]) -> Mapping[str, Any]:
