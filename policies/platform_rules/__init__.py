@@ -248,8 +248,9 @@ NO_ADMIN_MANAGED = RuleSpec(
 )
 LAMBDA_SECRETS = RuleSpec(
     name="lambda-no-plain-secrets-in-environment",
-    description="Lambda environment variables named like secrets (PASSWORD, SECRET, TOKEN, KEY, "
-    "...) must not carry a literal value.",
+    description="Lambda environment variables must not hold a secret: a Pulumi secret, a "
+    "credential-shaped value, or a literal under a secret-like name (PASSWORD, SECRET, TOKEN, "
+    "KEY, ...); references (ARN, alias, SSM path, or a name/id/endpoint of that shape) pass.",
     level=MANDATORY,
     remediation="Keep the secret in Secrets Manager or SSM Parameter Store; pass its ARN or "
     "name in the environment and read it at run time.",
@@ -259,7 +260,7 @@ LAMBDA_SECRETS = RuleSpec(
             "type": "array",
             "items": {"type": "string", "minLength": 1},
             "description": "Words of a variable name (split on _ - . and case) that mark a secret.",
-            "default": list(compute.SECRET_WORDS),
+            "default": list(lambda_environment.SECRET_WORDS),
         }
     },
 )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
+from platform_rules.lambda_environment import SECRET_WORDS, plain_secrets
 from platform_rules.values import (
     UNKNOWN,
     PolicyDocumentError,
@@ -127,45 +127,19 @@ def log_retention_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Vio
 
 # --- Lambda environment and runtimes ---------------------------------------------------------
 
-# A name made of words (split on _ - . and case changes) one of which names a secret.
-SECRET_WORDS = ("PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "KEY", "APIKEY", "CREDENTIALS")
-# A value naming where a secret lives is not the secret (ARNs of Secrets Manager, KMS, SSM).
-_REFERENCE_PREFIXES = ("arn:",)
-
-
-def _words(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [word for word in re.split(r"[_\-.]+", spaced.upper()) if word]
-
-
-def secret_variables(variables: Any, words: list[str]) -> list[str]:
-    """Names of variables that look like secrets and carry a literal, non-reference value."""
-    if not isinstance(variables, dict):
-        return []
-    wanted = {word.upper() for word in words}
-    found = []
-    for name, value in variables.items():
-        if not isinstance(value, str) or is_unknown(value) or not value:
-            continue
-        if value.startswith(_REFERENCE_PREFIXES):
-            continue
-        if wanted.intersection(_words(str(name))):
-            found.append(str(name))
-    return found
-
 
 def lambda_secrets_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    environment = node.get("environment")
-    variables = environment.get("variables") if isinstance(environment, dict) else None
-    names = secret_variables(variables, list(settings.get("secretWords") or SECRET_WORDS))
-    if names:
+    found = plain_secrets(node, settings.get("secretWords") or SECRET_WORDS)
+    if found:
+        listed = ", ".join(f"{name} ({why})" for name, why in found)
         yield Violation(
             node.urn,
             node.name,
-            f"Function {node.name} has secret-looking environment variables with literal values: "
-            f"{', '.join(names)} (values not shown). Anyone who may read the function's "
-            "configuration reads them. Store the secret in Secrets Manager or SSM Parameter "
-            "Store, pass its ARN or name, and read it at run time.",
+            f"Function {node.name} keeps secrets in plain text in its environment: {listed} "
+            "(values not shown). Lambda stores environment variables with the function's "
+            "configuration: anyone allowed lambda:GetFunctionConfiguration reads them, a Pulumi "
+            "secret too. Store the secret in Secrets Manager or SSM Parameter Store, pass its ARN "
+            "or name, and read it at run time with the function's role.",
         )
 
 
