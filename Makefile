@@ -14,13 +14,13 @@ LOCKS := requirements.txt policies/requirements.txt requirements-dev.txt \
 PYTHON_RANGE := $(shell sed -n 's/^requires-python *= *"\(.*\)"/\1/p' pyproject.toml)
 PYTHON_MIN := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*>=\([0-9.]*\).*/\1/p')
 PYTHON_BELOW := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*<\([0-9.]*\).*/\1/p')
-LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' components/packaging.py)
+LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' components/lambdas/packaging.py)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
 MONITOR_PORT ?= 5000
 MD5_PORT ?= 8000
 
-.PHONY: help install lock plan test test-browser lint bench run-monitor run-md5
+.PHONY: help install lock plan test test-all test-browser lint bench run-monitor run-md5
 
 # Stop at once, before anything is installed, on a Python outside the supported range.
 ifneq ($(MAKECMDGOALS),help)
@@ -62,13 +62,17 @@ lock: $(STAMP)
 plan: $(STAMP)
 	$(BIN)/python -m tools.plan $(STACK) $(if $(BASE),--base $(BASE) --diff)
 
-## The whole test suite.
+## The quick test suite (all but the tests marked slow), on every core: under 3 minutes.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
+
+## Every test but the browser's (what CI runs): the quick set and the slow one.
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -n auto
 
 ## The status page in headless Chromium (Debian's chromium) with Playwright and axe-core.
 test-browser: $(BROWSER_STAMP)
-	$(BIN)/python -m pytest -m browser tests/test_status_page_browser.py
+	$(BIN)/python -m pytest -m browser tests/monitor/test_status_page_browser.py
 
 $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-browser.txt

@@ -1,19 +1,15 @@
 """Stack config -> settings (each component's Args) -> components -> outputs; only wiring here."""
 
-from dataclasses import replace
-
 import pulumi
 
-from components.chalice_api import ChaliceApi
-from components.database import Database
+from components.api import ChaliceApi
+from components.data import Database, EncryptedBucket, EncryptionKey, FileSystem
 from components.edge import Edge
-from components.file_system import FileSystem
+from components.messaging import Fanout, Stream, UploadPipeline
+from components.monitor import UptimeMonitor
 from components.network import Network
 from components.settings import load_settings
-from components.storage import EncryptedBucket
-from components.uptime_monitor import UptimeMonitor
-from components.web_tier import WebTier
-from components.wiring.messaging import messaging_systems
+from components.web import WebTier
 
 settings = load_settings()
 network = Network("platform", settings.network)
@@ -22,32 +18,44 @@ network = Network("platform", settings.network)
 database = Database("platform-db", settings.database.in_network(network))
 file_system = FileSystem("platform-files", settings.file_system.in_network(network))
 log_bucket = EncryptedBucket("platform-access-logs", settings.buckets.access_logs)
-content_buckets = {
-    role: EncryptedBucket(f"platform-{role}", replace(args, access_log_bucket=log_bucket))
+buckets = {
+    role: EncryptedBucket(f"platform-{role}", args.wired(log_bucket))
     for role, args in settings.buckets.content.items()
 }
 
 # The notes' apps: md5 API (Chalice), uptime monitor (Flask), WordPress site (web tier).
 md5_api = ChaliceApi("md5-api", settings.api)
-uptime_monitor = UptimeMonitor("uptime-monitor", settings.monitor)
-media_bucket = content_buckets["media"]
-web_args = settings.web.wired(
-    network, database, file_system, media_bucket, log_bucket, uptime_monitor
+monitor = UptimeMonitor("uptime-monitor", settings.monitor)
+web = WebTier(
+    "platform-web",
+    settings.web.wired(network, database, file_system, buckets["media"], log_bucket, monitor),
 )
-web = WebTier("platform-web", web_args)
 # The edge in front of the site, its media and the APIs: WAF, CloudFront, certificates, DNS.
-edge_args = settings.edge.wired(content_buckets, md5_api, uptime_monitor, web, network)
-edge = Edge("platform-edge", edge_args)
+edge = Edge("platform-edge", settings.edge.wired(buckets, md5_api, monitor, web, network))
+
+# Messaging (seed 002): SNS -> SQS fan-out, Kinesis -> Firehose -> its own SSE-KMS bucket,
+# and the upload pipeline on the media bucket.
+messaging = settings.messaging
+fanout = Fanout("platform-fanout", messaging.fanout)
+stream_key = EncryptionKey("platform-stream-key", settings.buckets.stream_key)
+stream_bucket = EncryptedBucket(
+    "platform-stream", settings.buckets.stream.wired(log_bucket, stream_key)
+)
+stream = Stream("platform-stream", messaging.stream.wired(stream_bucket, stream_key))
+uploads = UploadPipeline("platform-uploads", messaging.uploads.wired(buckets["media"]))
 
 for outputs in (
     network.exports(),
     database.exports(),
     file_system.exports(),
-    *(bucket.exports(role) for role, bucket in content_buckets.items()),
+    *(bucket.exports(role) for role, bucket in buckets.items()),
     log_bucket.exports("accessLog"),
     md5_api.exports("md5Api"),
-    uptime_monitor.exports(),
-    *messaging_systems(settings, log_bucket, content_buckets),
+    monitor.exports(),
+    fanout.exports(),
+    stream.exports(),
+    stream_bucket.exports("stream"),
+    uploads.exports(),
     web.exports(),
     edge.exports(),
 ):

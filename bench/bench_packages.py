@@ -14,7 +14,8 @@ import zipfile
 from dataclasses import dataclass
 
 from bench.common import PROJECT_ROOT, median_seconds, report, run_python
-from components.packaging import Archive, build_chalice_archive, build_function_archive
+from components.lambdas.packaging import build_chalice_archive, build_function_archive
+from components.lambdas.zips import Archive
 
 REPEATS = 10
 ZAPPA_PACKAGE_MIB = 5.1  # the notes' Zappa package for the uptime monitor

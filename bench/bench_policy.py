@@ -32,7 +32,7 @@ import pulumi_aws as aws
 
 from bench import awsguard
 from bench.common import report, update_section
-from components.bucket_policies import bucket_policy_document
+from components.data.bucket_policies import bucket_policy_document
 from tools.offline import Plan, run_program
 from tools.policy_gate import POLICY_PACK_DIR, GateResult, PolicyAnalyzer, run_gate
 

@@ -15,7 +15,9 @@ BROWSER_TESTS = "test_status_page_browser.py"
 def pytest_ignore_collect(collection_path, config) -> bool | None:
     """`make test` deselects the browser tests (`-m 'not browser'`): their module needs
     Playwright, which only `make test-browser` installs, so it is not even collected then."""
-    if collection_path.name == BROWSER_TESTS and config.getoption("markexpr") == "not browser":
+    selection = config.getoption("markexpr")
+    browser_selected = "browser" in selection and "not browser" not in selection
+    if collection_path.name == BROWSER_TESTS and not browser_selected:
         return True
     return None
 

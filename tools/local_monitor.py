@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from components.packaging import PROJECT_DIR
+from components.lambdas.packaging import PROJECT_DIR
 
 # The function's package, imported the way Lambda imports it: from the root of its archive.
 sys.path.insert(0, str(PROJECT_DIR / "functions" / "uptime_monitor"))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pulumi_aws as aws
 import pytest
 
-from tests.policy_support import UNKNOWN, judge, resource, urn
+from tests.support.policy_support import UNKNOWN, judge, resource, urn
 from tools.offline import run_program
 from tools.policy_gate import PolicyAnalyzer, run_gate
 

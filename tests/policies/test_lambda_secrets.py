@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from tests.policy_support import run_resource_policy
+from tests.support.policy_support import run_resource_policy
 from tools.offline import run_program
 from tools.policy_gate import PolicyAnalyzer, run_gate
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pulumi_aws as aws
 import pytest
 
-from tests.policy_support import UNKNOWN, judge, resource, urn
+from tests.support.policy_support import UNKNOWN, judge, resource, urn
 from tools.offline import run_program
 from tools.policy_gate import check_plan
 

@@ -1,0 +1,1 @@
+"""The Lambda building block (function, role, log group, alarms, alias) and packaging."""
