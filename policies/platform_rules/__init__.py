@@ -15,9 +15,10 @@ from platform_rules import (
     compute,
     edge,
     identity,
+    lambda_environment,
+    listeners,
     messaging,
     network,
-    listeners,
     resilience,
     storage,
     web_tier,
@@ -240,8 +241,9 @@ NO_IAM_USERS = RuleSpec(
 )
 NO_ADMIN_MANAGED = RuleSpec(
     name="iam-no-admin-managed-policies",
-    description="No role, user or group may get the AWS-managed AdministratorAccess or any "
-    "AWS-managed *FullAccess policy.",
+    description="No role, user, group or permission set may get an AWS managed policy that "
+    "grants every action (AdministratorAccess, PowerUserAccess, ...) or full or administrator "
+    "access to a service, by AWS's own list of managed policies.",
     level=MANDATORY,
     remediation="Write a policy granting only the actions the principal calls, on its resources.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html",

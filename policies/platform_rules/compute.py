@@ -8,7 +8,9 @@ from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
+from platform_rules.identity import admin_policies
 from platform_rules.lambda_environment import SECRET_WORDS, plain_secrets
+from platform_rules.managed_policies import EVERY_ACTION_EVERYWHERE
 from platform_rules.values import (
     UNKNOWN,
     PolicyDocumentError,
@@ -26,7 +28,6 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 IAM_POLICY = "aws:iam/policy:Policy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
 
 
 def not_public_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
@@ -68,6 +69,11 @@ def _admin_statements(document: Any) -> list[str]:
     return found
 
 
+def _everything(arns: Any) -> list[str]:
+    """The AWS managed policies among `arns` that allow every action on every resource."""
+    return [policy.name for policy in admin_policies(arns) if policy.why == EVERY_ACTION_EVERYWHERE]
+
+
 def lambda_roles_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     roles = graph.of_type(ROLE)
     role_policies = graph.of_type(ROLE_POLICY)
@@ -88,13 +94,14 @@ def lambda_roles_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterat
                     f"RolePolicy {policy.name}: {item}"
                     for item in _admin_statements(policy.get("policy"))
                 ]
-            arns = role.get("managedPolicyArns")
-            for arn in as_list(arns) if not is_unknown(arns) else []:
-                if arn == ADMINISTRATOR_ACCESS:
-                    found.append("managed policy AdministratorAccess")
+            found += [
+                f"managed policy {name}" for name in _everything(role.get("managedPolicyArns"))
+            ]
             for attachment in graph.sources(role, "role", attachments, ("name",)):
-                if attachment.get("policyArn") == ADMINISTRATOR_ACCESS:
-                    found.append(f"RolePolicyAttachment {attachment.name}: AdministratorAccess")
+                found += [
+                    f"RolePolicyAttachment {attachment.name}: {name}"
+                    for name in _everything(attachment.get("policyArn"))
+                ]
                 for policy in graph.targets(attachment, "policyArn", managed, ("arn",)):
                     found += [
                         f"Policy {policy.name} (attached by {attachment.name}): {item}"

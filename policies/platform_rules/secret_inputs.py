@@ -18,7 +18,7 @@ from typing import Any
 # The engine's signature key and the value that marks a secret
 # (pulumi/pulumi sdk/go/common/resource/properties.go; pulumi_policy.deserialize).
 SIGNATURE_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SIGNATURE = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105 - a marker, not a secret
 
 Path = tuple[str | int, ...]
 
