@@ -492,12 +492,25 @@ def _acl_entries(graph: StackGraph, acl: Node) -> list[AclEntry]:
     return entries
 
 
-def _first_internet_match(entries: list[AclEntry], port: int) -> AclEntry | None:
-    """The entry that decides traffic from the whole internet to `port`: the lowest-numbered
-    entry matching it (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html)."""
+# AWS matches an entry only against traffic of its own IP family: `cidrBlock` entries against
+# IPv4, `ipv6CidrBlock` entries against IPv6; a deny of one family leaves the other open
+# (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html).
+WHOLE_INTERNET = {4: "0.0.0.0/0", 6: "::/0"}
+
+
+def _family(source: Any) -> int | None:
+    if not isinstance(source, str) or not is_whole_internet(source):
+        return None
+    return 6 if ":" in source else 4
+
+
+def _first_internet_match(entries: list[AclEntry], port: int, family: int) -> AclEntry | None:
+    """The entry that decides traffic of this IP family from the whole internet to `port`: the
+    lowest-numbered entry of that family matching it
+    (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html)."""
     numbered = [entry for entry in entries if as_int(entry.number) is not None]
     for entry in sorted(numbered, key=lambda item: as_int(item.number) or 0):
-        if not any(is_whole_internet(source) for source in entry.sources):
+        if not any(_family(source) == family for source in entry.sources):
             continue
         opens = opens_port(entry.protocol, entry.from_port, entry.to_port, port)
         if opens is None:
@@ -515,24 +528,25 @@ def _is_return_traffic(entry: AclEntry) -> bool:
 def network_acl_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     ports = [port for port in (as_int(item) for item in settings.get("ports") or []) if port]
     for acl in graph.of_type(NETWORK_ACL, DEFAULT_NETWORK_ACL):
-        exposed: dict[AclEntry, list[int]] = {}
+        exposed: dict[tuple[AclEntry, int], list[int]] = {}
         entries = _acl_entries(graph, acl)
-        for port in ports:
-            entry = _first_internet_match(entries, port)
-            if entry is None or is_unknown(entry.action) or _is_return_traffic(entry):
-                continue
-            if str(entry.action).strip().lower() == "allow":
-                exposed.setdefault(entry, []).append(port)
-        for entry, open_ports in exposed.items():
+        for family in (4, 6):
+            for port in ports:
+                entry = _first_internet_match(entries, port, family)
+                if entry is None or is_unknown(entry.action) or _is_return_traffic(entry):
+                    continue
+                if str(entry.action).strip().lower() == "allow":
+                    exposed.setdefault((entry, family), []).append(port)
+        for (entry, family), open_ports in exposed.items():
             listed = ", ".join(
                 f"port {port} ({DATABASE_PORTS.get(port, 'database')})" for port in open_ports
             )
-            source = ", ".join(str(item) for item in entry.sources if is_whole_internet(item))
             yield Violation(
                 entry.node.urn,
                 entry.node.name,
                 f"Network ACL {acl.name}: rule {as_int(entry.number)} ({entry.node.name}"
-                f"{entry.where}) allows protocol {entry.protocol} from {source}, the first rule "
-                f"matching {listed}. Admit database ports only from the VPC's or the app "
-                "subnets' ranges (keep 1024-65535 for return traffic).",
+                f"{entry.where}) allows protocol {entry.protocol} from {WHOLE_INTERNET[family]}, "
+                f"the first IPv{family} rule matching {listed} (AWS matches an entry only "
+                "against its own IP family). Admit database ports only from the VPC's or the "
+                "app subnets' ranges (keep 1024-65535 for return traffic).",
             )
