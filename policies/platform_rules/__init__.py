@@ -13,6 +13,7 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from platform_rules import (
     compute,
+    database_exposure,
     edge,
     identity,
     lambda_environment,
@@ -45,7 +46,8 @@ def _ports_config(description: str, ports: Mapping[int, str]) -> dict[str, dict[
 RDS_NOT_PUBLIC = RuleSpec(
     name="rds-not-publicly-accessible",
     description="RDS instances, Aurora cluster instances and Multi-AZ DB clusters must not be "
-    "publicly accessible.",
+    "publicly accessible, set so or by RDS's default (a Multi-AZ DB cluster that omits "
+    "publiclyAccessible is public in a VPC with an internet gateway).",
     level=MANDATORY,
     remediation="Set publicly_accessible=False; reach the database from the app tier inside the "
     "VPC, through a bastion, or with SSM port forwarding.",
@@ -353,11 +355,7 @@ def all_policies() -> list[Policy]:
 
 def _rule_policies() -> list[Policy]:
     return [
-        resource_policy(
-            RDS_NOT_PUBLIC,
-            [network.RDS_INSTANCE, network.RDS_CLUSTER_INSTANCE, network.RDS_CLUSTER],
-            compute.not_public_check,
-        ),
+        stack_policy(RDS_NOT_PUBLIC, database_exposure.not_public_check),
         stack_policy(
             DB_PORTS_CLOSED, network.port_exposure_check(network.DATABASE_PORTS, "database")
         ),

@@ -19,7 +19,6 @@ from platform_rules.values import (
     effect,
     is_unknown,
     policy_statements,
-    truthy,
 )
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
@@ -28,19 +27,6 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 IAM_POLICY = "aws:iam/policy:Policy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-
-
-def not_public_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    value = node.get("publiclyAccessible", False)
-    if truthy(value) is True:
-        kind = node.type.rsplit(":", 1)[-1]
-        yield Violation(
-            node.urn,
-            node.name,
-            f"{kind} {node.name} has publiclyAccessible={value!r}: it would get a public DNS name "
-            "and address. Set publicly_accessible=False and reach it from the app tier inside "
-            "the VPC (or through a bastion or SSM port forwarding).",
-        )
 
 
 def _admin_statements(document: Any) -> list[str]:

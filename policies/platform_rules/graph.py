@@ -149,6 +149,13 @@ def _known_value(value: Any) -> bool:
     return isinstance(value, str) and not is_unknown(value)
 
 
+def _known_values(value: Any) -> tuple[list[str], bool]:
+    """The known strings a property names (a list names several), and whether all are known."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    known = [item for item in items if _known_value(item)]
+    return known, bool(items) and len(known) == len(items)
+
+
 def _in_order(found: dict[int, Node]) -> list[Node]:
     return [found[position] for position in sorted(found)]
 
@@ -166,39 +173,39 @@ class _TargetIndex:
             self.by_urn.setdefault(candidate.urn, []).append((position, candidate, bool(names)))
 
     def find(self, source: Node, key: str) -> list[Node]:
-        value = source.get(key)
-        known = _known_value(value)
+        """By value where the whole value and the candidate's name are known (an id or a list
+        of ids at an update), else by the property's dependencies (a preview)."""
+        known, whole = _known_values(source.get(key))
         found: dict[int, Node] = {}
-        if known:
+        for value in known:
             found.update(self.by_name.get(value, []))
         for urn in source.depends_on(key):
             for position, candidate, named in self.by_urn.get(urn, []):
-                if not (known and named):
+                if not (whole and named):
                     found[position] = candidate
         return _in_order(found)
 
 
 class _SourceIndex:
-    """For `sources`: candidates by the known value of `key` and by its dependencies."""
+    """For `sources`: candidates by the known value(s) of `key` and by its dependencies."""
 
     def __init__(self, candidates: list[Node], key: str):
         self.by_value: dict[str, list[tuple[int, Node]]] = {}
         self.by_dependency: dict[str, list[tuple[int, Node, bool]]] = {}
         for position, candidate in enumerate(candidates):
-            value = candidate.get(key)
-            known = _known_value(value)
-            if known:
+            known, whole = _known_values(candidate.get(key))
+            for value in dict.fromkeys(known):
                 self.by_value.setdefault(value, []).append((position, candidate))
             for urn in dict.fromkeys(candidate.depends_on(key)):
-                self.by_dependency.setdefault(urn, []).append((position, candidate, known))
+                self.by_dependency.setdefault(urn, []).append((position, candidate, whole))
 
     def find(self, target: Node, name_keys: tuple[str, ...]) -> list[Node]:
         names = _known_names(target, name_keys)
         found: dict[int, Node] = {}
         for name in names:
             found.update(self.by_value.get(name, []))
-        for position, candidate, known in self.by_dependency.get(target.urn, []):
-            if not (known and names):
+        for position, candidate, whole in self.by_dependency.get(target.urn, []):
+            if not (whole and names):
                 found[position] = candidate
         return _in_order(found)
 
@@ -258,39 +265,25 @@ class StackGraph:
     ) -> list[Node]:
         """The candidates that `source.props[key]` names (see the module docstring)."""
         name_keys = tuple(name_keys)
-        if isinstance(candidates, list) and len(candidates) >= INDEX_THRESHOLD:
-            cache_key = (id(candidates), name_keys)
-            cached = self._target_indexes.get(cache_key)
-            if cached is None:
-                cached = (candidates, _TargetIndex(candidates, name_keys))
-                self._target_indexes[cache_key] = cached
-            return cached[1].find(source, key)
-        value = source.get(key)
-        dependencies = set(source.depends_on(key))
-        found = []
-        for candidate in candidates:
-            known_names = _known_names(candidate, name_keys)
-            if _known_value(value) and known_names:
-                if value in known_names:
-                    found.append(candidate)
-            elif candidate.urn in dependencies:
-                found.append(candidate)
-        return found
+        if not isinstance(candidates, list) or len(candidates) < INDEX_THRESHOLD:
+            return _TargetIndex(list(candidates), name_keys).find(source, key)
+        cache_key = (id(candidates), name_keys)
+        cached = self._target_indexes.get(cache_key)
+        if cached is None:
+            cached = (candidates, _TargetIndex(candidates, name_keys))
+            self._target_indexes[cache_key] = cached
+        return cached[1].find(source, key)
 
     def sources(
         self, target: Node, key: str, candidates: Iterable[Node], name_keys: Iterable[str] = ()
     ) -> list[Node]:
         """The candidates whose `key` names `target`."""
         name_keys = tuple(name_keys)
-        if isinstance(candidates, list) and len(candidates) >= INDEX_THRESHOLD:
-            cache_key = (id(candidates), key)
-            cached = self._source_indexes.get(cache_key)
-            if cached is None:
-                cached = (candidates, _SourceIndex(candidates, key))
-                self._source_indexes[cache_key] = cached
-            return cached[1].find(target, name_keys)
-        return [
-            candidate
-            for candidate in candidates
-            if self.targets(candidate, key, [target], name_keys)
-        ]
+        if not isinstance(candidates, list) or len(candidates) < INDEX_THRESHOLD:
+            return _SourceIndex(list(candidates), key).find(target, name_keys)
+        cache_key = (id(candidates), key)
+        cached = self._source_indexes.get(cache_key)
+        if cached is None:
+            cached = (candidates, _SourceIndex(candidates, key))
+            self._source_indexes[cache_key] = cached
+        return cached[1].find(target, name_keys)

@@ -266,6 +266,11 @@ def _covered_by(entries: Iterable[IngressEntry]) -> list[str]:
 # --- databases in private subnets ------------------------------------------------------------
 
 
+# Resources name each other by id once the ids are known (an update); the graph links them by
+# those ids then, and by property dependencies while they are not (a preview).
+ID = ("id",)
+
+
 class RouteAnalysis:
     """Which subnets of the stack route to an internet gateway."""
 
@@ -310,7 +315,7 @@ class RouteAnalysis:
                 found.append(f"inline route {_destination(route)} -> {route.get('gatewayId')}")
         if not found and any(urn in self.gateways for urn in inline_dependencies):
             found.append("an inline route to an internet gateway of this stack")
-        for route in self.graph.sources(table, "routeTableId", self.routes):
+        for route in self.graph.sources(table, "routeTableId", self.routes, ID):
             if self._is_gateway(route.get("gatewayId"), route.depends_on("gatewayId")):
                 found.append(
                     f"route {route.name} ({_destination(route.props)} -> internet gateway)"
@@ -344,19 +349,19 @@ class RouteAnalysis:
         return found
 
     def _find_table(self, subnet: Node) -> tuple[Node | None, str]:
-        for association in self.graph.sources(subnet, "subnetId", self.associations)[:1]:
-            tables = self.graph.targets(association, "routeTableId", self.tables)
+        for association in self.graph.sources(subnet, "subnetId", self.associations, ID)[:1]:
+            tables = self.graph.targets(association, "routeTableId", self.tables, ID)
             if tables:
                 return tables[0], f"associated by {association.name}"
             return None, f"{association.name} names a route table outside this stack"
-        vpcs = self.graph.targets(subnet, "vpcId", self.vpcs)
+        vpcs = self.graph.targets(subnet, "vpcId", self.vpcs, ID)
         if not vpcs:
             if subnet.type == DEFAULT_SUBNET:
                 return subnet, "a default subnet, in the default VPC"
             return None, "its VPC is outside this stack"
         vpc = vpcs[0]
-        for association in self.graph.sources(vpc, "vpcId", self.main_associations)[:1]:
-            tables = self.graph.targets(association, "routeTableId", self.tables)
+        for association in self.graph.sources(vpc, "vpcId", self.main_associations, ID)[:1]:
+            tables = self.graph.targets(association, "routeTableId", self.tables, ID)
             if tables:
                 return tables[0], f"main route table of {vpc.name} ({association.name})"
             return None, "the VPC's main route table is outside this stack"
@@ -399,7 +404,7 @@ def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> It
             )
             continue
         for group in graph.targets(database, "dbSubnetGroupName", groups, name_keys=("name",)):
-            for subnet in graph.targets(group, "subnetIds", subnets):
+            for subnet in graph.targets(group, "subnetIds", subnets, ID):
                 table, how = routes.table_of(subnet)
                 if table is None:
                     continue
@@ -423,7 +428,7 @@ def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> It
 def flow_logs_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     flow_logs = graph.of_type(FLOW_LOG)
     for vpc in graph.of_type(VPC):
-        if not graph.sources(vpc, "vpcId", flow_logs):
+        if not graph.sources(vpc, "vpcId", flow_logs, ID):
             yield Violation(
                 vpc.urn,
                 vpc.name,

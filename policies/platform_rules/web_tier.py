@@ -11,7 +11,7 @@ from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
-from platform_rules.network import SUBNET, RouteAnalysis
+from platform_rules.network import ID, SUBNET, RouteAnalysis
 from platform_rules.values import as_list, is_unknown, truthy
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
@@ -180,12 +180,12 @@ def private_public_ip_check(graph: StackGraph, settings: Mapping[str, Any]) -> I
         if not _asks_public_ip(node):
             continue
         if node.type == INSTANCE:
-            placed = graph.targets(node, "subnetId", subnets)
+            placed = graph.targets(node, "subnetId", subnets, ID)
         else:
             placed = [
                 subnet
                 for group in _groups_of(graph, node)
-                for subnet in graph.targets(group, "vpcZoneIdentifiers", subnets)
+                for subnet in graph.targets(group, "vpcZoneIdentifiers", subnets, ID)
             ]
         names = [subnet.name for subnet in placed if private(subnet)]
         if names:
