@@ -21,7 +21,7 @@ POLICY = "rds-subnets-private"
 
 def _network(known_ids: bool = True) -> dict[str, object]:
     """A VPC with a public table (route to its internet gateway) and a private one, and one
-    subnet of each, associated with their tables by id only (no property dependencies)."""
+    subnet of each associated with its table (by id, and by property dependencies)."""
 
     def ident(value: str) -> dict[str, str]:
         return {"id": value} if known_ids else {"id": UNKNOWN}
@@ -47,6 +47,7 @@ def _network(known_ids: bool = True) -> dict[str, object]:
             "aws:ec2/routeTableAssociation:RouteTableAssociation",
             f"{tier}-association",
             {"subnetId": subnet, "routeTableId": table},
+            {"subnetId": [parts[tier]], "routeTableId": [parts[f"{tier}-rt"]]},
         )
     return parts
 
