@@ -38,6 +38,7 @@ def _network(known_ids: bool = True) -> dict[str, object]:
         "aws:ec2/route:Route",
         "public-default",
         {"routeTableId": "rtb-pub", "gatewayId": "igw-1", "destinationCidrBlock": "0.0.0.0/0"},
+        {"routeTableId": [parts["public-rt"]], "gatewayId": [parts["igw"]]},
     )
     for tier, subnet, table in (
         ("public", "subnet-pub", "rtb-pub"),
