@@ -17,10 +17,13 @@ PYTHON_BELOW := $(shell echo '$(PYTHON_RANGE)' | sed -n 's/.*<\([0-9.]*\).*/\1/p
 LAMBDA_PYTHON := $(shell sed -n 's/^LAMBDA_PYTHON_VERSION = "\(.*\)"/\1/p' components/lambdas/packaging.py)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
+DIAGRAM := docs/architecture
+# apt-get needs root; anyone else goes through sudo.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 MONITOR_PORT ?= 5000
 MD5_PORT ?= 8000
 
-.PHONY: help install lock plan test test-all test-browser lint bench run-monitor run-md5
+.PHONY: help install lock plan test test-all test-browser lint bench run-monitor run-md5 docs
 
 # Stop at once, before anything is installed, on a Python outside the supported range.
 ifneq ($(MAKECMDGOALS),help)
@@ -97,3 +100,11 @@ lint: $(STAMP)
 ## Benchmarks: print their figures and record them in bench/RESULTS.md (never fail on a time).
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+## Render docs/architecture.dot to docs/architecture.svg (Graphviz `dot`; apt-get installs it if missing).
+docs:
+	@command -v dot >/dev/null || { echo "Installing Graphviz (Debian package graphviz) for dot..."; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz >/dev/null; }
+	dot -Tsvg $(DIAGRAM).dot > $(DIAGRAM).svg.tmp
+	sed -i "1a <!-- source sha256: $$(sha256sum $(DIAGRAM).dot | cut -d' ' -f1) (docs/architecture.dot; \`make docs\` renders it) -->" $(DIAGRAM).svg.tmp
+	mv $(DIAGRAM).svg.tmp $(DIAGRAM).svg

@@ -3,7 +3,7 @@
     python -m tools.plan dev                         # everything is new (+)
     python -m tools.plan dev --base origin/main      # compared with the program at a git ref
     python -m tools.plan dev --base HEAD --diff      # ... and the changed properties
-    python -m tools.plan dev --json plan.json        # the whole plan as JSON (format: README)
+    python -m tools.plan dev --json plan.json        # the whole plan as JSON (format: docs/review.md)
     python -m tools.plan dev --base-plan plan.json   # compared with a plan saved earlier
     python -m tools.plan prod --preview
     python -m tools.plan dev --stack-file my-stack.yaml --secret dbPassword=stand-in

@@ -196,7 +196,7 @@ class ChaliceApi(pulumi.ComponentResource):
         archive = build_chalice_archive(
             args.app_dir, args.build_dir, architecture=args.architecture
         )
-        # Measured by the packaging tests; kept for the plan and the README.
+        # Measured by the packaging tests; kept for the plan and docs/api.md.
         self.archive = archive
 
         built = lambda_function(

@@ -13,7 +13,7 @@ logging service principal `s3:PutObject` under `access-logs/`, for the listed so
 this account only, exempts only that service principal from the two header denies (log delivery
 does not send the header; the bucket's SSE-S3 default encrypts the logs), and denies every other
 writer. With `load_balancer_log_prefix` it admits the Region's ELB log writer the same way, under
-that prefix. The README's "Access-log bucket" section explains the choice.
+that prefix. docs/data.md, "The access-log bucket", explains the choice.
 
 The policy documents are built by plain functions in `bucket_policies.py` (tests evaluate them)
 and applied to the bucket's ARN with `Output.apply`: never by concatenating unknown strings.

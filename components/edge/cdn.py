@@ -9,7 +9,7 @@ One distribution, three origins:
 - `maintenance`: the maintenance bucket (index and error pages uploaded here), same OAC. Custom
   error responses show it when the web tier answers 5xx or cannot be reached. Not an origin
   group: CloudFront fails over only GET, HEAD and OPTIONS requests to a secondary origin, and
-  WordPress behaviours must accept POST (README, "Maintenance page").
+  WordPress behaviours must accept POST (docs/edge.md, "Maintenance page").
 
 Viewers are redirected to HTTPS; HTTP/2 and HTTP/3; IPv6; compression. Access logs go through
 CloudFront standard logging (v2): CloudWatch Logs vended log delivery in us-east-1, no ACLs.

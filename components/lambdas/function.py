@@ -25,6 +25,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import service_trust_policy
 from components.common.tags import named_tags
 from components.lambdas.packaging import LAMBDA_ARCHITECTURE_X86_64, LAMBDA_PYTHON_RUNTIME
 from components.lambdas.zips import Archive
@@ -44,20 +45,6 @@ def check_function_name(function_name: str, argument: str) -> None:
             f"{argument}: {function_name!r} is not a Lambda function name (1 to "
             f"{MAX_FUNCTION_NAME_LENGTH} letters, digits, hyphens or underscores)"
         )
-
-
-def lambda_trust_policy() -> dict:
-    """Only the Lambda service may assume the function's role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": LAMBDA_SERVICE},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
 
 
 def log_writer_policy(log_group_arn: pulumi.Input[str]) -> dict:
@@ -149,7 +136,7 @@ def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) ->
     role = aws.iam.Role(
         f"{prefix}-role",
         description=f"Runs the Lambda function {spec.function_name}",
-        assume_role_policy=pulumi.Output.json_dumps(lambda_trust_policy()),
+        assume_role_policy=pulumi.Output.json_dumps(service_trust_policy(LAMBDA_SERVICE)),
         tags=named_tags(spec.tags, f"{prefix}-role"),
         opts=child,
     )

@@ -40,6 +40,7 @@ from components.messaging.parts import (
     VISIBILITY_TO_TIMEOUT_RATIO,
     check_between,
     check_log_retention_days,
+    dead_letter_alarm,
     encrypted_queue,
     encrypted_topic,
     threshold_alarm,
@@ -251,14 +252,11 @@ class Fanout(pulumi.ComponentResource):
         dead_letters: aws.sqs.Queue,
         args: FanoutArgs,
     ) -> None:
-        threshold_alarm(
+        dead_letter_alarm(
             f"{prefix}-dlq-depth-alarm",
+            dead_letters,
             description=f"Messages of {prefix} failed {args.max_receive_count} times and wait "
-            "in the dead-letter queue (README: replay the dead-letter queue)",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": dead_letters.name},
-            threshold=1,
+            "in the dead-letter queue (docs/runbooks.md: replay the dead-letter queue)",
             tags=args.tags,
             parent=self,
         )

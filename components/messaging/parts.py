@@ -129,6 +129,27 @@ def encrypted_topic(
     )
 
 
+def dead_letter_alarm(
+    resource_name: str,
+    dead_letters: aws.sqs.Queue,
+    *,
+    description: str,
+    tags: Mapping[str, str],
+    parent: pulumi.Resource,
+) -> aws.cloudwatch.MetricAlarm:
+    """An alarm as soon as one message waits in a dead-letter queue."""
+    return threshold_alarm(
+        resource_name,
+        description=description,
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": dead_letters.name},
+        threshold=1,
+        tags=tags,
+        parent=parent,
+    )
+
+
 def threshold_alarm(
     resource_name: str,
     *,

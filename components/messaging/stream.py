@@ -28,6 +28,7 @@ from typing import Any, Literal, Protocol
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import service_trust_policy
 from components.common.tags import named_tags
 from components.messaging.parts import check_between, check_log_retention_days, threshold_alarm
 
@@ -114,21 +115,6 @@ class StreamArgs:
     def wired(self, bucket: HasArn, key: HasArn) -> StreamArgs:
         """These Args, delivering into `bucket` (SSE-KMS with `key`)."""
         return replace(self, bucket_arn=bucket.arn, key_arn=key.arn)
-
-
-def firehose_trust_policy(account_id: str) -> dict[str, Any]:
-    """Only Firehose, acting for this account, may assume the delivery role."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": FIREHOSE_SERVICE},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": account_id}},
-            }
-        ],
-    }
 
 
 def firehose_policy_document(
@@ -235,7 +221,11 @@ class Stream(pulumi.ComponentResource):
             f"{name}-delivery-role",
             description=f"Firehose delivery of {name}-{stack} into its bucket",
             assume_role_policy=account_id.account_id.apply(
-                lambda account: pulumi.Output.json_dumps(firehose_trust_policy(account))
+                lambda account: pulumi.Output.json_dumps(
+                    service_trust_policy(
+                        FIREHOSE_SERVICE, {"StringEquals": {"sts:ExternalId": account}}
+                    )
+                )
             ),
             tags=named_tags(args.tags, f"{name}-delivery-role"),
             opts=child,

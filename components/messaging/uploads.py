@@ -42,9 +42,9 @@ from components.messaging.parts import (
     SNS_MANAGED_KEY_ALIAS,
     check_between,
     check_log_retention_days,
+    dead_letter_alarm,
     encrypted_queue,
     encrypted_topic,
-    threshold_alarm,
 )
 
 PROCESSOR_DIR = PROJECT_DIR / "functions" / "upload_processor"
@@ -274,14 +274,11 @@ class UploadPipeline(pulumi.ComponentResource):
             # S3 checks that it may invoke the alias when the notification is saved.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
         )
-        threshold_alarm(
+        dead_letter_alarm(
             f"{name}-dlq-depth-alarm",
+            dead_letters,
             description=f"Uploads under {args.prefix} failed after {args.retry_attempts} "
             "retries and wait in the dead-letter queue",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": dead_letters.name},
-            threshold=1,
             tags=args.tags,
             parent=self,
         )

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
+from components.common.iam import service_trust_policy
+
 FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
 # What the service does in the log group (AWS VPC User Guide, "IAM role for publishing flow
 # logs to CloudWatch Logs").
@@ -41,8 +43,12 @@ def vpc_flow_log(
         assume_role_policy=pulumi.Output.json_dumps(
             service_trust_policy(
                 FLOW_LOGS_SERVICE,
-                account_id=account_id,
-                source_arn=f"arn:aws:ec2:{region}:{account_id}:vpc-flow-log/*",
+                {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:aws:ec2:{region}:{account_id}:vpc-flow-log/*"
+                    },
+                },
             )
         ),
         tags={**tags, "Name": f"{name}-flow-logs"},
@@ -84,21 +90,3 @@ def vpc_flow_log(
         opts=child,
     )
     return log_group
-
-
-def service_trust_policy(service: str, *, account_id: str, source_arn: str) -> dict:
-    """A trust policy letting one AWS service assume the role, for this account only."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": source_arn},
-                },
-            }
-        ],
-    }

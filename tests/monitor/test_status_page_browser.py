@@ -37,7 +37,7 @@ CHROMIUM_FLAGS = [
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 HEARTBEATS_PER_SITE = 40
 # Where the screenshot goes; `make test-browser SCREENSHOT=docs/status-page.png` updates the
-# README's.
+# one on the monitor page (docs/monitor.md).
 SCREENSHOT = Path(os.environ.get("SCREENSHOT", ".build/status-page.png"))
 
 

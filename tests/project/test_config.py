@@ -107,7 +107,7 @@ BAD_CONFIGS = [
     ({"dbBackupRetentionDays": "0"}, "platform:dbBackupRetentionDays", "'0'"),
     ({"dbBackupRetentionDays": "36"}, "platform:dbBackupRetentionDays", "'36'"),
     ({"dbMultiAz": "maybe"}, "platform:dbMultiAz", "maybe"),
-    # The edge (README, "Edge"): each problem names the key and the value.
+    # The edge (docs/edge.md): each problem names the key and the value.
     ({"domainName": "not a domain"}, "platform:domainName", "'not a domain' is not a domain"),
     ({"domainName": "https://example.com"}, "platform:domainName", "https://example.com"),
     ({"hostedZoneId": "zone-1"}, "platform:hostedZoneId", "zone-1"),

@@ -1,8 +1,10 @@
-"""The README is the operator's manual: it must agree with the project it describes.
+"""The README and the pages under docs/ are the operator's manual: they must agree with the
+project they describe.
 
 The configuration tables are parsed by their header (a `key`, a `type` and a `default` column,
-in any order, in any number of tables under "## Configuration"), so rows and tables can be added
-without touching this test; keys may be written with or without the `platform:` prefix.
+in any order, in any number of tables under "## Configuration" of docs/configuration.md), so rows
+and tables can be added without touching this test; keys may be written with or without the
+`platform:` prefix.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ import yaml
 from tools.offline import PROJECT_ROOT
 
 README = PROJECT_ROOT / "README.md"
+DOCS = PROJECT_ROOT / "docs"
+# The system pages: each names its config keys under "## Settings" and links its runbooks.
+SYSTEM_PAGES = ("network", "data", "web", "edge", "messaging", "api", "monitor")
 NO_DEFAULT = {"", "-", "—", "none", "(none)", "n/a", "required", "unset"}
 
 
@@ -24,10 +29,19 @@ def readme() -> str:
     return README.read_text()
 
 
+def page(name: str) -> str:
+    return (DOCS / f"{name}.md").read_text()
+
+
+def manual() -> str:
+    """The README and every page under docs/."""
+    return "\n".join([readme(), *(path.read_text() for path in sorted(DOCS.glob("*.md")))])
+
+
 def section(text: str, heading: str) -> str:
     """The body of a `## heading` section, up to the next heading of the same level."""
     match = re.search(rf"^## {re.escape(heading)}\s*$", text, flags=re.MULTILINE)
-    assert match, f"README has no '## {heading}' section"
+    assert match, f"no '## {heading}' section"
     rest = text[match.end() :]
     following = re.search(r"^## ", rest, flags=re.MULTILINE)
     return rest[: following.start()] if following else rest
@@ -69,7 +83,7 @@ def documented_config(text: str) -> dict[str, dict[str, str]]:
             continue
         for row in table:
             key = unquote(row["key"]).removeprefix("platform:")
-            assert key not in rows, f"README documents {key} twice"
+            assert key not in rows, f"the configuration page documents {key} twice"
             rows[key] = row
     return rows
 
@@ -88,13 +102,13 @@ def readme_default(cell: str) -> tuple[bool, Any]:
 
 
 def test_every_key_of_pulumi_yaml_is_documented_and_nothing_else():
-    documented, declared = documented_config(readme()), declared_config()
-    assert sorted(set(declared) - set(documented)) == [], "missing from the README table"
-    assert sorted(set(documented) - set(declared)) == [], "in the README but not in Pulumi.yaml"
+    documented, declared = documented_config(page("configuration")), declared_config()
+    assert sorted(set(declared) - set(documented)) == [], "missing from the configuration tables"
+    assert sorted(set(documented) - set(declared)) == [], "documented but not in Pulumi.yaml"
 
 
 def test_documented_types_and_defaults_match_pulumi_yaml():
-    documented = documented_config(readme())
+    documented = documented_config(page("configuration"))
     # Keys missing from the table are reported by the test above; here, the rows that exist.
     for key, spec in declared_config().items():
         if (row := documented.get(key)) is None:
@@ -105,11 +119,11 @@ def test_documented_types_and_defaults_match_pulumi_yaml():
         has_default, value = readme_default(row["default"])
         if "default" in spec:
             assert has_default, (
-                f"{key}: README gives no default, Pulumi.yaml has {spec['default']!r}"
+                f"{key}: the docs give no default, Pulumi.yaml has {spec['default']!r}"
             )
-            assert value == spec["default"], f"{key}: README {value!r} != {spec['default']!r}"
+            assert value == spec["default"], f"{key}: docs {value!r} != {spec['default']!r}"
         else:
-            assert not has_default, f"{key}: README gives a default Pulumi.yaml does not have"
+            assert not has_default, f"{key}: the docs give a default Pulumi.yaml does not have"
 
 
 def test_the_table_parser_reads_a_table_written_differently():
@@ -138,13 +152,13 @@ def workflow_settings() -> set[str]:
 
 
 def test_every_setting_the_workflows_read_is_documented_in_delivery():
-    delivery = section(readme(), "Delivery")
+    delivery = page("delivery")
     missing = sorted(name for name in workflow_settings() if f"`{name}`" not in delivery)
     assert missing == []
 
 
 def test_delivery_names_the_workflow_files_and_the_oidc_trust():
-    delivery = section(readme(), "Delivery")
+    delivery = page("delivery")
     for path in WORKFLOWS.glob("*.yml"):
         assert f".github/workflows/{path.name}" in delivery
     assert "token.actions.githubusercontent.com:sub" in delivery
@@ -153,10 +167,11 @@ def test_delivery_names_the_workflow_files_and_the_oidc_trust():
 
 
 @pytest.mark.parametrize(
-    ("heading", "must_mention"),
+    ("name", "heading", "must_mention"),
     [
         (
-            "Delivery",
+            "delivery",
+            None,
             [
                 "pulumi preview",
                 "--policy-pack policies",
@@ -169,13 +184,23 @@ def test_delivery_names_the_workflow_files_and_the_oidc_trust():
             ],
         ),
         (
+            "development",
             "Dependencies and the toolchain",
             ["make lock", "requires-python", "renovate.json", "--require-hashes", "python3.13"],
         ),
-        ("Running without AWS", ["Pulumi.local.yaml", "localhost:4566", "--stack local"]),
-        ("Policy pack in an organisation", ["pulumi policy publish", "pulumi policy enable"]),
         (
-            "Runbooks",
+            "development",
+            "Running without AWS",
+            ["Pulumi.local.yaml", "localhost:4566", "--stack local"],
+        ),
+        (
+            "policy-pack",
+            "Policy pack in an organisation",
+            ["pulumi policy publish", "pulumi policy enable"],
+        ),
+        (
+            "runbooks",
+            None,
             [
                 "pulumi config set --secret alertPhoneNumber",
                 "monitorSites",
@@ -185,16 +210,16 @@ def test_delivery_names_the_workflow_files_and_the_oidc_trust():
         ),
     ],
 )
-def test_operator_sections_exist(heading, must_mention):
-    body = section(readme(), heading)
+def test_operator_sections_exist(name, heading, must_mention):
+    body = page(name) if heading is None else section(page(name), heading)
     for text in must_mention:
-        assert text in body, f"'## {heading}' does not mention {text!r}"
+        assert text in body, f"docs/{name}.md '## {heading}' does not mention {text!r}"
 
 
 def test_make_targets_the_readme_uses_exist():
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     targets = set(re.findall(r"^([a-z][a-z0-9-]*):", makefile, flags=re.MULTILINE))
-    used = set(re.findall(r"(?:`|^)make ([a-z][a-z0-9-]*)", readme(), flags=re.MULTILINE))
+    used = set(re.findall(r"(?:`|^|\$ )make ([a-z][a-z0-9-]*)", manual(), flags=re.MULTILINE))
     assert used <= targets, used - targets
 
 
@@ -238,7 +263,7 @@ def _shown(value: Any) -> str:
 def test_the_stacks_table_lists_every_difference_of_dev_and_prod():
     rows = {
         " ".join(re.findall(r"`([^`]+)`", row["setting"])): row
-        for table in tables(section(readme(), "Stacks"))
+        for table in tables(section(page("configuration"), "Stacks"))
         for row in table
         if "setting" in row
     }
@@ -253,7 +278,7 @@ def test_the_stacks_table_lists_every_difference_of_dev_and_prod():
 def test_the_example_policy_config_passes_the_default_stacks(stack_plan, tmp_path, stack):
     from tools.policy_gate import check_plan, load_policy_config
 
-    body = section(readme(), "Policy pack")
+    body = page("policy-pack")
     example = re.search(r"Example `policy-config.json`.*?```json\n(.*?)```", body, flags=re.DOTALL)
     assert example, "no example policy-config.json"
     config_file = tmp_path / "policy-config.json"
@@ -262,19 +287,53 @@ def test_the_example_policy_config_passes_the_default_stacks(stack_plan, tmp_pat
     assert gate.mandatory == []
 
 
-def test_the_readme_shows_what_make_help_prints():
+def test_the_development_page_shows_what_make_help_prints():
     help_text = subprocess.run(
         ["make", "--no-print-directory", "-C", str(PROJECT_ROOT), "help"],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    assert help_text.strip() and help_text in readme()
+    assert help_text.strip() and help_text in page("development")
 
 
-def test_the_contents_link_every_section():
-    text = readme()
+@pytest.mark.parametrize(
+    "name", ["data", "edge", "policy-pack", "delivery", "configuration", "development"]
+)
+def test_the_contents_link_every_section(name):
+    text = page(name)
     contents = next(line for line in text.split("\n\n") if line.startswith("Contents:"))
-    for heading in re.findall(r"^## (.+)$", text, flags=re.MULTILINE):
-        anchor = re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+    headings = re.findall(r"^## (.+)$", re.sub(r"```.*?```", "", text, flags=re.DOTALL), re.M)
+    for heading in headings:
+        anchor = re.sub(r"[^\w\- ]", "", heading.replace("`", "").lower()).replace(" ", "-")
         assert f"(#{anchor})" in contents, heading
+
+
+@pytest.mark.parametrize("name", SYSTEM_PAGES)
+def test_a_system_page_has_its_settings_and_runbooks(name):
+    text = page(name)
+    named = set(re.findall(r"`([a-z][A-Za-z0-9]*)`", section(text, "Settings")))
+    assert named, f"docs/{name}.md names no config key under '## Settings'"
+    assert "](runbooks.md#" in section(text, "Runbooks"), f"docs/{name}.md links no runbook"
+
+
+def test_every_key_is_named_on_a_system_page():
+    named = set()
+    for name in SYSTEM_PAGES:
+        named |= set(re.findall(r"`([a-z][A-Za-z0-9]*)`", section(page(name), "Settings")))
+    assert sorted(set(declared_config()) - named) == []
+
+
+def test_the_renamed_settings_are_the_ones_the_code_still_reads():
+    from components.config.stack import DEPRECATED_LOG_RETENTION_KEYS, LOG_RETENTION_KEY
+
+    rows = [
+        (unquote(row["old key"]), unquote(row["new key"]))
+        for table in tables(section(page("configuration"), "Renamed settings"))
+        for row in table
+        if "old key" in row
+    ]
+    assert sorted(rows) == sorted((old, LOG_RETENTION_KEY) for old in DEPRECATED_LOG_RETENTION_KEYS)
+    note = section(readme(), "Renamed settings")
+    for key in (*DEPRECATED_LOG_RETENTION_KEYS, LOG_RETENTION_KEY):
+        assert f"`{key}`" in note, f"the README's renamed settings do not name {key}"

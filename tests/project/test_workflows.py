@@ -289,7 +289,7 @@ def forks_skip_jobs_that_need_secrets(workflows: list[Workflow]) -> list[str]:
 
 def gate_runs_for_every_pull_request(workflows: list[Workflow]) -> list[str]:
     problems = []
-    wanted = ("make test", "make plan", "make plan STACK=prod")
+    wanted = ("make test-all", "make plan", "make plan STACK=prod")
     pull_request_workflows = [w for w in workflows if w.on_pull_requests]
     if not pull_request_workflows:
         return ["no workflow runs on pull requests"]
@@ -527,7 +527,7 @@ def lambda_python_for_the_tests(workflows: list[Workflow]) -> list[str]:
     problems = []
     for workflow in workflows:
         for job_id, job in workflow.jobs.items():
-            if "make test" not in runs(job):
+            if "make test-all" not in runs(job):
                 continue
             versions = [
                 str((step.get("with") or {}).get("python-version", "")).split()

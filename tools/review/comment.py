@@ -63,7 +63,7 @@ def comment(reviews: list[StackReview], base: str) -> str:
             _fenced(review.output, share),
         ]
         parts += ["</details>", ""]
-    parts.append("Computed by `python -m tools.plan STACK --base REF --diff` (see the README).")
+    parts.append("Computed by `python -m tools.plan STACK --base REF --diff` (see docs/review.md).")
     return "\n".join(parts)[:MAX_COMMENT_CHARS]
 
 
