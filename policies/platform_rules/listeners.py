@@ -76,7 +76,7 @@ class Listeners:
             if self.protocol(listener) == "HTTPS"
         }
 
-    def forwarding_http(self) -> Iterator[tuple[Node, Node, str]]:
+    def forwarding_http(self, with_rules: bool) -> Iterator[tuple[Node, Node, str]]:
         """(HTTP listener, the listener or listener rule that forwards, how)."""
         http = [listener for listener in self.listeners if self.protocol(listener) == "HTTP"]
         for listener in http:
@@ -85,7 +85,7 @@ class Listeners:
                 if listener.get("protocol") is None:
                     how += " (no protocol set: an Application Load Balancer listens with HTTP)"
                 yield listener, listener, how
-        rules = self.graph.of_type(*LISTENER_RULE_TYPES)
+        rules = self.graph.of_type(*LISTENER_RULE_TYPES) if with_rules else []
         for rule in rules:
             if forwards(rule.get("actions")) is not True:
                 continue
@@ -96,7 +96,10 @@ class Listeners:
 def _http_forwarders(graph: StackGraph, beside_https: bool) -> Iterator[Violation]:
     listeners = Listeners(graph)
     https = listeners.with_https()
-    for listener, subject, how in listeners.forwarding_http():
+    # Beside HTTPS a forwarding listener rule counts as much as the default action (AWS Config);
+    # the advisory HTTP-only rule judges default actions, as before (a load balancer behind
+    # CloudFront forwards through a rule that checks CloudFront's secret header).
+    for listener, subject, how in listeners.forwarding_http(with_rules=beside_https):
         key = listeners.balancer_key(listener)
         if key is None or (key in https) != beside_https:
             continue

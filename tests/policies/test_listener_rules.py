@@ -93,13 +93,14 @@ def test_a_forwarding_rule_on_the_https_listener_passes():
     assert judge("alb-http-redirects-when-https", [balancer, http, https, rule]) == []
 
 
-def test_a_forwarding_rule_on_an_http_only_load_balancer_is_advisory():
+def test_on_an_http_only_load_balancer_the_advisory_rule_judges_default_actions():
+    # alb-http-only (advisory) is about a load balancer without HTTPS; the rules forwarding on
+    # it (a load balancer behind CloudFront forwards through its secret-header rule) are not
+    # reported by it, and the mandatory rule needs an HTTPS listener.
     balancer, http, _ = _site(True)
     rule = _rule(http, HTTP_ARN, [{"type": "forward"}])
     assert judge("alb-http-redirects-when-https", [balancer, http, rule]) == []
-    assert [found for _, found in judge("alb-http-only", [balancer, http, rule])] == [
-        urn(RULE, "api")
-    ]
+    assert judge("alb-http-only", [balancer, http, rule]) == []
 
 
 def _twin() -> None:
