@@ -28,8 +28,17 @@ class Node:
     Properties are made plain when first read, key by key: a stack rule reads a few keys of a
     few types, and most of a large stack is never read at all."""
 
-    __slots__ = ("_plain", "_source", "name", "parent", "property_dependencies", "region")
-    __slots__ += ("secret_paths", "type", "urn")
+    __slots__ = (
+        "_plain",
+        "_source",
+        "name",
+        "parent",
+        "property_dependencies",
+        "region",
+        "secret_paths",
+        "type",
+        "urn",
+    )
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ A young-generation GC threshold raised for the whole process keeps large stacks 
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from collections.abc import Iterable
@@ -32,6 +33,7 @@ from inspect import isawaitable
 from typing import Any
 
 from google.protobuf import json_format
+from pulumi.runtime import proto
 from pulumi_policy import (
     EnforcementLevel,
     Policy,
@@ -127,13 +129,13 @@ class Servicer(_SdkServicer):
         try:
             result = policy.validate(args, report)  # type: ignore[attr-defined]
             if isawaitable(result):
-                loop = sdk.asyncio.new_event_loop()
-                loop.run_until_complete(sdk.asyncio.Task(result, loop=loop))  # type: ignore[arg-type]
+                loop = asyncio.new_event_loop()
+                loop.run_until_complete(asyncio.Task(result, loop=loop))  # type: ignore[arg-type]
                 loop.close()
         except UnknownValueError as error:
             name, version = self._private("policy_pack_name"), self._private("policy_pack_version")
             response.diagnostics.append(
-                sdk.proto.AnalyzeDiagnostic(
+                proto.AnalyzeDiagnostic(
                     policyName=policy.name,
                     policyPackName=name,
                     policyPackVersion=version,
@@ -146,7 +148,7 @@ class Servicer(_SdkServicer):
             )
         except _NotApplicable as error:
             response.not_applicable.append(
-                sdk.proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
+                proto.PolicyNotApplicable(policy_name=policy.name, reason=error.reason or "")
             )
 
     def _level(self, policy: Policy) -> EnforcementLevel:
@@ -156,7 +158,7 @@ class Servicer(_SdkServicer):
     def Analyze(self, request: Any, _context: Any) -> Any:  # noqa: N802 - the gRPC method
         if not self._lean:
             return super().Analyze(request, _context)
-        response = sdk.proto.AnalyzeResponse()
+        response = proto.AnalyzeResponse()
         policies = [
             policy
             for policy in self._policies_for(request.type)
@@ -173,7 +175,7 @@ class Servicer(_SdkServicer):
         for policy in policies:
             if isinstance(policy, ResourceValidationPolicy) and not policy.has_validation():
                 response.not_applicable.append(
-                    sdk.proto.PolicyNotApplicable(
+                    proto.PolicyNotApplicable(
                         policy_name=policy.name, reason="Policy does not implement validate"
                     )
                 )
@@ -222,7 +224,7 @@ class Servicer(_SdkServicer):
     def AnalyzeStack(self, request: Any, _context: Any) -> Any:  # noqa: N802 - the gRPC method
         if not self._lean:
             return super().AnalyzeStack(request, _context)
-        response = sdk.proto.AnalyzeResponse()
+        response = proto.AnalyzeResponse()
         policies = [
             policy
             for policy in self._private("policies")
