@@ -20,6 +20,9 @@ BROWSER_STAMP := $(VENV)/.browser-installed
 DIAGRAM := docs/architecture
 # apt-get needs root; anyone else goes through sudo.
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+# The permission-path judge (cloud-copilot's IAM simulator, Node): `npm ci` from its lock.
+SIMULATOR_DIR := tools/iam_simulator
+SIMULATOR_STAMP := $(SIMULATOR_DIR)/node_modules/.installed
 MONITOR_PORT ?= 5000
 MD5_PORT ?= 8000
 
@@ -66,12 +69,18 @@ plan: $(STAMP)
 	$(BIN)/python -m tools.plan $(STACK) $(if $(BASE),--base $(BASE) --diff)
 
 ## The quick test suite (all but the tests marked slow), on every core: under 3 minutes.
-test: $(STAMP)
+test: $(STAMP) $(SIMULATOR_STAMP)
 	$(BIN)/python -m pytest -n auto -m "not browser and not slow"
 
 ## Every test but the browser's (what CI runs): the quick set and the slow one.
-test-all: $(STAMP)
+test-all: $(STAMP) $(SIMULATOR_STAMP)
 	$(BIN)/python -m pytest -n auto
+
+# The IAM simulator of the permission-path tests (tests/permissions), installed from its lock.
+# docs/permission-paths.md is regenerated with `.venv/bin/python -m tools.permission_paths`.
+$(SIMULATOR_STAMP): $(SIMULATOR_DIR)/package.json $(SIMULATOR_DIR)/package-lock.json
+	cd $(SIMULATOR_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $(SIMULATOR_STAMP)
 
 ## The status page in headless Chromium (Debian's chromium) with Playwright and axe-core.
 test-browser: $(BROWSER_STAMP)

@@ -499,6 +499,11 @@ COMPUTED_OUTPUTS: dict[str, Callable[[AwsMocks, str, dict], dict[str, Any]]] = {
 }
 
 
+def aws_managed_key_arn(region: str, alias: str) -> str:
+    """The offline ARN of the key an alias like `alias/aws/sns` names (the getAlias answer)."""
+    return f"arn:aws:kms:{region}:{ACCOUNT_ID}:key/{_short_hash(alias, length=8)}"
+
+
 def _rds_instance_outputs(mocks: AwsMocks, resource_id: str, state: dict) -> dict[str, Any]:
     """What RDS reports of a new instance: its endpoint, and the secret when RDS manages it."""
     port = int(state.get("port") or 3306)
@@ -518,7 +523,8 @@ def _rds_instance_outputs(mocks: AwsMocks, resource_id: str, state: dict) -> dic
             {
                 "secretArn": mocks.arn("secretsmanager", f"secret:{secret}"),
                 "secretStatus": "active",
-                "kmsKeyId": mocks.arn("kms", "key/aws-rds-secrets"),
+                # Without masterUserSecretKmsKeyId, RDS encrypts it with aws/secretsmanager.
+                "kmsKeyId": aws_managed_key_arn(mocks.region, "alias/aws/secretsmanager"),
             }
         ]
     return outputs
@@ -592,7 +598,7 @@ CALLS: dict[str, Callable[[AwsMocks, dict], dict[str, Any]]] = {
     "aws:kms/getAlias:getAlias": lambda mocks, args: {
         "name": args["name"],
         "arn": mocks.arn("kms", args["name"]),
-        "targetKeyArn": mocks.arn("kms", f"key/{_short_hash(args['name'], length=8)}"),
+        "targetKeyArn": aws_managed_key_arn(mocks.region, args["name"]),
         "targetKeyId": _short_hash(args["name"], length=8),
         "id": args["name"],
     },

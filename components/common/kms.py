@@ -97,16 +97,19 @@ def customer_key(
     service_users: Sequence[str],
     tags: dict[str, str],
     parent: pulumi.Resource,
+    policy: pulumi.Input[str] | None = None,
 ) -> CustomerKey:
     """`<name>-key` (symmetric, rotated yearly) and `<name>-alias` (`alias/<name>-<stack>`),
-    children of `parent`; the default key policy unless `service_users` are given."""
+    children of `parent`; the default key policy unless `service_users` or a whole `policy`
+    (a JSON document, like an encrypted bucket's: bucket_grants.py) are given."""
+    if service_users and policy is not None:
+        raise ValueError("policy: give service_users or a whole policy, not both")
     for service in service_users:
         if (reason := service_user_problem(service)) is not None:
             raise ValueError(f"service_users: {service!r} {reason}")
     if (reason := deletion_window_problem(deletion_window_days)) is not None:
         raise ValueError(f"deletion_window_days: {deletion_window_days!r} {reason}")
     child = pulumi.ResourceOptions(parent=parent)
-    policy: pulumi.Output[str] | None = None
     if service_users:
         users = tuple(service_users)
         invoke = pulumi.InvokeOutputOptions(parent=parent)

@@ -65,8 +65,11 @@ class EncryptedBucketArgs:
       whose access logs it accepts (their `bucket_prefix`). Log buckets must use `AES256`.
     - `load_balancer_log_prefix`: a log bucket that also takes this account's load balancer
       access logs, under this prefix (delivered by the Region's ELB writer).
-    - `sse_algorithm`: `AES256` (SSE-S3, default) or `aws:kms` (SSE-KMS, needs `kms_key_arn`).
-      Uploads must send `x-amz-server-side-encryption` with exactly this value.
+    - `sse_algorithm`: `AES256` (SSE-S3, default) or `aws:kms` (SSE-KMS, needs `kms_key_arn`
+      or `own_key`). Uploads must send `x-amz-server-side-encryption` with exactly this value.
+    - `own_key`: SSE-KMS with a customer managed key the bucket makes for itself, whose policy
+      lets each service reader decrypt for its source only (a key given by ARN cannot be
+      changed here, so service readers of an SSE-KMS bucket need `own_key`).
     - `bucket_prefix`: the bucket name's prefix (the provider appends a unique suffix);
       default: the component's name and a hyphen.
     - `noncurrent_version_expiration_days`: old versions are deleted this long after they stop
@@ -82,6 +85,7 @@ class EncryptedBucketArgs:
     sse_algorithm: SseAlgorithm = "AES256"
     # A plain ARN (checked), or a key created by the program (an Output, like EncryptionKey.arn).
     kms_key_arn: pulumi.Input[str] | None = None
+    own_key: bool = False
     bucket_prefix: str | None = None
     noncurrent_version_expiration_days: int = 90
     cors_rules: tuple[CorsRule, ...] = ()
@@ -110,8 +114,21 @@ class EncryptedBucketArgs:
             raise ValueError(
                 f"sse_algorithm: {self.sse_algorithm!r} must be one of {SSE_ALGORITHMS}"
             )
-        if self.sse_algorithm == "aws:kms" and not self.kms_key_arn:
-            raise ValueError("kms_key_arn: sse_algorithm 'aws:kms' needs the ARN of a KMS key")
+        if self.own_key and (self.sse_algorithm != "aws:kms" or self.kms_key_arn):
+            raise ValueError(
+                f"own_key: a key of its own needs sse_algorithm 'aws:kms' and no kms_key_arn "
+                f"(sse_algorithm {self.sse_algorithm!r}, kms_key_arn {self.kms_key_arn!r})"
+            )
+        if self.sse_algorithm == "aws:kms" and not self.kms_key_arn and not self.own_key:
+            raise ValueError(
+                "kms_key_arn: sse_algorithm 'aws:kms' needs the ARN of a KMS key (or own_key)"
+            )
+        if self.service_readers and self.kms_key_arn:
+            raise ValueError(
+                f"kms_key_arn: {self.kms_key_arn!r}: the service readers "
+                f"{list(self.service_readers)} must be let decrypt in the key's policy, which "
+                "this bucket does not own; use own_key"
+            )
         if self.kms_key_arn:
             if self.sse_algorithm != "aws:kms":
                 raise ValueError(

@@ -9,6 +9,10 @@ The distribution needs the bucket's domain name before it exists, and the bucket
 needs the distribution's ARN: so the bucket declares its service readers up front
 (`EncryptedBucketArgs.service_readers`) and its policy waits for `grant_service_read`, which
 hands over the source's ARN once the source exists. `ServiceReads` keeps that hand-over.
+
+An SSE-KMS bucket served this way needs its key to admit the reader too (CloudFront must
+decrypt): a bucket with a key of its own (`own_key`) hands the same pairs to that key's policy,
+each service may decrypt this bucket's objects for its source only.
 """
 
 from __future__ import annotations
@@ -34,6 +38,44 @@ def service_read_statement(bucket_arn: str, service: str, source_arn: str) -> di
         "Resource": f"{bucket_arn}/*",
         "Condition": {"StringEquals": {"AWS:SourceArn": source_arn}},
     }
+
+
+def service_decrypt_statement(bucket_arn: str, service: str, source_arn: str) -> dict[str, Any]:
+    """Allow `service` to decrypt the bucket's objects on behalf of `source_arn` only: the key
+    policy statement the CloudFront guide gives for an SSE-KMS origin (kms:Decrypt, AWS:SourceArn),
+    limited to this bucket's encryption context (with an S3 Bucket Key, the bucket's ARN:
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html)."""
+    read = service_read_statement(bucket_arn, service, source_arn)
+    return {
+        "Sid": read["Sid"].replace("AllowReadBy", "AllowDecryptBy"),
+        "Effect": "Allow",
+        "Principal": {"Service": service},
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Condition": {
+            "StringEquals": {
+                "AWS:SourceArn": source_arn,
+                "kms:EncryptionContext:aws:s3:arn": bucket_arn,
+            }
+        },
+    }
+
+
+def reader_key_policy(
+    account_id: str, partition: str, bucket_arn: str, reads: Sequence[tuple[str, str]]
+) -> dict[str, Any]:
+    """The policy of a bucket's own key: the default statement (IAM policies decide for the
+    account's principals: https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html),
+    then one decrypt statement per (service, source ARN) the bucket policy admits."""
+    root = {
+        "Sid": "EnableIamPolicies",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+    extra = [service_decrypt_statement(bucket_arn, service, source) for service, source in reads]
+    return {"Version": "2012-10-17", "Statement": [root, *extra]}
 
 
 def with_service_reads(
@@ -63,6 +105,14 @@ class ServiceReads:
         """The bucket policy `build` makes from the bucket's ARN, with the read statements."""
         return pulumi.Output.all(bucket_arn, self.pairs).apply(
             lambda values: json.dumps(with_service_reads(build(values[0]), *values))
+        )
+
+    def key_policy(
+        self, bucket_arn: pulumi.Output[str], account_id: pulumi.Input[str], partition: str
+    ) -> pulumi.Output[str]:
+        """The policy of the bucket's own key, once each service reader is handed over."""
+        return pulumi.Output.all(bucket_arn, self.pairs, account_id).apply(
+            lambda values: json.dumps(reader_key_policy(values[2], partition, values[0], values[1]))
         )
 
     def grant(self, service: str, source_arn: pulumi.Input[str]) -> None:

@@ -54,7 +54,7 @@ def parse(reader: Reader) -> BucketSettings:
     algorithm: SseAlgorithm = reader.choice(
         "bucketSseAlgorithm", defaults.sse_algorithm, SSE_ALGORITHMS
     )
-    key_arn = _kms_key_arn(reader, algorithm)
+    _refuse_kms_key_arn(reader, algorithm)
     origins = reader.string_list("bucketCorsAllowedOrigins")
     for origin in origins:
         if (reason := check_cors_origin(origin)) is not None:
@@ -84,7 +84,8 @@ def parse(reader: Reader) -> BucketSettings:
             bucket_prefix=f"{prefix}-{role}-",
             # The maintenance page is public content; SSE-S3 needs no KMS grant for CloudFront.
             sse_algorithm="AES256" if role == "maintenance" else algorithm,
-            kms_key_arn=None if role == "maintenance" else key_arn,
+            # SSE-KMS: each content bucket makes its own key, which can admit CloudFront.
+            own_key=role != "maintenance" and algorithm == "aws:kms",
             noncurrent_version_expiration_days=expiration_days,
             cors_rules=media_cors if role == "media" else (),
             force_destroy=force_destroy,
@@ -106,16 +107,24 @@ def parse(reader: Reader) -> BucketSettings:
     )
 
 
-def _kms_key_arn(reader: Reader, algorithm: SseAlgorithm) -> str | None:
+def _refuse_kms_key_arn(reader: Reader, algorithm: SseAlgorithm) -> None:
+    """bucketKmsKeyArn cannot work: CloudFront reads the media bucket through Origin Access
+    Control and must be let decrypt in the key's policy, which the stack cannot change on a key
+    it does not own; with aws:kms each content bucket makes a key of its own that admits it.
+    https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html"""
     key_arn = reader.optional("bucketKmsKeyArn")
     if key_arn is None:
-        if algorithm == "aws:kms":
-            reader.problem("bucketKmsKeyArn", "", "is needed when bucketSseAlgorithm is aws:kms")
-        return None
+        return
     if (reason := check_kms_key_arn(key_arn)) is not None:
         reader.problem("bucketKmsKeyArn", key_arn, reason)
-        return None
-    if algorithm != "aws:kms":
+    elif algorithm != "aws:kms":
         reader.problem("bucketKmsKeyArn", key_arn, "is only used with bucketSseAlgorithm aws:kms")
-        return None
-    return key_arn
+    else:
+        reader.problem(
+            "bucketKmsKeyArn",
+            key_arn,
+            "cannot encrypt the media bucket: CloudFront serves it through Origin Access Control "
+            "and must be let decrypt in that key's policy, which this stack does not manage; "
+            "leave it empty, and with bucketSseAlgorithm aws:kms each content bucket gets a key "
+            "of its own that lets this distribution decrypt",
+        )

@@ -26,6 +26,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
+from components.common.kms import MAX_DELETION_WINDOW_DAYS, customer_key
 from components.data.bucket_args import (
     EncryptedBucketArgs,
 )
@@ -59,11 +60,8 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
         super().__init__("platform:storage:EncryptedBucket", name, None, opts)
         self._name = name
         self._args = args
-        # The key of SSE-KMS (None with SSE-S3), for the writers that must be granted it.
-        self.kms_key_arn = args.kms_key_arn
-        self.access_log_source_prefixes = tuple(args.access_log_source_prefixes)
         child = pulumi.ResourceOptions(parent=self)
-
+        self._service_reads = ServiceReads(name, args.service_readers)
         self.bucket = aws.s3.Bucket(
             f"{name}-bucket",
             bucket_prefix=args.prefix_for(name),
@@ -71,12 +69,21 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
             tags={**args.tags, "Name": name},
             opts=child,
         )
+        # The key of SSE-KMS (None with SSE-S3), for the writers that must be granted it.
+        self.kms_key_arn: pulumi.Input[str] | None = args.kms_key_arn
+        if args.own_key:
+            self.kms_key_arn = self._own_key(name, args.tags).arn
+        # An S3 Bucket Key (every SSE-KMS bucket): S3 then asks KMS with the bucket's ARN as the
+        # encryption context, not the object's, so key grants name the bucket.
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html
+        self.bucket_key_enabled = args.sse_algorithm == "aws:kms"
+        self.access_log_source_prefixes = tuple(args.access_log_source_prefixes)
         bucket_id = self.bucket.id
         by_default: aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgsDict = {
             "sse_algorithm": args.sse_algorithm
         }
-        if args.kms_key_arn:
-            by_default["kms_master_key_id"] = args.kms_key_arn
+        if self.kms_key_arn:
+            by_default["kms_master_key_id"] = self.kms_key_arn
         aws.s3.BucketServerSideEncryptionConfiguration(
             f"{name}-encryption",
             bucket=bucket_id,
@@ -84,7 +91,7 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
                 {
                     "apply_server_side_encryption_by_default": by_default,
                     # An S3 bucket key cuts KMS requests (and cost) for SSE-KMS.
-                    "bucket_key_enabled": args.sse_algorithm == "aws:kms",
+                    "bucket_key_enabled": self.bucket_key_enabled,
                 }
             ],
             opts=child,
@@ -165,7 +172,6 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
                 elb=elb,
             )
         algorithm = args.sse_algorithm
-        self._service_reads = ServiceReads(name, args.service_readers)
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
@@ -222,7 +228,7 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
 
     def grant_read(self, role: aws.iam.Role) -> aws.iam.RolePolicy:
         """Let `role` list this bucket and read its objects (and decrypt them with the key)."""
-        both = pulumi.Output.all(self.arn, self._args.kms_key_arn)
+        both = pulumi.Output.all(self.arn, self.kms_key_arn)
         return self._grant(
             role, "read", both.apply(lambda v: json.dumps(read_policy_document(v[0], v[1])))
         )
@@ -235,7 +241,7 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
                 "only from S3 log delivery"
             )
         both, algorithm = (
-            pulumi.Output.all(self.arn, self._args.kms_key_arn),
+            pulumi.Output.all(self.arn, self.kms_key_arn),
             self._args.sse_algorithm,
         )
         return self._grant(
@@ -243,6 +249,24 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
             "write",
             both.apply(lambda v: json.dumps(write_policy_document(v[0], algorithm, v[1]))),
         )
+
+    def _own_key(self, name: str, tags: dict[str, str]) -> aws.kms.Key:
+        """The bucket's own key: its policy waits for the service readers' sources (as the
+        bucket policy does), so they may decrypt this bucket's objects for their source only."""
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        return customer_key(
+            name,
+            description=f"{name}: SSE-KMS of the bucket, decryptable by its service readers",
+            deletion_window_days=MAX_DELETION_WINDOW_DAYS,
+            service_users=(),
+            tags=tags,
+            parent=self,
+            policy=self._service_reads.key_policy(
+                self.bucket.arn,
+                aws.get_caller_identity_output(opts=invoke).account_id,
+                aws.get_partition().partition,
+            ),
+        ).key
 
     def _grant(
         self, role: aws.iam.Role, kind: str, document: pulumi.Output[str]

@@ -12,7 +12,8 @@ One distribution, three origins:
   WordPress behaviours must accept POST (docs/edge.md, "Maintenance page").
 
 Viewers are redirected to HTTPS; HTTP/2 and HTTP/3; IPv6; compression. Access logs go through
-CloudFront standard logging (v2): CloudWatch Logs vended log delivery in us-east-1, no ACLs.
+CloudFront standard logging (v2): CloudWatch Logs vended log delivery in us-east-1, no ACLs;
+the log group's own resource policy admits the delivery (parts.vended_log_policy).
 """
 
 from __future__ import annotations
@@ -337,11 +338,13 @@ class SiteDistribution(pulumi.ComponentResource):
             delivery_destination_configuration={"destination_resource_arn": log_group.arn},
             opts=east,
         )
+        # The group admits CloudWatch Logs' log delivery (declared, not left to AWS).
+        policy = parts.vended_log_policy(f"{name}-access-logs", log_group, parts.US_EAST_1, east)
         aws.cloudwatch.LogDelivery(
             f"{name}-log-delivery",
             delivery_source_name=source.name,
             delivery_destination_arn=destination.arn,
-            opts=east,
+            opts=pulumi.ResourceOptions.merge(east, pulumi.ResourceOptions(depends_on=[policy])),
         )
         return log_group.name
 

@@ -11,6 +11,7 @@ AWS facts these follow:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -77,6 +78,51 @@ class SiteOrigin:
     @property
     def port(self) -> int:
         return 443 if self.https else 80
+
+
+# Who writes vended logs (WAF, CloudFront standard logging v2) into CloudWatch Logs.
+VENDED_LOGS_SERVICE = "delivery.logs.amazonaws.com"
+
+
+def vended_log_policy_document(log_group_arn: str, account_id: str, region: str) -> dict:
+    """The log group's resource policy for vended log delivery: delivery.logs.amazonaws.com may
+    create streams and put events in this group, for this account's deliveries in this Region
+    (the policy AWS would otherwise create itself when logging is switched on, if the deployer
+    may: https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AWSLogDeliveryWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": VENDED_LOGS_SERVICE},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:log-stream:*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{region}:{account_id}:*"},
+                },
+            }
+        ],
+    }
+
+
+def vended_log_policy(
+    name: str,
+    log_group: aws.cloudwatch.LogGroup,
+    region: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.LogResourcePolicy:
+    """`<name>-delivery-policy`: the group's own resource policy (resource-scoped, so it does not
+    count against the account's 10 policies per Region), declared rather than left to AWS."""
+    invoke = pulumi.InvokeOutputOptions(parent=opts.parent)
+    account = aws.get_caller_identity_output(opts=invoke).account_id
+    document = pulumi.Output.all(log_group.arn, account, region).apply(
+        lambda v: json.dumps(vended_log_policy_document(v[0], v[1], v[2]))
+    )
+    return aws.cloudwatch.LogResourcePolicy(
+        f"{name}-delivery-policy", resource_arn=log_group.arn, policy_document=document, opts=opts
+    )
 
 
 def us_east_1_provider(name: str, parent: pulumi.Resource) -> aws.Provider:

@@ -42,6 +42,18 @@ def _optional(reader: Reader, key: str, check) -> str | None:
 def parse(reader: Reader) -> EdgeArgs:
     defaults = EdgeArgs()
     domain_name = _optional(reader, "domainName", check_domain)
+    if domain_name is not None and reader.region not in (None, US_EAST_1):
+        # Route 53 publishes health-check metrics in us-east-1 only, so the site's alarm lives
+        # there, and an alarm may notify an SNS topic of its own Region only: the alert topic
+        # of a stack elsewhere is out of its reach.
+        reader.problem(
+            "domainName",
+            domain_name,
+            f"needs aws:region {US_EAST_1} (this stack is in {reader.region}): the site's "
+            f"health-check alarm must live in {US_EAST_1}, and an alarm can only notify a topic "
+            "in its own Region",
+        )
+        domain_name = None
     zone_id = _optional(reader, "hostedZoneId", check_zone_id)
     certificate = _optional(
         reader, "siteCertificateArn", lambda arn: check_certificate_arn(arn, US_EAST_1)

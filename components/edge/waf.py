@@ -11,7 +11,8 @@ group are created through an explicit us-east-1 provider. Its rules, in order:
 4. AWS managed rule groups: common (SizeRestrictions_BODY counted, not blocked: WordPress posts
    and uploads exceed 8 KB), known bad inputs (Log4j), SQL injection, WordPress, PHP.
 Logs go to a CloudWatch log group named `aws-waf-logs-...` (AWS requires the prefix) with the
-`authorization` and `cookie` headers redacted.
+`authorization` and `cookie` headers redacted; the group's own resource policy admits the log
+delivery (parts.vended_log_policy), declared here rather than created by AWS at deploy time.
 
 The regional web ACL (rate limit + common rules) is associated with the API Gateway stages.
 Docs: https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-list.html
@@ -29,6 +30,8 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
+from components.edge.parts import US_EAST_1, vended_log_policy
 
 # WAF's bounds for a rate-based rule's limit (requests per evaluation window, per key).
 MIN_RATE_LIMIT = 10
@@ -302,10 +305,17 @@ class Firewall(pulumi.ComponentResource):
             retention_in_days=retention_days,
             opts=opts,
         )
+        # WAF delivers through CloudWatch Logs' log delivery, which the group must admit.
+        region = (
+            US_EAST_1
+            if role == "global"
+            else aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
+        )
+        policy = vended_log_policy(f"{name}-{role}-logs", log_group, region, opts)
         aws.wafv2.WebAclLoggingConfiguration(
             f"{name}-{role}-logging",
             resource_arn=web_acl.arn,
             log_destination_configs=[log_group.arn],
             redacted_fields=[{"single_header": {"name": header}} for header in REDACTED_HEADERS],
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[policy])),
         )

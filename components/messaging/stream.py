@@ -14,8 +14,11 @@ What it builds:
   https://docs.aws.amazon.com/firehose/latest/APIReference/API_KMSEncryptionConfig.html
 - Firehose's role (trusted by Firehose for this account only): read this stream, decrypt it
   with the key through Kinesis, write and abort uploads under the two prefixes of the bucket,
-  encrypt with the key through S3 for those prefixes only, and put its error logs, following
+  encrypt with the key through S3 for this bucket only, and put its error logs, following
   https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html
+  S3's encryption context names the object, or the bucket when the bucket uses an S3 Bucket
+  Key (as every SSE-KMS `EncryptedBucket` does): the role's KMS condition names what S3 sends,
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html
 - alarms on the stream's iterator age (Firehose falls behind) and on delivery freshness
   (the oldest record not yet in S3).
 """
@@ -66,6 +69,13 @@ class HasArn(Protocol):
     def arn(self) -> pulumi.Output[str]: ...
 
 
+class DeliveryBucket(HasArn, Protocol):
+    """The bucket the stream delivers into (an `EncryptedBucket`)."""
+
+    @property
+    def bucket_key_enabled(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class StreamArgs:
     """Inputs of `Stream`: the notes' stream (one provisioned shard, 24 h) made explicit."""
@@ -85,6 +95,8 @@ class StreamArgs:
     # Wiring: the destination bucket (an SSE-KMS `EncryptedBucket` with `key_arn`) and the key.
     bucket_arn: pulumi.Input[str] = ""
     key_arn: pulumi.Input[str] = ""
+    # The bucket uses an S3 Bucket Key: S3 asks KMS with the bucket's ARN as the context.
+    bucket_key: bool = True
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,17 +124,39 @@ class StreamArgs:
             )
         check_log_retention_days(self.log_retention_days)
 
-    def wired(self, bucket: HasArn, key: HasArn) -> StreamArgs:
+    def wired(self, bucket: DeliveryBucket, key: HasArn) -> StreamArgs:
         """These Args, delivering into `bucket` (SSE-KMS with `key`)."""
-        return replace(self, bucket_arn=bucket.arn, key_arn=key.arn)
+        return replace(
+            self, bucket_arn=bucket.arn, key_arn=key.arn, bucket_key=bucket.bucket_key_enabled
+        )
+
+
+def s3_encryption_context(bucket_arn: str, prefixes: list[str], bucket_key: bool) -> dict:
+    """The condition on what S3 passes to KMS as aws:s3:arn: the bucket's ARN with an S3 Bucket
+    Key, else the objects' (under the delivery prefixes)."""
+    if bucket_key:
+        return {"StringEquals": {"kms:EncryptionContext:aws:s3:arn": bucket_arn}}
+    return {"StringLike": {"kms:EncryptionContext:aws:s3:arn": prefixes}}
 
 
 def firehose_policy_document(
-    *, stream_arn: str, bucket_arn: str, key_arn: str, log_stream_arn: str, region: str
+    *,
+    stream_arn: str,
+    bucket_arn: str,
+    key_arn: str,
+    log_stream_arn: str,
+    region: str,
+    bucket_key: bool = True,
 ) -> dict[str, Any]:
     """Exactly what the delivery does: read the stream, write the two prefixes, use the key
-    through Kinesis (for this stream) and S3 (for those prefixes), log delivery errors."""
+    through Kinesis (for this stream) and S3 (for this bucket), log delivery errors."""
     prefixes = [f"{bucket_arn}/{DATA_PREFIX}*", f"{bucket_arn}/{ERROR_PREFIX}*"]
+    via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}
+    context = s3_encryption_context(bucket_arn, prefixes, bucket_key)
+    condition = {
+        operator: {**via_s3.get(operator, {}), **context.get(operator, {})}
+        for operator in (*via_s3, *context)
+    }
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -157,14 +191,11 @@ def firehose_policy_document(
                 "Resource": prefixes,
             },
             {
-                "Sid": "EncryptThePrefixes",
+                "Sid": "EncryptForTheBucket",
                 "Effect": "Allow",
                 "Action": list(S3_KEY_ACTIONS),
                 "Resource": key_arn,
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
-                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": prefixes},
-                },
+                "Condition": condition,
             },
             {
                 "Sid": "LogDeliveryErrors",
@@ -244,6 +275,7 @@ class Stream(pulumi.ComponentResource):
                         key_arn=values[2],
                         log_stream_arn=values[3],
                         region=values[4],
+                        bucket_key=args.bucket_key,
                     )
                 )
             ),

@@ -77,7 +77,8 @@ class UptimeMonitorArgs:
     # An email address subscribed to the alerts (AWS asks it to confirm); None = none.
     alert_email: str | None = None
     # An incoming webhook (Slack-compatible) that alerts are also posted to, as a Pulumi
-    # secret (its URL holds a token); None = none. Only the scheduled function gets it.
+    # secret (its URL holds a token); None = none. Kept in Secrets Manager, which only the
+    # scheduled function may read.
     webhook_url: pulumi.Input[str] | None = None
     # Warn (once) when a site's TLS certificate expires within this many days; 0 = never.
     cert_expiry_days: int = 14

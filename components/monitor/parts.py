@@ -131,7 +131,8 @@ SCHEDULED_TOPIC_ACTIONS = ("sns:Publish",)
 # publishes too, gets what SNS asks of a publisher: kms:GenerateDataKey and kms:Decrypt on the key.
 # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
 # https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#send-to-encrypted-topic
-ALERT_KEY_SERVICE_USERS = ("cloudwatch.amazonaws.com",)
+ALARM_SERVICE = "cloudwatch.amazonaws.com"
+ALERT_KEY_SERVICE_USERS = (ALARM_SERVICE,)
 SCHEDULED_KEY_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 
 
@@ -147,10 +148,54 @@ def alert_key(name: str, tags: dict[str, str], *, parent: pulumi.Resource) -> Cu
     )
 
 
+def alert_topic_policy(
+    topic_arn: str, account_id: str, partition: str, region: str
+) -> dict[str, Any]:
+    """The alert topic's policy: CloudWatch alarms of this account and Region may publish (an
+    alarm publishes as cloudwatch.amazonaws.com, aws:SourceArn its ARN; an alarm's topic must be
+    in its Region). The account's own principals keep what their IAM policies allow.
+    https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
+    https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html"""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AllowThisAccountsAlarms",
+                "Effect": "Allow",
+                "Principal": {"Service": ALARM_SERVICE},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:*"
+                    },
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                },
+            }
+        ],
+    }
+
+
 def role_statements(
-    table_arn: pulumi.Input[str], topic_arn: pulumi.Input[str], key_arn: pulumi.Input[str]
+    table_arn: pulumi.Input[str],
+    topic_arn: pulumi.Input[str],
+    key_arn: pulumi.Input[str],
+    webhook_secret_arn: pulumi.Input[str] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """What each function's role may do besides writing its logs: exactly what it does."""
+    """What each function's role may do besides writing its logs: exactly what it does (the
+    scheduled function reads its webhook's secret when it has one)."""
+    webhook = (
+        [
+            {
+                "Sid": "ReadWebhookSecret",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": webhook_secret_arn,
+            }
+        ]
+        if webhook_secret_arn is not None
+        else []
+    )
     return {
         "http": [
             {
@@ -179,6 +224,7 @@ def role_statements(
                 "Action": list(SCHEDULED_KEY_ACTIONS),
                 "Resource": key_arn,
             },
+            *webhook,
         ],
     }
 

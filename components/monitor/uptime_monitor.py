@@ -9,7 +9,10 @@ What it builds:
 - a DynamoDB table (`pk`/`sk` strings, on-demand, AWS-managed key, point-in-time recovery, TTL
   on `expires_at`) for site state and check history;
 - an SNS topic for alerts, encrypted with a KMS key of its own that CloudWatch alarms may use
-  (`ALERT_KEY_SERVICE_USERS`), SMS (secret number) and email subscriptions when given;
+  (`ALERT_KEY_SERVICE_USERS`), with a topic policy that lets this account's alarms in this
+  Region publish, SMS (secret number) and email subscriptions when given;
+- with a webhook, a Secrets Manager secret holding its URL: the scheduled function gets the
+  secret's ARN (WEBHOOK_SECRET_ARN) and secretsmanager:GetSecretValue on it, never the URL;
 - two functions from the same archive, each with its own log group (created first, with a
   retention) and its own role, whose one inline policy allows exactly what that function does:
   `http` (`monitor.http_handler.handler`): write its log group, dynamodb:GetItem and
@@ -57,6 +60,7 @@ from components.monitor.args import (
 )
 from components.monitor.parts import (
     alert_key,
+    alert_topic_policy,
     dashboard_body,
     role_statements,
     schedule_expression,
@@ -150,16 +154,15 @@ class UptimeMonitor(pulumi.ComponentResource):
                 opts=child,
             )
 
+        self._topic_policy(name, topic)
         environment = args.environment(table.name, topic.arn, stack)
+        scheduled_environment = dict(environment)
+        webhook_secret_arn = None
         if args.webhook_url is not None:
-            # Only the function that alerts gets the webhook, and only as a secret.
-            scheduled_environment = {
-                **environment,
-                "WEBHOOK_URL": pulumi.Output.secret(args.webhook_url),
-            }
-        else:
-            scheduled_environment = environment
-        statements = role_statements(table.arn, topic.arn, key.arn)
+            # Only the function that alerts reads the webhook, from Secrets Manager.
+            webhook_secret_arn = self._webhook_secret(name, args).arn
+            scheduled_environment["WEBHOOK_SECRET_ARN"] = webhook_secret_arn
+        statements = role_statements(table.arn, topic.arn, key.arn, webhook_secret_arn)
         timeouts = {
             "http": min(args.timeout_seconds + HTTP_MARGIN_SECONDS, MAX_API_TIMEOUT_SECONDS),
             "scheduled": scheduled_timeout_seconds(
@@ -258,6 +261,39 @@ class UptimeMonitor(pulumi.ComponentResource):
             resource_name=f"{name}-errors-alarm",
         )
         return (errors,)
+
+    def _topic_policy(self, name: str, topic: aws.sns.Topic) -> None:
+        """CloudWatch alarms of this account and Region may publish to the alert topic."""
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        aws.sns.TopicPolicy(
+            f"{name}-alerts-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.all(
+                topic.arn,
+                aws.get_caller_identity_output(opts=invoke).account_id,
+                aws.get_partition_output(opts=invoke).partition,
+                aws.get_region_output(opts=invoke).region,
+            ).apply(lambda v: json.dumps(alert_topic_policy(v[0], v[1], v[2], v[3]))),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _webhook_secret(self, name: str, args: UptimeMonitorArgs) -> aws.secretsmanager.Secret:
+        """The webhook URL in Secrets Manager, not in the function's environment (where
+        lambda:GetFunctionConfiguration shows it): the function reads it with its role."""
+        secret = aws.secretsmanager.Secret(
+            f"{name}-webhook",
+            description=f"{name}: the incoming webhook alerts are posted to (its URL holds a token)",
+            recovery_window_in_days=7,
+            tags=named_tags(args.tags, f"{name}-webhook"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-webhook-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(args.webhook_url),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return secret
 
     def exports(self) -> dict[str, pulumi.Input[str]]:
         """The stack outputs operators and runbooks use (without sites, nothing scheduled)."""

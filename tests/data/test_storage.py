@@ -135,10 +135,9 @@ def test_in_a_preview_each_policy_is_linked_to_its_bucket_by_property_dependency
     assert linked == buckets
 
 
-def test_kms_setting_encrypts_content_buckets_with_the_key_but_logs_stay_sse_s3():
-    plan = run_program(
-        "dev", config_overrides={"bucketSseAlgorithm": "aws:kms", "bucketKmsKeyArn": KEY}
-    )
+def test_kms_setting_encrypts_content_buckets_with_their_own_keys_but_logs_stay_sse_s3():
+    plan = run_program("dev", config_overrides={"bucketSseAlgorithm": "aws:kms"})
+    keys = {key.outputs["arn"]: key for key in plan.of_type("aws:kms/key:Key")}
     (target,) = log_targets(plan)
     for bucket in plan.of_type(BUCKET):
         (sse,) = attached(plan, PER_BUCKET["encryption"], bucket)
@@ -158,7 +157,22 @@ def test_kms_setting_encrypts_content_buckets_with_the_key_but_logs_stay_sse_s3(
         assert rule["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == expected
         assert wrong["Condition"]["StringNotEquals"]["s3:x-amz-server-side-encryption"] == expected
         if expected == "aws:kms" and "-stream-" not in bucket.inputs["bucketPrefix"]:
-            assert rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] == KEY
+            # A key of its own, whose policy lets CloudFront decrypt this bucket only.
+            key = keys[rule["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"]]
+            assert key.parent == bucket.parent
+            readers = [
+                s
+                for s in json.loads(key.inputs["policy"])["Statement"]
+                if s["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+            ]
+            if bucket.inputs["bucketPrefix"].startswith("platform-dev-media-"):
+                (reader,) = readers
+                assert reader["Action"] == "kms:Decrypt"
+                condition = reader["Condition"]["StringEquals"]
+                assert condition["kms:EncryptionContext:aws:s3:arn"] == bucket.outputs["arn"]
+                assert condition["AWS:SourceArn"].startswith("arn:aws:cloudfront::")
+            else:
+                assert readers == []
             assert rule["bucketKeyEnabled"] is True
 
 

@@ -22,6 +22,7 @@ from components.data.bucket_args import EncryptedBucketArgs
 from components.data.buckets import EncryptedBucket
 from components.edge.edge import Edge, EdgeArgs, stage_arn_of
 from components.edge.parts import SiteOrigin
+from components.settings import SettingsError, parse_settings
 from tests.support.iam_eval import allowed_by, denied_by, get_object, put_object
 from tests.support.topology import Topology
 from tools.offline import Plan, PlannedResource, run_program
@@ -525,3 +526,22 @@ def test_the_plan_command_never_prints_or_saves_the_origin_secret(stack_plan, tm
     assert "platform-edge-cdn-origin-secret" in printed.out  # the resource is planned...
     assert secret not in printed.out + printed.err  # ...its value is not shown
     assert secret not in saved.read_text()
+
+
+def test_a_domain_outside_us_east_1_is_refused_before_anything_is_planned():
+    """Route 53 health-check metrics exist in us-east-1 only
+    (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html),
+    and a CloudWatch alarm's SNS action must be a topic in the alarm's own Region
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html):
+    the site's alarm cannot reach the alert topic of a stack in another Region."""
+    with pytest.raises(SettingsError) as failure:
+        parse_settings(
+            {"domainName": "example.org"}, project="platform", stack="dev", region="eu-west-1"
+        )
+    (problem,) = failure.value.problems
+    assert problem.startswith("platform:domainName = 'example.org' needs aws:region us-east-1")
+    assert "eu-west-1" in problem
+    in_us_east_1 = parse_settings(
+        {"domainName": "example.org"}, project="platform", stack="dev", region="us-east-1"
+    )
+    assert in_us_east_1.edge.domain_name == "example.org"

@@ -40,7 +40,7 @@ def test_every_variable_is_read():
             "ALLOW_LOOPBACK": "true",
             "STACK_NAME": "prod",
             "CERT_EXPIRY_DAYS": "30",
-            "WEBHOOK_URL": "https://hooks.example.com/services/T0/B0/token",
+            "WEBHOOK_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:hook-AbCdEf",
         }
     )
 
@@ -54,7 +54,8 @@ def test_every_variable_is_read():
         ),
     )
     assert (config.stack_name, config.cert_expiry_days) == ("prod", 30)
-    assert config.webhook_url == "https://hooks.example.com/services/T0/B0/token"
+    assert config.webhook_secret_arn.endswith(":secret:hook-AbCdEf")
+    assert config.webhook_url is None
     assert "token" not in repr(config)
     assert (config.failure_threshold, config.timeout_seconds, config.max_workers) == (3, 2.5, 4)
     assert (config.max_redirects, config.history_ttl_hours) == (0, 72)
@@ -87,7 +88,7 @@ def test_every_variable_is_read():
         ({"SITES": '["https://a.example.com/", "https://a.example.com/"]'}, "more than once"),
         ({"SITES": '["https://a.example.com/' + "x" * 1100 + '"]'}, "longer than 1024"),
         ({"CERT_EXPIRY_DAYS": "-1"}, "CERT_EXPIRY_DAYS=-1: must be 0 (off) or more"),
-        ({"WEBHOOK_URL": "ftp://hooks.example.com/token"}, "WEBHOOK_URL='[secret]': scheme"),
+        ({"WEBHOOK_SECRET_ARN": "hook"}, "WEBHOOK_SECRET_ARN='hook': must be a Secrets Manager"),
     ],
 )
 def test_bad_values_are_rejected_naming_variable_and_value(overrides: dict[str, str], message: str):

@@ -186,15 +186,32 @@ def test_environment_carries_the_settings_the_function_reads(plan: Plan):
     assert http_variables == variables
 
 
-def test_only_the_scheduled_function_gets_the_webhook_and_only_as_a_secret(args):
+def test_the_webhook_stays_in_secrets_manager_which_only_the_scheduled_function_reads(args):
+    """A Lambda environment is plain text to anyone allowed lambda:GetFunctionConfiguration:
+    the URL (it holds a token) goes into a secret, and the scheduled function gets only the
+    secret's ARN and the right to read it (tests/permissions judges that path)."""
     hook = "https://hooks.example.com/services/T000/B000/secret-token"
     plan = plan_monitor(replace(args, webhook_url=hook))
 
-    scheduled = plan.named("monitor-scheduled-function")
-    variables = json_format.MessageToDict(scheduled.properties)["environment"]["variables"]
-    assert variables["WEBHOOK_URL"][pulumi.runtime.rpc._special_sig_key] == SECRET_SIGNATURE
+    (secret,) = plan.of_type("aws:secretsmanager/secret:Secret")
+    (version,) = plan.of_type("aws:secretsmanager/secretVersion:SecretVersion")
+    assert version.inputs["secretId"] == secret.id
+    stored = json_format.MessageToDict(version.properties)["secretString"]
+    assert stored[pulumi.runtime.rpc._special_sig_key] == SECRET_SIGNATURE
+    for function in plan.of_type("aws:lambda/function:Function"):
+        assert hook not in json.dumps(json_format.MessageToDict(function.properties))
+        assert "WEBHOOK_URL" not in function.inputs["environment"]["variables"]
+    scheduled = plan.named("monitor-scheduled-function").inputs["environment"]["variables"]
+    assert scheduled["WEBHOOK_SECRET_ARN"] == secret.outputs["arn"]
     http = plan.named("monitor-http-function").inputs["environment"]["variables"]
-    assert "WEBHOOK_URL" not in http
+    assert "WEBHOOK_SECRET_ARN" not in http
+    readers = [
+        statement
+        for policy in plan.of_type("aws:iam/rolePolicy:RolePolicy")
+        for statement in json.loads(policy.inputs["policy"])["Statement"]
+        if statement["Action"] == "secretsmanager:GetSecretValue"
+    ]
+    assert [r["Resource"] for r in readers] == [secret.outputs["arn"]]
     assert hook not in json.dumps(plan.exports)
 
 

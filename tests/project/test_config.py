@@ -192,7 +192,15 @@ BAD_CONFIGS = [
     ({"efsPerformanceMode": "maxIO"}, "platform:efsPerformanceMode", "elastic"),
     ({"efsThroughputMode": "turbo"}, "platform:efsThroughputMode", "turbo"),
     ({"bucketSseAlgorithm": "aws:kms:dsse"}, "platform:bucketSseAlgorithm", "aws:kms:dsse"),
-    ({"bucketSseAlgorithm": "aws:kms"}, "platform:bucketKmsKeyArn", "is needed"),
+    (
+        # CloudFront could not decrypt the media bucket: the stack cannot grant it on that key.
+        {
+            "bucketSseAlgorithm": "aws:kms",
+            "bucketKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abcd",
+        },
+        "platform:bucketKmsKeyArn = 'arn:aws:kms:us-east-1:123456789012:key/abcd'",
+        "CloudFront serves it through Origin Access Control",
+    ),
     (
         {"bucketKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abcd"},
         "platform:bucketKmsKeyArn",

@@ -15,8 +15,10 @@ Variables (the deploying component sets them):
   STACK_NAME          named in every alert. Default "" (not named).
   CERT_EXPIRY_DAYS    warn when a site's TLS certificate expires within this many days;
                       0 = never. Default 14.
-  WEBHOOK_URL         incoming webhook (Slack-compatible) alerts are also posted to; a secret:
-                      never shown in errors or logs. Default "" (none).
+  WEBHOOK_SECRET_ARN  the Secrets Manager secret holding the incoming webhook (Slack-compatible)
+                      alerts are also posted to. The function reads it with its role on first
+                      use (monitor/secrets.py), never from its environment; the URL is never
+                      shown in errors or logs. Default "" (none).
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ SITE_KEYS = ("url", "keyword", "forbidden_keyword", "expected_status")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
 _TOPIC_ARN = re.compile(r"^arn:[a-z-]+:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 _NAMESPACE = re.compile(r"^[A-Za-z0-9 .\-_/#:]{1,255}$")
+_SECRET_ARN = re.compile(
+    r"^arn:[a-z-]+:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$"
+)
+# Named in errors about the webhook URL: where it comes from, never its value.
+WEBHOOK_SOURCE = "WEBHOOK_SECRET_ARN"
 
 
 class ConfigError(ValueError):
@@ -73,6 +80,8 @@ class MonitorConfig:
     stack_name: str = ""
     cert_expiry_days: int = DEFAULT_CERT_EXPIRY_DAYS
     webhook_url: str | None = field(default=None, repr=False)
+    # Where the deployed function reads webhook_url from (monitor/secrets.py).
+    webhook_secret_arn: str | None = None
     # Lets tests target servers on 127.0.0.1. Never read from the environment.
     allow_loopback: bool = field(default=False, repr=False)
 
@@ -121,11 +130,18 @@ class MonitorConfig:
             self.cert_expiry_days,
             "must be 0 (off) or more",
         )
+        if self.webhook_secret_arn is not None:
+            _require(
+                _SECRET_ARN.match(self.webhook_secret_arn),
+                WEBHOOK_SOURCE,
+                self.webhook_secret_arn,
+                "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:...:secret:...)",
+            )
         if self.webhook_url is not None:
             try:
                 parse_target_url(self.webhook_url)
             except TargetRefused as error:
-                raise ConfigError("WEBHOOK_URL", "[secret]", error.reason) from None
+                raise ConfigError(WEBHOOK_SOURCE, "[secret]", error.reason) from None
         urls = [site.url for site in self.sites]
         duplicates = sorted({url for url in urls if urls.count(url) > 1})
         _require(not duplicates, "SITES", duplicates, "lists these URLs more than once")
@@ -149,7 +165,7 @@ class MonitorConfig:
             metrics_namespace=env.get("METRICS_NAMESPACE", DEFAULT_NAMESPACE),
             stack_name=env.get("STACK_NAME", ""),
             cert_expiry_days=_integer(env, "CERT_EXPIRY_DAYS", DEFAULT_CERT_EXPIRY_DAYS),
-            webhook_url=env.get("WEBHOOK_URL", "").strip() or None,
+            webhook_secret_arn=env.get(WEBHOOK_SOURCE, "").strip() or None,
         )
 
     def alert_policy(self, channels: frozenset[str]) -> AlertPolicy:

@@ -1,0 +1,201 @@
+"""Kinesis -> Firehose -> S3: the delivery role, the stream and its key, the bucket and its key.
+
+- Firehose assumes its role (sts:ExternalId = the account), reads the stream, decrypts records
+  through Kinesis (encryption context aws:kinesis:arn = the stream), writes under the delivery
+  prefixes with SSE-KMS: https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html
+- Kinesis' encryption context: https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
+- Firehose's SSE-KMS writes: https://docs.aws.amazon.com/firehose/latest/dev/encryption.html
+- With an S3 Bucket Key the context is the bucket's ARN, not the object's:
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html
+"""
+
+from __future__ import annotations
+
+import re
+
+from tools.iam_judge import Document
+from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
+from tools.permission_paths.plan_index import PlanIndex
+
+FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+FIREHOSE_SERVICE = "firehose.amazonaws.com"
+ACCESS_DOC = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
+KINESIS_KMS_DOC = "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html"
+FIREHOSE_SSE_DOC = "https://docs.aws.amazon.com/firehose/latest/dev/encryption.html"
+BUCKET_KEY_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html"
+KMS_CONDITIONS_DOC = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html"
+_TEMPLATE = re.compile(r"!\{[^}]*\}")
+
+
+def sample_key(prefix: str, name: str) -> str:
+    """An object key Firehose writes under a prefix with !{...} expressions."""
+    filled = _TEMPLATE.sub(
+        lambda m: "processing-failed" if "error" in m.group() else "2026/12/06/07", prefix
+    )
+    return f"{filled}{name}-1-2026-12-06-07-00-00-0123abcd.gz"
+
+
+def firehose_paths(ix: PlanIndex) -> list[Path]:
+    paths: list[Path] = []
+    for delivery in ix.of_type(FIREHOSE):
+        paths += _delivery_paths(ix, delivery.inputs, str(delivery.outputs["arn"]))
+    return paths
+
+
+def _delivery_paths(ix: PlanIndex, inputs: dict, delivery_arn: str) -> list[Path]:
+    s3 = inputs["extendedS3Configuration"]
+    role = ix.role_by_arn(s3["roleArn"])
+    role_arn = str(role.outputs["arn"])
+    identity = ix.identity_policies(role)
+    outsider, outsider_docs = ix.outsider(role_arn)
+    bucket = ix.bucket_by_arn(s3["bucketArn"])
+    base = {"caller": role_arn, "account_id": ix.account, "identity_policies": identity}
+    assume = Path(
+        kind="firehose-assumes-role",
+        title="Firehose assumes its delivery role",
+        caller=FIREHOSE_SERVICE,
+        actions=("sts:AssumeRole",),
+        resource=role_arn,
+        account_id=ix.account,
+        context={"sts:ExternalId": ix.account},
+        resource_policy=ix.trust_policy(role),
+        docs=(ACCESS_DOC,),
+    )
+    paths = [
+        assume.with_twins(
+            assume.twin_external_id(OUTSIDE_ACCOUNT),
+            assume.twin_caller("another service", "lambda.amazonaws.com"),
+        )
+    ]
+    source = inputs.get("kinesisSourceConfiguration")
+    if source:
+        paths += _stream_paths(ix, source["kinesisStreamArn"], base, outsider, outsider_docs)
+    objects = [sample_key(s3["prefix"], inputs["name"])]
+    if s3.get("errorOutputPrefix"):
+        objects.append(sample_key(s3["errorOutputPrefix"], inputs["name"]))
+    bucket_level = Path(
+        kind="firehose-locates-bucket",
+        title="Firehose lists the stream bucket",
+        actions=("s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"),
+        resource=bucket.arn,
+        context=tls(),
+        resource_policy=bucket.policy,
+        block_public_access=bucket.blocks_public_access,
+        docs=(ACCESS_DOC,),
+        **base,
+    )
+    paths.append(
+        bucket_level.with_twins(
+            bucket_level.twin_context("no TLS", secure_transport="false"),
+            bucket_level.twin_caller("another role", outsider, outsider_docs),
+        )
+    )
+    key_arn = s3.get("kmsKeyArn")
+    for key in objects:
+        object_arn = f"{bucket.arn}/{key}"
+        sse = {"s3:x-amz-server-side-encryption": "aws:kms" if key_arn else "AES256"}
+        if key_arn:
+            sse["s3:x-amz-server-side-encryption-aws-kms-key-id"] = key_arn
+        put = Path(
+            kind="firehose-puts-objects",
+            title=f"Firehose puts delivery objects under {key.split('/')[0]}/",
+            actions=("s3:PutObject",),
+            resource=object_arn,
+            context=tls(**sse),
+            resource_policy=bucket.policy,
+            block_public_access=bucket.blocks_public_access,
+            docs=(ACCESS_DOC, FIREHOSE_SSE_DOC),
+            **base,
+        )
+        paths.append(
+            put.with_twins(
+                put.twin_context("no encryption header", sse=None, sse_key=None),
+                put.twin_context("no TLS", secure_transport="false"),
+                put.twin_caller("another role", outsider, outsider_docs),
+            )
+        )
+        if key_arn:
+            paths.append(_bucket_key_path(ix, key_arn, bucket, object_arn, base, outsider))
+    return paths
+
+
+def _stream_paths(
+    ix: PlanIndex, stream_arn: str, base: dict, outsider: str, outsider_docs: list[Document]
+) -> list[Path]:
+    stream = ix.stream_by_arn(stream_arn)
+    read = Path(
+        kind="firehose-reads-stream",
+        title="Firehose reads the Kinesis stream",
+        actions=(
+            "kinesis:DescribeStream",
+            "kinesis:GetShardIterator",
+            "kinesis:GetRecords",
+            "kinesis:ListShards",
+        ),
+        resource=stream_arn,
+        context=tls(),
+        docs=(ACCESS_DOC,),
+        **base,
+    )
+    paths = [
+        read.with_twins(
+            read.twin_resource("another stream", other_arn(stream_arn)),
+            read.twin_caller("another role", outsider, outsider_docs),
+        )
+    ]
+    key_arn = stream.inputs.get("kmsKeyId")
+    if key_arn:
+        decrypt = Path(
+            kind="firehose-decrypts-stream",
+            title="Firehose decrypts stream records (KMS through Kinesis)",
+            actions=("kms:Decrypt",),
+            resource=key_arn,
+            context={
+                "kms:ViaService": f"kinesis.{ix.region}.amazonaws.com",
+                "kms:EncryptionContext:aws:kinesis:arn": stream_arn,
+                "kms:CallerAccount": ix.account,
+            },
+            resource_policy=ix.key_policy(key_arn),
+            docs=(ACCESS_DOC, KINESIS_KMS_DOC, KMS_CONDITIONS_DOC),
+            **base,
+        )
+        paths.append(
+            decrypt.with_twins(
+                decrypt.twin_context(
+                    "another stream's context", kinesis_context=other_arn(stream_arn)
+                ),
+                decrypt.twin_context(
+                    "not through Kinesis", via_service=f"sqs.{ix.region}.amazonaws.com"
+                ),
+                decrypt.twin_caller("another role", outsider, outsider_docs),
+            )
+        )
+    return paths
+
+
+def _bucket_key_path(
+    ix: PlanIndex, key_arn: str, bucket, object_arn: str, base: dict, outsider: str
+) -> Path:
+    context = bucket.encryption_context(object_arn)
+    encrypt = Path(
+        kind="firehose-encrypts-objects",
+        title="Firehose encrypts delivery objects (KMS through S3"
+        + (", S3 Bucket Key: the bucket's ARN)" if bucket.bucket_key else ", the object's ARN)"),
+        actions=("kms:GenerateDataKey", "kms:Decrypt"),
+        resource=key_arn,
+        context={
+            "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": context,
+            "kms:CallerAccount": ix.account,
+        },
+        resource_policy=ix.key_policy(key_arn),
+        docs=(ACCESS_DOC, BUCKET_KEY_DOC, KMS_CONDITIONS_DOC),
+        **base,
+    )
+    return encrypt.with_twins(
+        encrypt.twin_context("another bucket's context", s3_context=other_arn(bucket.arn)),
+        encrypt.twin_context("not through S3", via_service=f"sqs.{ix.region}.amazonaws.com"),
+        encrypt.twin_caller(
+            "another role", outsider, ix.identity_policies(ix.role_by_arn(outsider))
+        ),
+    )
