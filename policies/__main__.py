@@ -4,7 +4,7 @@
 `platform_rules` package, which tests import directly.
 """
 
-import platform_rules.process_tuning  # noqa: F401 - tunes this process's garbage collector
+import platform_rules.serving  # noqa: F401 - serves the analyzer protocol with lean hot paths
 from platform_rules import PACK_NAME, all_policies
 from pulumi_policy import EnforcementLevel, PolicyPack
 

@@ -13,8 +13,11 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from platform_rules import (
     compute,
+    database_exposure,
     edge,
     identity,
+    lambda_environment,
+    listeners,
     messaging,
     network,
     resilience,
@@ -43,7 +46,8 @@ def _ports_config(description: str, ports: Mapping[int, str]) -> dict[str, dict[
 RDS_NOT_PUBLIC = RuleSpec(
     name="rds-not-publicly-accessible",
     description="RDS instances, Aurora cluster instances and Multi-AZ DB clusters must not be "
-    "publicly accessible.",
+    "publicly accessible, set so or by RDS's default (a Multi-AZ DB cluster that omits "
+    "publiclyAccessible is public in a VPC with an internet gateway).",
     level=MANDATORY,
     remediation="Set publicly_accessible=False; reach the database from the app tier inside the "
     "VPC, through a bastion, or with SSM port forwarding.",
@@ -95,10 +99,12 @@ S3_DENY_UNENCRYPTED = RuleSpec(
 )
 S3_BLOCK_PUBLIC_ACCESS = RuleSpec(
     name="s3-block-public-access",
-    description="Every S3 bucket must have a public access block with all four settings on.",
+    description="Every S3 bucket must keep all four Block Public Access settings on: S3's "
+    "default for a new bucket, or a public access block (bucket or account) that sets them all.",
     level=MANDATORY,
-    remediation="Add aws.s3.BucketPublicAccessBlock(bucket=..., block_public_acls=True, "
-    "block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True).",
+    remediation="Leave the bucket's default block in place, or write aws.s3.BucketPublicAccessBlock"
+    "(bucket=..., block_public_acls=True, block_public_policy=True, ignore_public_acls=True, "
+    "restrict_public_buckets=True): a flag the block omits is off.",
     url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html",
 )
 S3_NO_PUBLIC_GRANTS = RuleSpec(
@@ -174,16 +180,22 @@ IMDSV2_REQUIRED = RuleSpec(
 )
 EBS_ENCRYPTED = RuleSpec(
     name="ec2-ebs-encrypted",
-    description="Launch templates, instances and EBS volumes must encrypt every EBS volume.",
+    description="Launch templates, instances and EBS volumes must encrypt every EBS volume: "
+    "each mapped with encrypted=True, or EBS encryption by default on in the stack (a root "
+    "device left unmapped is the AMI's snapshot, unencrypted).",
     level=MANDATORY,
-    remediation="Map each volume, the root device too, with ebs encrypted=True.",
+    remediation="Map each volume, the root device too, with ebs encrypted=True, or add "
+    "aws.ebs.EncryptionByDefault(enabled=True) for the Region.",
     url="https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html",
 )
 HTTP_BESIDE_HTTPS = RuleSpec(
     name="alb-http-redirects-when-https",
-    description="An HTTP listener must not forward while its load balancer has an HTTPS listener.",
+    description="An HTTP listener (a listener without protocol on an ALB is one) must not "
+    "forward, by its default action or by a listener rule, while its load balancer has an HTTPS "
+    "listener.",
     level=MANDATORY,
-    remediation="Give the port 80 listener a redirect action to HTTPS (HTTP_301).",
+    remediation="Give the port 80 listener a redirect action to HTTPS (HTTP_301), and no "
+    "forwarding listener rules.",
     url=f"{_ALB_DOCS}/load-balancer-listeners.html#redirect-actions",
 )
 HTTP_ONLY = RuleSpec(
@@ -231,16 +243,18 @@ NO_IAM_USERS = RuleSpec(
 )
 NO_ADMIN_MANAGED = RuleSpec(
     name="iam-no-admin-managed-policies",
-    description="No role, user or group may get the AWS-managed AdministratorAccess or any "
-    "AWS-managed *FullAccess policy.",
+    description="No role, user, group or permission set may get an AWS managed policy that "
+    "grants every action (AdministratorAccess, PowerUserAccess, ...) or full or administrator "
+    "access to a service, by AWS's own list of managed policies.",
     level=MANDATORY,
     remediation="Write a policy granting only the actions the principal calls, on its resources.",
     url="https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_job-functions.html",
 )
 LAMBDA_SECRETS = RuleSpec(
     name="lambda-no-plain-secrets-in-environment",
-    description="Lambda environment variables named like secrets (PASSWORD, SECRET, TOKEN, KEY, "
-    "...) must not carry a literal value.",
+    description="Lambda environment variables must not hold a secret: a Pulumi secret, a "
+    "credential-shaped value, or a literal under a secret-like name (PASSWORD, SECRET, TOKEN, "
+    "KEY, ...); references (ARN, alias, SSM path, or a name/id/endpoint of that shape) pass.",
     level=MANDATORY,
     remediation="Keep the secret in Secrets Manager or SSM Parameter Store; pass its ARN or "
     "name in the environment and read it at run time.",
@@ -250,7 +264,7 @@ LAMBDA_SECRETS = RuleSpec(
             "type": "array",
             "items": {"type": "string", "minLength": 1},
             "description": "Words of a variable name (split on _ - . and case) that mark a secret.",
-            "default": list(compute.SECRET_WORDS),
+            "default": list(lambda_environment.SECRET_WORDS),
         }
     },
 )
@@ -334,12 +348,14 @@ RULES: tuple[RuleSpec, ...] = (
 
 def all_policies() -> list[Policy]:
     """The pack's policies, in the order the analyzer runs them (exemption reporters last)."""
+    rules = _rule_policies()
+    judged = {kind for policy in rules for kind in getattr(policy, "resource_types", ())}
+    return [*rules, *exemption_reporters(sorted(judged))]
+
+
+def _rule_policies() -> list[Policy]:
     return [
-        resource_policy(
-            RDS_NOT_PUBLIC,
-            [network.RDS_INSTANCE, network.RDS_CLUSTER_INSTANCE, network.RDS_CLUSTER],
-            compute.not_public_check,
-        ),
+        stack_policy(RDS_NOT_PUBLIC, database_exposure.not_public_check),
         stack_policy(
             DB_PORTS_CLOSED, network.port_exposure_check(network.DATABASE_PORTS, "database")
         ),
@@ -365,13 +381,9 @@ def all_policies() -> list[Policy]:
         resource_policy(LOG_RETENTION, [compute.LOG_GROUP], compute.log_retention_check),
         *messaging.policies(),
         resource_policy(IMDSV2_REQUIRED, web_tier.COMPUTE_TYPES, web_tier.imdsv2_check),
-        resource_policy(
-            EBS_ENCRYPTED,
-            [*web_tier.COMPUTE_TYPES, web_tier.EBS_VOLUME],
-            web_tier.ebs_encrypted_check,
-        ),
-        stack_policy(HTTP_BESIDE_HTTPS, web_tier.http_beside_https_check),
-        stack_policy(HTTP_ONLY, web_tier.http_only_check),
+        stack_policy(EBS_ENCRYPTED, web_tier.ebs_encrypted_check),
+        stack_policy(HTTP_BESIDE_HTTPS, listeners.http_beside_https_check),
+        stack_policy(HTTP_ONLY, listeners.http_only_check),
         stack_policy(PRIVATE_NO_PUBLIC_IP, web_tier.private_public_ip_check),
         stack_policy(NACL_DB_PORTS, network.network_acl_check),
         resource_policy(NO_IAM_USERS, identity.USER_TYPES, identity.user_check),
@@ -387,5 +399,4 @@ def all_policies() -> list[Policy]:
         ),
         stack_policy(PRODUCTION, resilience.production_check),
         *edge.policies(),
-        *exemption_reporters(),
     ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
+from platform_rules.identity import admin_policies
+from platform_rules.lambda_environment import SECRET_WORDS, plain_secrets
+from platform_rules.managed_policies import EVERY_ACTION_EVERYWHERE
 from platform_rules.values import (
     UNKNOWN,
     PolicyDocumentError,
@@ -17,7 +19,6 @@ from platform_rules.values import (
     effect,
     is_unknown,
     policy_statements,
-    truthy,
 )
 
 LAMBDA_FUNCTION = "aws:lambda/function:Function"
@@ -26,20 +27,6 @@ ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 IAM_POLICY = "aws:iam/policy:Policy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
-ADMINISTRATOR_ACCESS = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-def not_public_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    value = node.get("publiclyAccessible", False)
-    if truthy(value) is True:
-        kind = node.type.rsplit(":", 1)[-1]
-        yield Violation(
-            node.urn,
-            node.name,
-            f"{kind} {node.name} has publiclyAccessible={value!r}: it would get a public DNS name "
-            "and address. Set publicly_accessible=False and reach it from the app tier inside "
-            "the VPC (or through a bastion or SSM port forwarding).",
-        )
 
 
 def _admin_statements(document: Any) -> list[str]:
@@ -68,6 +55,11 @@ def _admin_statements(document: Any) -> list[str]:
     return found
 
 
+def _everything(arns: Any) -> list[str]:
+    """The AWS managed policies among `arns` that allow every action on every resource."""
+    return [policy.name for policy in admin_policies(arns) if policy.why == EVERY_ACTION_EVERYWHERE]
+
+
 def lambda_roles_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     roles = graph.of_type(ROLE)
     role_policies = graph.of_type(ROLE_POLICY)
@@ -88,13 +80,14 @@ def lambda_roles_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterat
                     f"RolePolicy {policy.name}: {item}"
                     for item in _admin_statements(policy.get("policy"))
                 ]
-            arns = role.get("managedPolicyArns")
-            for arn in as_list(arns) if not is_unknown(arns) else []:
-                if arn == ADMINISTRATOR_ACCESS:
-                    found.append("managed policy AdministratorAccess")
+            found += [
+                f"managed policy {name}" for name in _everything(role.get("managedPolicyArns"))
+            ]
             for attachment in graph.sources(role, "role", attachments, ("name",)):
-                if attachment.get("policyArn") == ADMINISTRATOR_ACCESS:
-                    found.append(f"RolePolicyAttachment {attachment.name}: AdministratorAccess")
+                found += [
+                    f"RolePolicyAttachment {attachment.name}: {name}"
+                    for name in _everything(attachment.get("policyArn"))
+                ]
                 for policy in graph.targets(attachment, "policyArn", managed, ("arn",)):
                     found += [
                         f"Policy {policy.name} (attached by {attachment.name}): {item}"
@@ -127,45 +120,19 @@ def log_retention_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Vio
 
 # --- Lambda environment and runtimes ---------------------------------------------------------
 
-# A name made of words (split on _ - . and case changes) one of which names a secret.
-SECRET_WORDS = ("PASSWORD", "PASSWD", "PWD", "SECRET", "TOKEN", "KEY", "APIKEY", "CREDENTIALS")
-# A value naming where a secret lives is not the secret (ARNs of Secrets Manager, KMS, SSM).
-_REFERENCE_PREFIXES = ("arn:",)
-
-
-def _words(name: str) -> list[str]:
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
-    return [word for word in re.split(r"[_\-.]+", spaced.upper()) if word]
-
-
-def secret_variables(variables: Any, words: list[str]) -> list[str]:
-    """Names of variables that look like secrets and carry a literal, non-reference value."""
-    if not isinstance(variables, dict):
-        return []
-    wanted = {word.upper() for word in words}
-    found = []
-    for name, value in variables.items():
-        if not isinstance(value, str) or is_unknown(value) or not value:
-            continue
-        if value.startswith(_REFERENCE_PREFIXES):
-            continue
-        if wanted.intersection(_words(str(name))):
-            found.append(str(name))
-    return found
-
 
 def lambda_secrets_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    environment = node.get("environment")
-    variables = environment.get("variables") if isinstance(environment, dict) else None
-    names = secret_variables(variables, list(settings.get("secretWords") or SECRET_WORDS))
-    if names:
+    found = plain_secrets(node, settings.get("secretWords") or SECRET_WORDS)
+    if found:
+        listed = ", ".join(f"{name} ({why})" for name, why in found)
         yield Violation(
             node.urn,
             node.name,
-            f"Function {node.name} has secret-looking environment variables with literal values: "
-            f"{', '.join(names)} (values not shown). Anyone who may read the function's "
-            "configuration reads them. Store the secret in Secrets Manager or SSM Parameter "
-            "Store, pass its ARN or name, and read it at run time.",
+            f"Function {node.name} keeps secrets in plain text in its environment: {listed} "
+            "(values not shown). Lambda stores environment variables with the function's "
+            "configuration: anyone allowed lambda:GetFunctionConfiguration reads them, a Pulumi "
+            "secret too. Store the secret in Secrets Manager or SSM Parameter Store, pass its ARN "
+            "or name, and read it at run time with the function's role.",
         )
 
 

@@ -181,9 +181,18 @@ ResourceCheck = Callable[[Node, Mapping[str, Any]], Iterable[Violation]]
 StackCheck = Callable[[StackGraph, Mapping[str, Any]], Iterable[Violation]]
 
 
+class TypedResourcePolicy(ResourceValidationPolicy):
+    """A resource policy that reports only on `resource_types` (the pack's servicer runs it on
+    those alone; on any other type its validate returns at once, as the SDK would run it)."""
+
+    def __init__(self, resource_types: Iterable[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.resource_types = frozenset(resource_types)
+
+
 def resource_policy(
     spec: RuleSpec, types: Iterable[str], check: ResourceCheck
-) -> ResourceValidationPolicy:
+) -> TypedResourcePolicy:
     """A resource policy running `check(node, settings)` on resources of the given types."""
     wanted = frozenset(types)
 
@@ -199,7 +208,8 @@ def resource_policy(
             violations = [_failure(spec, args.urn, args.name, error)]
         _report(spec, violations, settings, report, stack=False)
 
-    return ResourceValidationPolicy(
+    return TypedResourcePolicy(
+        wanted,
         name=spec.name,
         description=spec.description,
         validate=validate,
@@ -244,8 +254,9 @@ def _describe(use: ExemptionUse) -> str:
 EXEMPTIONS_URL = "https://www.pulumi.com/docs/insights/policy/configuration/"
 
 
-def exemption_reporters() -> list[Policy]:
-    """Advisory policies, last in the pack, that report every exemption a rule used."""
+def exemption_reporters(resource_types: Iterable[str]) -> list[Policy]:
+    """Advisory policies, last in the pack, that report every exemption a rule used (the
+    resource one only on the types the resource rules judge: no other type has any)."""
 
     def resource_uses(args: ResourceValidationArgs, report: ReportViolation) -> None:
         for use in LEDGER.drain(args.urn):
@@ -257,7 +268,8 @@ def exemption_reporters() -> list[Policy]:
 
     remediation = "Remove the exemption from the policy pack config once the resource complies."
     return [
-        ResourceValidationPolicy(
+        TypedResourcePolicy(
+            resource_types,
             name="exemptions-used",
             description="A resource rule was not enforced on a resource because of an exemption.",
             validate=resource_uses,

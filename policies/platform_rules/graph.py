@@ -9,29 +9,69 @@ computed from the bucket resource (its URN), which holds even during a preview.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy.proxy import _DictProxy
 
+from platform_rules import secret_inputs
+from platform_rules.secret_inputs import Path
 from platform_rules.values import is_unknown, plain
 
 
-@dataclass
 class Node:
-    """A resource with plain properties (unknowns as UNKNOWN) and its property dependencies."""
+    """A resource with plain properties (unknowns as UNKNOWN), its property dependencies and the
+    paths of the properties the engine sent as secrets (see `secret_inputs`).
 
-    urn: str
-    type: str
-    name: str
-    props: dict[str, Any]
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    parent: str = ""
+    Properties are made plain when first read, key by key: a stack rule reads a few keys of a
+    few types, and most of a large stack is never read at all."""
+
+    __slots__ = (
+        "_plain",
+        "_source",
+        "name",
+        "parent",
+        "property_dependencies",
+        "region",
+        "secret_paths",
+        "type",
+        "urn",
+    )
+
+    def __init__(
+        self,
+        urn: str,
+        type: str,  # noqa: A002 - the resource's type, as the SDK names it
+        name: str,
+        props: Mapping[str, Any],
+        property_dependencies: dict[str, list[str]] | None = None,
+        parent: str = "",
+        secret_paths: frozenset[Path] = frozenset(),
+        provider_region: str = "",
+    ):
+        self.urn, self.type, self.name = urn, type, name
+        self._source: Mapping[str, Any] = _unproxied(props)
+        self._plain: dict[str, Any] = {}
+        self.property_dependencies = property_dependencies or {}
+        self.parent = parent
+        self.secret_paths = secret_paths
+        # Where the resource lives: its own `region` input (pulumi-aws v7), else its provider's
+        # Region, else its provider (resources of one provider share a Region); "" unknown.
+        region = self.get("region")
+        self.region = region if isinstance(region, str) and not is_unknown(region) else ""
+        self.region = self.region or provider_region
 
     @classmethod
     def from_args(cls, args: ResourceValidationArgs) -> Node:
-        return cls(args.urn, args.resource_type, args.name, plain(args.props))
+        return cls(
+            args.urn,
+            args.resource_type,
+            args.name,
+            args.props,
+            secret_paths=secret_inputs.secret_paths(args.urn),
+        )
 
     @classmethod
     def from_resource(cls, resource: PolicyResource) -> Node:
@@ -39,31 +79,68 @@ class Node:
             urn=resource.urn,
             type=resource.resource_type,
             name=resource.name,
-            props=plain(resource.props),
+            props=resource.props,
             property_dependencies={
                 key: [dependency.urn for dependency in dependencies]
                 for key, dependencies in resource.property_dependencies.items()
             },
             parent=resource.parent.urn if resource.parent is not None else "",
+            secret_paths=secret_inputs.secret_paths(resource.urn),
+            provider_region=_provider_region(resource),
         )
 
+    def __repr__(self) -> str:
+        return f"Node({self.type} {self.name})"
+
     def get(self, key: str, default: Any = None) -> Any:
-        return self.props.get(key, default)
+        if key in self._plain:
+            return self._plain[key]
+        if key not in self._source:
+            return default
+        value = self._plain[key] = plain(self._source[key])
+        return value
+
+    @property
+    def props(self) -> dict[str, Any]:
+        """Every property, plain."""
+        return {key: self.get(key) for key in self._source}
 
     def depends_on(self, key: str) -> list[str]:
         return self.property_dependencies.get(key, [])
 
+    def is_secret(self, *path: str | int) -> bool:
+        """The engine sent the value at this path (or one containing it) as a secret."""
+        return bool(self.secret_paths) and secret_inputs.is_secret(self.secret_paths, path)
+
+
+def _provider_region(resource: PolicyResource) -> str:
+    provider = resource.provider
+    if provider is None:
+        return ""
+    region = _unproxied(provider.props).get("region")
+    if isinstance(region, str) and region and not is_unknown(plain(region)):
+        return region
+    return f"the Region of provider {provider.urn}"
+
+
+def _unproxied(props: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The SDK proxy's own contents (unknowns still as sentinel strings, which `plain` turns into
+    UNKNOWN), or the mapping itself."""
+    if isinstance(props, _DictProxy):
+        return props["__target"]  # type: ignore[no-any-return]
+    return props
+
 
 class _LastGraph(threading.local):
     def __init__(self) -> None:
-        self.entry: tuple[tuple[int, ...], list[Any], StackGraph] | None = None
+        self.entry: tuple[list[Any], StackGraph] | None = None
 
 
 _LAST_GRAPH = _LastGraph()
 
 
 def forget_last_graph() -> None:
-    """Drop the previous request's graph (called as the SDK starts serving a request)."""
+    """Drop the previous request's graph (called as the servicer starts a request)."""
     _LAST_GRAPH.entry = None
 
 
@@ -79,6 +156,13 @@ def _known_names(node: Node, name_keys: Iterable[str]) -> list[str]:
 
 def _known_value(value: Any) -> bool:
     return isinstance(value, str) and not is_unknown(value)
+
+
+def _known_values(value: Any) -> tuple[list[str], bool]:
+    """The known strings a property names (a list names several), and whether all are known."""
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    known = [item for item in items if _known_value(item)]
+    return known, bool(items) and len(known) == len(items)
 
 
 def _in_order(found: dict[int, Node]) -> list[Node]:
@@ -98,39 +182,39 @@ class _TargetIndex:
             self.by_urn.setdefault(candidate.urn, []).append((position, candidate, bool(names)))
 
     def find(self, source: Node, key: str) -> list[Node]:
-        value = source.get(key)
-        known = _known_value(value)
+        """By value where the whole value and the candidate's name are known (an id or a list
+        of ids at an update), else by the property's dependencies (a preview)."""
+        known, whole = _known_values(source.get(key))
         found: dict[int, Node] = {}
-        if known:
+        for value in known:
             found.update(self.by_name.get(value, []))
         for urn in source.depends_on(key):
             for position, candidate, named in self.by_urn.get(urn, []):
-                if not (known and named):
+                if not (whole and named):
                     found[position] = candidate
         return _in_order(found)
 
 
 class _SourceIndex:
-    """For `sources`: candidates by the known value of `key` and by its dependencies."""
+    """For `sources`: candidates by the known value(s) of `key` and by its dependencies."""
 
     def __init__(self, candidates: list[Node], key: str):
         self.by_value: dict[str, list[tuple[int, Node]]] = {}
         self.by_dependency: dict[str, list[tuple[int, Node, bool]]] = {}
         for position, candidate in enumerate(candidates):
-            value = candidate.get(key)
-            known = _known_value(value)
-            if known:
+            known, whole = _known_values(candidate.get(key))
+            for value in dict.fromkeys(known):
                 self.by_value.setdefault(value, []).append((position, candidate))
             for urn in dict.fromkeys(candidate.depends_on(key)):
-                self.by_dependency.setdefault(urn, []).append((position, candidate, known))
+                self.by_dependency.setdefault(urn, []).append((position, candidate, whole))
 
     def find(self, target: Node, name_keys: tuple[str, ...]) -> list[Node]:
         names = _known_names(target, name_keys)
         found: dict[int, Node] = {}
         for name in names:
             found.update(self.by_value.get(name, []))
-        for position, candidate, known in self.by_dependency.get(target.urn, []):
-            if not (known and names):
+        for position, candidate, whole in self.by_dependency.get(target.urn, []):
+            if not (whole and names):
                 found[position] = candidate
         return _in_order(found)
 
@@ -144,17 +228,15 @@ class StackGraph:
 
     @classmethod
     def from_args(cls, args: StackValidationArgs) -> StackGraph:
-        """The stack's graph, built once for all the stack policies of a request: they get the
-        same property proxies (see process_tuning), so the graph of the last call is reused
-        when the proxies are the very same objects."""
-        resources = list(args.resources)
-        key = tuple(id(resource.props) for resource in resources)
+        """The stack's graph, built once for all the stack policies of a request: the pack's
+        servicer hands them the very same list of resources (serving.py)."""
+        resources = args.resources
         last = _LAST_GRAPH.entry
-        if last is not None and last[0] == key:
-            return last[2]
+        if last is not None and last[0] is resources:
+            return last[1]
         graph = cls([Node.from_resource(resource) for resource in resources])
-        # The proxies are kept so that no id in the key is reused while the entry lives.
-        _LAST_GRAPH.entry = (key, [resource.props for resource in resources], graph)
+        # The list is kept so that it is the same list, not a new one at the same address.
+        _LAST_GRAPH.entry = (resources, graph)
         return graph
 
     @classmethod
@@ -192,39 +274,25 @@ class StackGraph:
     ) -> list[Node]:
         """The candidates that `source.props[key]` names (see the module docstring)."""
         name_keys = tuple(name_keys)
-        if isinstance(candidates, list) and len(candidates) >= INDEX_THRESHOLD:
-            cache_key = (id(candidates), name_keys)
-            cached = self._target_indexes.get(cache_key)
-            if cached is None:
-                cached = (candidates, _TargetIndex(candidates, name_keys))
-                self._target_indexes[cache_key] = cached
-            return cached[1].find(source, key)
-        value = source.get(key)
-        dependencies = set(source.depends_on(key))
-        found = []
-        for candidate in candidates:
-            known_names = _known_names(candidate, name_keys)
-            if _known_value(value) and known_names:
-                if value in known_names:
-                    found.append(candidate)
-            elif candidate.urn in dependencies:
-                found.append(candidate)
-        return found
+        if not isinstance(candidates, list) or len(candidates) < INDEX_THRESHOLD:
+            return _TargetIndex(list(candidates), name_keys).find(source, key)
+        cache_key = (id(candidates), name_keys)
+        cached = self._target_indexes.get(cache_key)
+        if cached is None:
+            cached = (candidates, _TargetIndex(candidates, name_keys))
+            self._target_indexes[cache_key] = cached
+        return cached[1].find(source, key)
 
     def sources(
         self, target: Node, key: str, candidates: Iterable[Node], name_keys: Iterable[str] = ()
     ) -> list[Node]:
         """The candidates whose `key` names `target`."""
         name_keys = tuple(name_keys)
-        if isinstance(candidates, list) and len(candidates) >= INDEX_THRESHOLD:
-            cache_key = (id(candidates), key)
-            cached = self._source_indexes.get(cache_key)
-            if cached is None:
-                cached = (candidates, _SourceIndex(candidates, key))
-                self._source_indexes[cache_key] = cached
-            return cached[1].find(target, name_keys)
-        return [
-            candidate
-            for candidate in candidates
-            if self.targets(candidate, key, [target], name_keys)
-        ]
+        if not isinstance(candidates, list) or len(candidates) < INDEX_THRESHOLD:
+            return _SourceIndex(list(candidates), key).find(target, name_keys)
+        cache_key = (id(candidates), key)
+        cached = self._source_indexes.get(cache_key)
+        if cached is None:
+            cached = (candidates, _SourceIndex(candidates, key))
+            self._source_indexes[cache_key] = cached
+        return cached[1].find(target, name_keys)

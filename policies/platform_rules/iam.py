@@ -112,8 +112,13 @@ def covers_every_extension(pattern: str, prefix: str) -> bool:
     """The pattern matches `prefix` followed by any non-empty string (every object key).
 
     After reading the prefix, what is left of the pattern must match every non-empty string:
-    no literal character, at least one `*`, and at most one `?`.
+    no literal character, at least one `*`, and at most one `?`. For a pattern without `?` that
+    is: it ends in `*`, and without its trailing `*`s it matches a start of the prefix, so that
+    the trailing `*` takes the rest of the prefix and every key.
     """
+    if "?" not in pattern:
+        stripped = pattern.rstrip("*")
+        return stripped != pattern and _star_match(f"{stripped}*".split("*"), prefix)
     for state in _states_after(pattern, prefix):
         rest = pattern[state:]
         if "*" in rest and rest.count("?") <= 1 and not rest.replace("*", "").replace("?", ""):

@@ -1,32 +1,39 @@
-"""IAM rules: no IAM users or long-term access keys, no AWS-managed admin policies attached."""
+"""IAM rules: no IAM users or long-term access keys, no AWS managed admin policies attached."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node
+from platform_rules.managed_policies import ManagedPolicy, admin_policy
 from platform_rules.values import as_list, is_unknown
 
 USER = "aws:iam/user:User"
 ACCESS_KEY = "aws:iam/accessKey:AccessKey"
 USER_TYPES = (USER, ACCESS_KEY)
-ROLE = "aws:iam/role:Role"
-ATTACHMENT_TYPES = (
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-    "aws:iam/policyAttachment:PolicyAttachment",
-)
-MANAGED_POLICY_TYPES = (*ATTACHMENT_TYPES, ROLE)
-
-# AWS-managed policies are arn:<partition>:iam::aws:policy/<path><name>
-# (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html).
-_AWS_MANAGED_ADMIN = re.compile(
-    r"^arn:aws[a-z-]*:iam::aws:policy/(?:[^/]+/)*(AdministratorAccess|[A-Za-z0-9]*FullAccess)$"
-)
+# Every pulumi-aws resource type that attaches managed policies to a role, a user or a group
+# (pulumi_aws 7: iam/*_policy_attachment*.py, iam/role.py, and ssoadmin/managed_policy_attachment*
+# for permission sets, which IAM Identity Center provisions as roles), with the property that
+# holds the policy ARNs. Not here: rolesanywhere Profile.managedPolicyArns (session policies,
+# which only narrow what a role may do), QuickSight's IAM policy assignments (QuickSight users),
+# EKS access policies and Bedrock AgentCore policies (not IAM policies).
+MANAGED_POLICY_PROPERTIES = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "policyArn",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": "policyArn",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": "policyArn",
+    "aws:iam/policyAttachment:PolicyAttachment": "policyArn",
+    "aws:iam/role:Role": "managedPolicyArns",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive": "policyArns",
+    "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive": "policyArns",
+    "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment": "managedPolicyArn",
+    "aws:ssoadmin/managedPolicyAttachmentsExclusive:ManagedPolicyAttachmentsExclusive": (
+        "managedPolicyArns"
+    ),
+}
+MANAGED_POLICY_TYPES = tuple(MANAGED_POLICY_PROPERTIES)
 
 
 def user_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
@@ -40,27 +47,24 @@ def user_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
     )
 
 
-def admin_policy_names(arns: Any) -> list[str]:
-    """The AWS-managed AdministratorAccess / *FullAccess policies among `arns`."""
+def admin_policies(arns: Any) -> list[ManagedPolicy]:
+    """The AWS managed admin and full-access policies among `arns` (AWS's list, by ARN)."""
     if is_unknown(arns):
         return []
-    names = []
-    for arn in as_list(arns):
-        match = _AWS_MANAGED_ADMIN.match(arn) if isinstance(arn, str) else None
-        if match:
-            names.append(match.group(1))
-    return names
+    found = (admin_policy(arn) for arn in as_list(arns) if not is_unknown(arn))
+    return [policy for policy in found if policy is not None]
 
 
 def managed_admin_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    key = "managedPolicyArns" if node.type == ROLE else "policyArn"
-    names = admin_policy_names(node.get(key))
-    if names:
+    key = MANAGED_POLICY_PROPERTIES[node.type]
+    found = admin_policies(node.get(key))
+    if found:
         kind = node.type.rsplit(":", 1)[-1]
+        listed = ", ".join(f"{policy.name} ({policy.why})" for policy in found)
         yield Violation(
             node.urn,
             node.name,
-            f"{kind} {node.name} attaches the AWS-managed {', '.join(names)} ({key}): far more "
-            "than any one workload needs. Attach a policy that grants only the actions the "
-            "principal calls, on the resources it uses.",
+            f"{kind} {node.name} attaches the AWS managed {listed} ({key}): far more than any "
+            "one workload needs. Attach a policy that grants only the actions the principal "
+            "calls, on the resources it uses.",
         )

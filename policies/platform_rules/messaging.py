@@ -1,19 +1,27 @@
 """Rules on queues, topics and streams: encryption at rest (mandatory), dead-letter queues and
 failure handling of event source mappings (advisory).
 
-Each rule decides on the resource's inputs the way the service does:
+Each rule decides the way the service does, an omitted setting as the service's default:
 - SQS: a queue is encrypted with SQS-managed SSE (`SqsManagedSseEnabled`) or a KMS key
-  (`KmsMasterKeyId`). AWS now turns SSE-SQS on for new queues by default, but a queue created
-  with `SqsManagedSseEnabled` false is not encrypted, so the rule asks for one of the two
-  explicitly. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
-- SNS: a topic is encrypted only with `KmsMasterKeyId`.
+  (`KmsMasterKeyId`). Since October 2022 SQS turns SSE-SQS on for a queue created without
+  either attribute, and the provider then reports `sqsManagedSseEnabled: true` in the queue's
+  state; a queue created with `SqsManagedSseEnabled` false and no key is unencrypted. The rule is
+  a stack rule: at the update AnalyzeStack sees each queue's state after create, at a preview an
+  unknown never blocks.
+  https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
+  (documentation history, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/history.html:
+  "Server-side encryption (SSE) using SQS-owned encryption (SSE-SQS) by default", 2022)
+- SNS: a topic is encrypted only with `KmsMasterKeyId` (no default encryption).
   https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html
-- Kinesis: `EncryptionType` KMS with a key; NONE (the notes' stream) is unencrypted.
-  https://docs.aws.amazon.com/streams/latest/dev/what-is-sse.html
+- Kinesis: `EncryptionType` KMS with a key; NONE (the notes' stream, and the default) is
+  unencrypted. https://docs.aws.amazon.com/streams/latest/dev/what-is-sse.html
 - Firehose: records sent to it directly are encrypted at rest only with server-side
   encryption; records read from a Kinesis stream stay encrypted in that stream. What it writes to
-  S3 is encrypted with SSE-KMS only when the S3 destination names a KMS key; otherwise it asks
-  for no encryption. https://docs.aws.amazon.com/firehose/latest/dev/encryption.html
+  S3 is encrypted either way: with SSE-KMS when the S3 destination names a KMS key, otherwise by
+  S3 itself, which encrypts every new object with SSE-S3 since January 5, 2023 (whether the
+  bucket's own policy admits the writer's request is the S3 rules' question).
+  https://docs.aws.amazon.com/firehose/latest/dev/encryption.html,
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingServerSideEncryption.html
 - Lambda event source mappings: without `ReportBatchItemFailures` one bad record makes the
   whole batch fail and return; without an on-failure destination (stream sources) failed
   records are dropped when they expire.
@@ -40,7 +48,6 @@ FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 EVENT_SOURCE_MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
-S3_DESTINATIONS = {"extended_s3": "extendedS3Configuration", "s3": "s3Configuration"}
 
 
 def _has_key(value: Any) -> bool | None:
@@ -50,19 +57,30 @@ def _has_key(value: Any) -> bool | None:
     return isinstance(value, str) and bool(value.strip())
 
 
-def queue_encrypted_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    managed = truthy(node.get("sqsManagedSseEnabled", False))
+def queue_encryption(node: Node) -> bool | None:
+    """Whether SQS keeps the queue's messages encrypted (None: not known yet). An omitted
+    `sqsManagedSseEnabled` is SQS's default, SSE-SQS on."""
     key = _has_key(node.get("kmsMasterKeyId"))
-    if managed is None or key is None or managed or key:
-        return
-    yield Violation(
-        node.urn,
-        node.name,
-        f"SQS queue {node.name} has no server-side encryption. Set "
-        "sqs_managed_sse_enabled=True (SNS and Lambda deliver into SSE-SQS queues) or "
-        "kms_master_key_id to a customer managed key whose policy admits the senders; not "
-        "alias/aws/sqs if SNS delivers into the queue.",
-    )
+    if key is not False:
+        return key
+    managed = node.get("sqsManagedSseEnabled")
+    return True if managed is None else truthy(managed)
+
+
+def queues_encrypted_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    for queue in graph.of_type(QUEUE):
+        if queue_encryption(queue) is not False:
+            continue
+        yield Violation(
+            queue.urn,
+            queue.name,
+            f"SQS queue {queue.name} has sqsManagedSseEnabled="
+            f"{queue.get('sqsManagedSseEnabled')!r} and no KMS key: its messages are stored "
+            "unencrypted (SQS encrypts by default only when the attribute is omitted). Set "
+            "sqs_managed_sse_enabled=True (SNS and Lambda deliver into SSE-SQS queues) or "
+            "kms_master_key_id to a customer managed key whose policy admits the senders; not "
+            "alias/aws/sqs if SNS delivers into the queue.",
+        )
 
 
 def topic_encrypted_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
@@ -101,16 +119,6 @@ def firehose_encrypted_check(node: Node, settings: Mapping[str, Any]) -> Iterato
             problems.append(
                 "records put to it directly are stored unencrypted (set "
                 "server_side_encryption enabled=True)"
-            )
-    destination = node.get("destination")
-    config_key = S3_DESTINATIONS.get(destination) if isinstance(destination, str) else None
-    if config_key is not None:
-        config = node.get(config_key) or {}
-        key = None if is_unknown(config) else _has_key(config.get("kmsKeyArn"))
-        if key is False:
-            problems.append(
-                "it asks S3 for no encryption (set the S3 destination's kms_key_arn: Firehose "
-                "then writes with SSE-KMS, x-amz-server-side-encryption: aws:kms)"
             )
     if problems:
         yield Violation(
@@ -181,7 +189,8 @@ def event_source_failure_check(node: Node, settings: Mapping[str, Any]) -> Itera
 
 QUEUE_ENCRYPTED = RuleSpec(
     name="sqs-queue-encrypted",
-    description="SQS queues must have server-side encryption (SSE-SQS or a KMS key).",
+    description="SQS queues must have server-side encryption (SSE-SQS or a KMS key); a queue "
+    "that omits both gets SQS's default, SSE-SQS.",
     level=EnforcementLevel.MANDATORY,
     remediation="Set sqs_managed_sse_enabled=True, or kms_master_key_id to a customer managed "
     "key whose key policy admits every sender (SNS cannot use alias/aws/sqs).",
@@ -204,10 +213,10 @@ STREAM_ENCRYPTED = RuleSpec(
 )
 FIREHOSE_ENCRYPTED = RuleSpec(
     name="firehose-encrypted",
-    description="Firehose delivery streams must encrypt what they hold and what they write to S3.",
+    description="Firehose delivery streams must encrypt the records put to them directly (what "
+    "they write to S3 is encrypted by S3's default, SSE-S3, or SSE-KMS with a key).",
     level=EnforcementLevel.MANDATORY,
-    remediation="Read from an encrypted Kinesis stream or enable server_side_encryption, and set "
-    "the S3 destination's kms_key_arn (Firehose then writes with SSE-KMS).",
+    remediation="Read from an encrypted Kinesis stream or enable server_side_encryption.",
     url="https://docs.aws.amazon.com/firehose/latest/dev/encryption.html",
 )
 QUEUE_DEAD_LETTERS = RuleSpec(
@@ -238,7 +247,7 @@ RULES = (
 
 def policies() -> list[Policy]:
     return [
-        resource_policy(QUEUE_ENCRYPTED, [QUEUE], queue_encrypted_check),
+        stack_policy(QUEUE_ENCRYPTED, queues_encrypted_check),
         resource_policy(TOPIC_ENCRYPTED, [TOPIC], topic_encrypted_check),
         resource_policy(STREAM_ENCRYPTED, [KINESIS_STREAM], kinesis_encrypted_check),
         resource_policy(FIREHOSE_ENCRYPTED, [FIREHOSE], firehose_encrypted_check),

@@ -266,6 +266,11 @@ def _covered_by(entries: Iterable[IngressEntry]) -> list[str]:
 # --- databases in private subnets ------------------------------------------------------------
 
 
+# Resources name each other by id once the ids are known (an update); the graph links them by
+# those ids then, and by property dependencies while they are not (a preview).
+ID = ("id",)
+
+
 class RouteAnalysis:
     """Which subnets of the stack route to an internet gateway."""
 
@@ -310,7 +315,7 @@ class RouteAnalysis:
                 found.append(f"inline route {_destination(route)} -> {route.get('gatewayId')}")
         if not found and any(urn in self.gateways for urn in inline_dependencies):
             found.append("an inline route to an internet gateway of this stack")
-        for route in self.graph.sources(table, "routeTableId", self.routes):
+        for route in self.graph.sources(table, "routeTableId", self.routes, ID):
             if self._is_gateway(route.get("gatewayId"), route.depends_on("gatewayId")):
                 found.append(
                     f"route {route.name} ({_destination(route.props)} -> internet gateway)"
@@ -344,19 +349,19 @@ class RouteAnalysis:
         return found
 
     def _find_table(self, subnet: Node) -> tuple[Node | None, str]:
-        for association in self.graph.sources(subnet, "subnetId", self.associations)[:1]:
-            tables = self.graph.targets(association, "routeTableId", self.tables)
+        for association in self.graph.sources(subnet, "subnetId", self.associations, ID)[:1]:
+            tables = self.graph.targets(association, "routeTableId", self.tables, ID)
             if tables:
                 return tables[0], f"associated by {association.name}"
             return None, f"{association.name} names a route table outside this stack"
-        vpcs = self.graph.targets(subnet, "vpcId", self.vpcs)
+        vpcs = self.graph.targets(subnet, "vpcId", self.vpcs, ID)
         if not vpcs:
             if subnet.type == DEFAULT_SUBNET:
                 return subnet, "a default subnet, in the default VPC"
             return None, "its VPC is outside this stack"
         vpc = vpcs[0]
-        for association in self.graph.sources(vpc, "vpcId", self.main_associations)[:1]:
-            tables = self.graph.targets(association, "routeTableId", self.tables)
+        for association in self.graph.sources(vpc, "vpcId", self.main_associations, ID)[:1]:
+            tables = self.graph.targets(association, "routeTableId", self.tables, ID)
             if tables:
                 return tables[0], f"main route table of {vpc.name} ({association.name})"
             return None, "the VPC's main route table is outside this stack"
@@ -399,7 +404,7 @@ def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> It
             )
             continue
         for group in graph.targets(database, "dbSubnetGroupName", groups, name_keys=("name",)):
-            for subnet in graph.targets(group, "subnetIds", subnets):
+            for subnet in graph.targets(group, "subnetIds", subnets, ID):
                 table, how = routes.table_of(subnet)
                 if table is None:
                     continue
@@ -423,7 +428,7 @@ def database_subnets_check(graph: StackGraph, settings: Mapping[str, Any]) -> It
 def flow_logs_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     flow_logs = graph.of_type(FLOW_LOG)
     for vpc in graph.of_type(VPC):
-        if not graph.sources(vpc, "vpcId", flow_logs):
+        if not graph.sources(vpc, "vpcId", flow_logs, ID):
             yield Violation(
                 vpc.urn,
                 vpc.name,
@@ -492,12 +497,25 @@ def _acl_entries(graph: StackGraph, acl: Node) -> list[AclEntry]:
     return entries
 
 
-def _first_internet_match(entries: list[AclEntry], port: int) -> AclEntry | None:
-    """The entry that decides traffic from the whole internet to `port`: the lowest-numbered
-    entry matching it (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html)."""
+# AWS matches an entry only against traffic of its own IP family: `cidrBlock` entries against
+# IPv4, `ipv6CidrBlock` entries against IPv6; a deny of one family leaves the other open
+# (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html).
+WHOLE_INTERNET = {4: "0.0.0.0/0", 6: "::/0"}
+
+
+def _family(source: Any) -> int | None:
+    if not isinstance(source, str) or not is_whole_internet(source):
+        return None
+    return 6 if ":" in source else 4
+
+
+def _first_internet_match(entries: list[AclEntry], port: int, family: int) -> AclEntry | None:
+    """The entry that decides traffic of this IP family from the whole internet to `port`: the
+    lowest-numbered entry of that family matching it
+    (https://docs.aws.amazon.com/vpc/latest/userguide/nacl-rules.html)."""
     numbered = [entry for entry in entries if as_int(entry.number) is not None]
     for entry in sorted(numbered, key=lambda item: as_int(item.number) or 0):
-        if not any(is_whole_internet(source) for source in entry.sources):
+        if not any(_family(source) == family for source in entry.sources):
             continue
         opens = opens_port(entry.protocol, entry.from_port, entry.to_port, port)
         if opens is None:
@@ -515,24 +533,25 @@ def _is_return_traffic(entry: AclEntry) -> bool:
 def network_acl_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
     ports = [port for port in (as_int(item) for item in settings.get("ports") or []) if port]
     for acl in graph.of_type(NETWORK_ACL, DEFAULT_NETWORK_ACL):
-        exposed: dict[AclEntry, list[int]] = {}
+        exposed: dict[tuple[AclEntry, int], list[int]] = {}
         entries = _acl_entries(graph, acl)
-        for port in ports:
-            entry = _first_internet_match(entries, port)
-            if entry is None or is_unknown(entry.action) or _is_return_traffic(entry):
-                continue
-            if str(entry.action).strip().lower() == "allow":
-                exposed.setdefault(entry, []).append(port)
-        for entry, open_ports in exposed.items():
+        for family in (4, 6):
+            for port in ports:
+                entry = _first_internet_match(entries, port, family)
+                if entry is None or is_unknown(entry.action) or _is_return_traffic(entry):
+                    continue
+                if str(entry.action).strip().lower() == "allow":
+                    exposed.setdefault((entry, family), []).append(port)
+        for (entry, family), open_ports in exposed.items():
             listed = ", ".join(
                 f"port {port} ({DATABASE_PORTS.get(port, 'database')})" for port in open_ports
             )
-            source = ", ".join(str(item) for item in entry.sources if is_whole_internet(item))
             yield Violation(
                 entry.node.urn,
                 entry.node.name,
                 f"Network ACL {acl.name}: rule {as_int(entry.number)} ({entry.node.name}"
-                f"{entry.where}) allows protocol {entry.protocol} from {source}, the first rule "
-                f"matching {listed}. Admit database ports only from the VPC's or the app "
-                "subnets' ranges (keep 1024-65535 for return traffic).",
+                f"{entry.where}) allows protocol {entry.protocol} from {WHOLE_INTERNET[family]}, "
+                f"the first IPv{family} rule matching {listed} (AWS matches an entry only "
+                "against its own IP family). Admit database ports only from the VPC's or the "
+                "app subnets' ranges (keep 1024-65535 for return traffic).",
             )

@@ -63,7 +63,7 @@ class NatZones:
 
     def nat_gateways(self, table: Node) -> list[Node]:
         found = []
-        for route in self.graph.sources(table, "routeTableId", self.route_nodes):
+        for route in self.graph.sources(table, "routeTableId", self.route_nodes, ("id",)):
             found += self.graph.targets(route, "natGatewayId", self.nats, ("id",))
         inline = table.get("routes")
         if not is_unknown(inline) and as_list(inline):

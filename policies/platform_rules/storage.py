@@ -331,17 +331,27 @@ def secure_transport_check(graph: StackGraph, settings: Mapping[str, Any]) -> It
             )
 
 
-def _flag_values(node: Node | None) -> dict[str, bool | None]:
-    """Each flag as True/False, None when unknown; an absent block turns nothing on."""
+# New buckets have all four Block Public Access settings on since April 2023: a bucket without a
+# BucketPublicAccessBlock resource keeps them on; writing a block replaces the bucket's whole
+# configuration, and a flag the block omits is off (the provider's default, false). The account
+# level is off unless an AccountPublicAccessBlock turns it on.
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+# (https://aws.amazon.com/about-aws/whats-new/2022/12/amazon-s3-automatically-enable-block-public-access-disable-access-control-lists-buckets-april-2023/)
+NEW_BUCKET_FLAGS: dict[str, bool | None] = dict.fromkeys(PUBLIC_ACCESS_FLAGS, True)
+
+
+def _flag_values(node: Node | None, absent: bool) -> dict[str, bool | None]:
+    """Each flag as True/False, None when unknown; `absent` for every flag without a block."""
     if node is None:
-        return dict.fromkeys(PUBLIC_ACCESS_FLAGS, False)
+        return dict.fromkeys(PUBLIC_ACCESS_FLAGS, absent)
     return {flag: truthy(node.get(flag, False)) for flag in PUBLIC_ACCESS_FLAGS}
 
 
 def effective_flags(account: Node | None, bucket: Node | None) -> dict[str, bool | None]:
     """S3 applies the most restrictive combination of account and bucket settings: a flag is on
-    when either level turns it on (None: it depends on a value not known yet)."""
-    account_flags, bucket_flags = _flag_values(account), _flag_values(bucket)
+    when either level turns it on (None: it depends on a value not known yet). A bucket without
+    a block of its own has S3's default for new buckets, every flag on."""
+    account_flags, bucket_flags = _flag_values(account, False), _flag_values(bucket, True)
     combined: dict[str, bool | None] = {}
     for flag in PUBLIC_ACCESS_FLAGS:
         values = (account_flags[flag], bucket_flags[flag])
@@ -377,15 +387,11 @@ def public_access_block_check(
         if not off:
             continue
         fix = (
-            f"Add an aws.s3.BucketPublicAccessBlock for {bucket.name} (or an account-level "
-            "aws.s3.AccountPublicAccessBlock) with block_public_acls, block_public_policy, "
-            "ignore_public_acls and restrict_public_buckets all True."
+            f"Set block_public_acls, block_public_policy, ignore_public_acls and "
+            f"restrict_public_buckets all True on the block of {bucket.name} (a flag it omits is "
+            "off), or drop the block: a new bucket has all four on by default."
         )
-        what = (
-            f"its public access block (with the account's) leaves {', '.join(off)} off"
-            if linked or account
-            else "it has no public access block"
-        )
+        what = f"its public access block (with the account's) leaves {', '.join(off)} off"
         yield Violation(bucket.urn, bucket.name, f"Bucket {bucket.name}: {what}. {fix}")
 
 

@@ -1,4 +1,4 @@
-"""Web tier rules: instance metadata (IMDSv2), encrypted EBS, HTTP listeners, public IPs.
+"""Web tier rules: instance metadata (IMDSv2), encrypted EBS, public IPs (listeners: listeners.py).
 
 Rules read the provider's camelCase properties. A value unknown at preview never blocks: the
 rule decides when the value is known.
@@ -11,13 +11,13 @@ from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
-from platform_rules.network import SUBNET, RouteAnalysis
+from platform_rules.network import ID, SUBNET, RouteAnalysis
 from platform_rules.values import as_list, is_unknown, truthy
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 INSTANCE = "aws:ec2/instance:Instance"
 EBS_VOLUME = "aws:ebs/volume:Volume"
-LISTENER = "aws:lb/listener:Listener"
+EBS_ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 AUTO_SCALING_GROUP = "aws:autoscaling/group:Group"
 COMPUTE_TYPES = (LAUNCH_TEMPLATE, INSTANCE)
 
@@ -49,93 +49,98 @@ def imdsv2_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]
         )
 
 
-def _unencrypted_volumes(node: Node) -> list[str]:
-    found = []
-    if node.type == LAUNCH_TEMPLATE:
-        mappings = node.get("blockDeviceMappings")
-        if is_unknown(mappings):
-            return []
-        if not as_list(mappings):
-            return ["no block device mapping, so the root volume is the AMI's as it is"]
-        for mapping in as_list(mappings):
-            ebs = mapping.get("ebs") if isinstance(mapping, dict) else None
-            if isinstance(ebs, dict) and ebs.get("encrypted") is None:
-                found.append(f"{mapping.get('deviceName')} does not set encrypted")
-            elif isinstance(ebs, dict) and truthy(ebs.get("encrypted")) is False:
-                found.append(f"{mapping.get('deviceName')} has encrypted={ebs.get('encrypted')!r}")
-    elif node.type == INSTANCE:
-        devices = [("root", node.get("rootBlockDevice"))]
-        devices += [("ebs", device) for device in as_list(node.get("ebsBlockDevices"))]
-        for label, device in devices:
-            if isinstance(device, dict) and truthy(device.get("encrypted")) is not True:
-                if not is_unknown(device.get("encrypted")):
-                    found.append(f"{device.get('deviceName', label)} is not encrypted")
-    elif truthy(node.get("encrypted")) is False or node.get("encrypted") is None:
-        found.append("the volume is not encrypted")
+# --- EBS encryption ---------------------------------------------------------------------------
+#
+# What EC2 writes when an input is omitted (https://docs.aws.amazon.com/ebs/latest/userguide/ebs-encryption.html,
+# https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html):
+# - a volume without `encrypted` is unencrypted, unless it is created from an encrypted snapshot
+#   or EBS encryption by default is on in its account and Region;
+# - an instance, or a launch template, without a mapping for its root device boots from its AMI's
+#   snapshot as it is: unencrypted unless the AMI's snapshot is, or encryption by default is on;
+# - with encryption by default on (`aws.ebs.EncryptionByDefault`, `enabled` defaults to true)
+#   "the EBS volumes that you create are always encrypted", whatever `encrypted` says
+#   (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_EnableEbsEncryptionByDefault.html).
+# The rule cannot see an AMI's snapshots: it takes an AMI's volumes as unencrypted.
+
+AMI_ROOT = "the root volume is the AMI's snapshot as it is, unencrypted unless the AMI's is"
+NEW_VOLUME = "a new volume is unencrypted"
+
+
+def default_encryption(graph: StackGraph) -> dict[str, bool | None]:
+    """EBS encryption by default per Region (see Node.region) as the stack sets it: True on,
+    None not known yet; a Region the stack does not turn on is off (AWS's default)."""
+    found: dict[str, bool | None] = {}
+    for setting in graph.of_type(EBS_ENCRYPTION_BY_DEFAULT):
+        values = (truthy(setting.get("enabled", True)), found.get(setting.region, False))
+        found[setting.region] = True if True in values else (None if None in values else False)
     return found
 
 
-def ebs_encrypted_check(node: Node, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    found = _unencrypted_volumes(node)
-    if found:
-        yield Violation(
-            node.urn,
-            node.name,
-            f"{_kind(node)} {node.name} would write unencrypted EBS volumes: {'; '.join(found)}. "
-            "Map every volume (the root device too) with ebs encrypted=True.",
-        )
-
-
-def _forwards(listener: Node) -> bool | None:
-    actions = listener.get("defaultActions")
-    if is_unknown(actions):
+def _device_problem(device: Any, label: str, omitted: str) -> str | None:
+    """Why a mapped device is written unencrypted (None: encrypted or not known yet)."""
+    if not isinstance(device, dict):
         return None
-    types = [action.get("type") for action in as_list(actions) if isinstance(action, dict)]
-    if any(is_unknown(kind) for kind in types):
-        return None
-    return "forward" in types
+    encrypted = device.get("encrypted")
+    if encrypted is None:
+        return f"{label} does not set encrypted ({omitted})"
+    if truthy(encrypted) is False:
+        return f"{label} has encrypted={encrypted!r}"
+    return None
 
 
-def _load_balancer_key(listener: Node) -> object | None:
-    """Which load balancer a listener belongs to: its ARN, or the resource it depends on."""
-    arn = listener.get("loadBalancerArn")
-    if isinstance(arn, str) and not is_unknown(arn):
-        return arn
-    dependencies = listener.depends_on("loadBalancerArn")
-    return tuple(sorted(dependencies)) if dependencies else None
+def _template_volumes(node: Node) -> list[str | None]:
+    mappings = node.get("blockDeviceMappings")
+    if is_unknown(mappings):
+        return []
+    if not as_list(mappings):
+        return [f"no block device mapping: {AMI_ROOT}"]
+    return [
+        _device_problem(mapping.get("ebs"), str(mapping.get("deviceName")), NEW_VOLUME)
+        for mapping in as_list(mappings)
+        if isinstance(mapping, dict)
+    ]
 
 
-def _http_forwarders(graph: StackGraph, beside_https: bool) -> Iterator[Violation]:
-    listeners = graph.of_type(LISTENER)
-    https = {
-        _load_balancer_key(listener)
-        for listener in listeners
-        if listener.get("protocol") == "HTTPS"
-    }
-    for listener in listeners:
-        if listener.get("protocol") != "HTTP" or _forwards(listener) is not True:
-            continue
-        key = _load_balancer_key(listener)
-        if key is None:
-            continue
-        if (key in https) == beside_https:
-            where = (
-                "while the load balancer also listens on HTTPS" if beside_https else "(no HTTPS)"
-            )
+def _instance_volumes(node: Node) -> list[str | None]:
+    root = node.get("rootBlockDevice")
+    found = [
+        f"no root_block_device: {AMI_ROOT}"
+        if root is None
+        else _device_problem(root, "the root device", AMI_ROOT)
+    ]
+    devices = node.get("ebsBlockDevices")
+    for device in as_list(devices) if not is_unknown(devices) else []:
+        label = str(device.get("deviceName")) if isinstance(device, dict) else "a device"
+        found.append(_device_problem(device, label, NEW_VOLUME))
+    return found
+
+
+def unencrypted_volumes(node: Node) -> list[str]:
+    """The volumes the resource would write unencrypted, encryption by default off."""
+    if node.type == LAUNCH_TEMPLATE:
+        found = _template_volumes(node)
+    elif node.type == INSTANCE:
+        found = _instance_volumes(node)
+    else:
+        found = [_device_problem(node.props, "the volume", NEW_VOLUME)]
+    return [problem for problem in found if problem]
+
+
+def ebs_encrypted_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
+    by_default = default_encryption(graph)
+    for node in graph.of_type(LAUNCH_TEMPLATE, INSTANCE, EBS_VOLUME):
+        if by_default.get(node.region, False) is not False:
+            continue  # encryption by default encrypts every new volume (or is not known yet)
+        found = unencrypted_volumes(node)
+        if found:
             yield Violation(
-                listener.urn,
-                listener.name,
-                f"Listener {listener.name} serves the site over plain HTTP {where}. Answer port "
-                "80 with a redirect to HTTPS (type 'redirect', protocol HTTPS, status HTTP_301).",
+                node.urn,
+                node.name,
+                f"{_kind(node)} {node.name} would write unencrypted EBS volumes: "
+                f"{'; '.join(found)}; EBS encryption by default is not on in this stack for its "
+                "Region. Map every volume, the root device too, with encrypted=True, or turn on "
+                "aws.ebs.EncryptionByDefault in the stack.",
             )
-
-
-def http_beside_https_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    yield from _http_forwarders(graph, beside_https=True)
-
-
-def http_only_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterator[Violation]:
-    yield from _http_forwarders(graph, beside_https=False)
 
 
 def _asks_public_ip(node: Node) -> bool:
@@ -175,12 +180,12 @@ def private_public_ip_check(graph: StackGraph, settings: Mapping[str, Any]) -> I
         if not _asks_public_ip(node):
             continue
         if node.type == INSTANCE:
-            placed = graph.targets(node, "subnetId", subnets)
+            placed = graph.targets(node, "subnetId", subnets, ID)
         else:
             placed = [
                 subnet
                 for group in _groups_of(graph, node)
-                for subnet in graph.targets(group, "vpcZoneIdentifiers", subnets)
+                for subnet in graph.targets(group, "vpcZoneIdentifiers", subnets, ID)
             ]
         names = [subnet.name for subnet in placed if private(subnet)]
         if names:

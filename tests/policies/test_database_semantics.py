@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.policies.test_policy_rules import _database, _network
-from tests.support.policy_support import UNKNOWN, resource, run_resource_policy, run_stack_policy
+from tests.support.policy_support import UNKNOWN, judge, resource, run_stack_policy
 
 RDS = "aws:rds/instance:Instance"
 CLUSTER = "aws:rds/cluster:Cluster"
@@ -18,7 +18,9 @@ SUBNETS = "rds-subnets-private"
 def test_every_resource_that_can_be_public_is_judged(kind):
     # https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBCluster.html:
     # PubliclyAccessible applies to Multi-AZ DB clusters too, not only to DB instances.
-    found = run_resource_policy("rds-not-publicly-accessible", kind, {"publiclyAccessible": True})
+    found = judge(
+        "rds-not-publicly-accessible", [resource(kind, "db", {"publiclyAccessible": True})]
+    )
     assert len(found) == 1
 
 

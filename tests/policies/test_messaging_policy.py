@@ -40,16 +40,19 @@ MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 @pytest.mark.parametrize(
     ("props", "blocked"),
     [
-        ({}, True),
+        ({}, False),  # SQS's default since October 2022: SSE-SQS
         ({"sqsManagedSseEnabled": False}, True),
-        ({"kmsMasterKeyId": ""}, True),
+        ({"sqsManagedSseEnabled": False, "kmsMasterKeyId": ""}, True),
+        ({"kmsMasterKeyId": ""}, False),
         ({"sqsManagedSseEnabled": True}, False),
         ({"kmsMasterKeyId": "alias/orders"}, False),
         ({"sqsManagedSseEnabled": UNKNOWN}, False),
     ],
 )
 def test_a_queue_needs_sse_sqs_or_a_key(props, blocked):
-    messages = run_resource_policy("sqs-queue-encrypted", QUEUE, props, name="orders")
+    messages = [
+        m for m, _ in run_stack_policy("sqs-queue-encrypted", [resource(QUEUE, "orders", props)])
+    ]
     assert bool(messages) is blocked
     if blocked:
         assert "orders" in messages[0] and "sqs_managed_sse_enabled=True" in messages[0]
@@ -105,15 +108,16 @@ FROM_STREAM = {"kinesisStreamArn": "arn:aws:kinesis:s", "roleArn": "r"}
     [
         (
             {"destination": "extended_s3", "extendedS3Configuration": S3_WITHOUT_KEY},
-            ["put to it directly", "no encryption"],
+            ["put to it directly"],
         ),
         (
+            # S3 encrypts what it writes with SSE-S3 (tests/policies/test_aws_defaults.py).
             {
                 "destination": "extended_s3",
                 "kinesisSourceConfiguration": FROM_STREAM,
                 "extendedS3Configuration": S3_WITHOUT_KEY,
             },
-            ["no encryption"],
+            [],
         ),
         (
             {

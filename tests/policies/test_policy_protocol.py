@@ -463,7 +463,7 @@ def test_exemption_turns_the_block_into_an_advisory_report(gate):
     }
     result = gate(run_program("dev", program=twin_public_database), config)
     assert result.mandatory == []
-    used = result.by_policy("exemptions-used")
+    used = result.by_policy("stack-exemptions-used")
     assert len(used) == 1 and used[0].level == "advisory" and "ticket 7" in used[0].message
     assert used[0].resource_name == "twin-db"
 

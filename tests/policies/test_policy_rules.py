@@ -13,6 +13,7 @@ from tests.support.policy_support import (
     UNKNOWN,
     bucket_policy_document,
     exemption_messages_for,
+    judge,
     resource,
     run_resource_policy,
     run_stack_policy,
@@ -51,9 +52,13 @@ def test_every_rule_declares_level_description_remediation_and_aws_link():
 
 @pytest.mark.parametrize("resource_type", [RDS, AURORA])
 def test_public_database_is_reported_with_its_name_value_and_fix(resource_type):
-    messages = run_resource_policy(
-        "rds-not-publicly-accessible", resource_type, {"publiclyAccessible": True}, name="db"
-    )
+    messages = [
+        message
+        for message, _ in judge(
+            "rds-not-publicly-accessible",
+            [resource(resource_type, "db", {"publiclyAccessible": True})],
+        )
+    ]
     assert len(messages) == 1
     assert "db" in messages[0] and "publiclyAccessible=True" in messages[0]
     assert "publicly_accessible=False" in messages[0]
@@ -63,50 +68,35 @@ def test_public_database_is_reported_with_its_name_value_and_fix(resource_type):
     "props", [{"publiclyAccessible": False}, {}, {"publiclyAccessible": UNKNOWN}]
 )
 def test_private_default_or_unknown_database_passes(props):
-    assert run_resource_policy("rds-not-publicly-accessible", RDS, props) == []
+    assert judge("rds-not-publicly-accessible", [resource(RDS, "db", props)]) == []
 
 
-def test_exempted_public_database_is_reported_as_an_exemption_not_a_violation():
+# The exemption mechanics, on a resource rule (stack rules: test_policy_advice.py).
+UNENCRYPTED = {"storageEncrypted": False}
+
+
+def test_exempted_database_is_reported_as_an_exemption_not_a_violation():
     config = {"exemptions": [{"resource": "legacy-db", "reason": "migrating by June, ticket 42"}]}
     messages = run_resource_policy(
-        "rds-not-publicly-accessible",
-        RDS,
-        {"publiclyAccessible": True},
-        name="legacy-db",
-        config=config,
+        "storage-encrypted", RDS, UNENCRYPTED, name="legacy-db", config=config
     )
     assert messages == []
     used = exemption_messages_for(urn(RDS, "legacy-db"))
-    assert len(used) == 1 and "ticket 42" in used[0] and "rds-not-publicly-accessible" in used[0]
+    assert len(used) == 1 and "ticket 42" in used[0] and "storage-encrypted" in used[0]
 
 
 def test_exemption_without_a_reason_does_not_apply():
     config = {"exemptions": [{"resource": "legacy-db", "reason": " "}]}
     messages = run_resource_policy(
-        "rds-not-publicly-accessible",
-        RDS,
-        {"publiclyAccessible": True},
-        name="legacy-db",
-        config=config,
+        "storage-encrypted", RDS, UNENCRYPTED, name="legacy-db", config=config
     )
     assert len(messages) == 1 and "gives no reason" in messages[0]
 
 
 def test_exemption_by_urn_applies_only_to_that_resource():
     config = {"exemptions": [{"resource": urn(RDS, "a"), "reason": "lab"}]}
-    assert (
-        run_resource_policy(
-            "rds-not-publicly-accessible",
-            RDS,
-            {"publiclyAccessible": True},
-            name="a",
-            config=config,
-        )
-        == []
-    )
-    assert run_resource_policy(
-        "rds-not-publicly-accessible", RDS, {"publiclyAccessible": True}, name="b", config=config
-    )
+    assert run_resource_policy("storage-encrypted", RDS, UNENCRYPTED, name="a", config=config) == []
+    assert run_resource_policy("storage-encrypted", RDS, UNENCRYPTED, name="b", config=config)
 
 
 # --- database ports --------------------------------------------------------------------------
@@ -504,9 +494,11 @@ def test_public_access_block_with_all_four_flags_passes():
     assert run_stack_policy("s3-block-public-access", [bucket, block]) == []
 
 
-def test_missing_or_partial_public_access_block_is_reported():
+def test_partial_public_access_block_is_reported():
+    # No block at all keeps S3's default for new buckets, every flag on (tests/policies/
+    # test_aws_defaults.py); a block that leaves a flag off turns it off.
     bucket = resource(BUCKET, "data", {})
-    assert "no public access block" in run_stack_policy("s3-block-public-access", [bucket])[0][0]
+    assert run_stack_policy("s3-block-public-access", [bucket]) == []
     block = resource(
         PAB, "data-block", {**FLAGS, "restrictPublicBuckets": False}, {"bucket": [bucket]}
     )
@@ -760,7 +752,9 @@ ACL_V2 = "aws:s3/bucketAclV2:BucketAclV2"
     [SSE, "s3-block-public-access", "s3-deny-insecure-transport"],
 )
 def test_bucket_v2_is_held_to_the_bucket_rules(policy):
-    found = run_stack_policy(policy, [resource(BUCKET_V2, "legacy", {"bucket": "legacy"})])
+    legacy = resource(BUCKET_V2, "legacy", {"bucket": "legacy"})
+    block = resource(PAB, "legacy-block", {"bucket": "legacy"}, {"bucket": [legacy]})
+    found = run_stack_policy(policy, [legacy, block])
     assert len(found) == 1 and "legacy" in found[0][0] and found[0][1] == urn(BUCKET_V2, "legacy")
 
 

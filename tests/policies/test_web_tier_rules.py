@@ -19,6 +19,7 @@ from tests.support.policy_support import (
     resource,
     run_resource_policy,
     run_stack_policy,
+    run_stack_policy_on,
     urn,
 )
 
@@ -66,13 +67,13 @@ def test_imdsv2_only_off_or_unknown_passes(options):
             "does not set",
         ),
         (LT, {}, "no block device mapping"),
-        (INSTANCE, {"rootBlockDevice": {"encrypted": False}}, "root is not encrypted"),
+        (INSTANCE, {"rootBlockDevice": {"encrypted": False}}, "root device has encrypted=False"),
         (INSTANCE, {"ebsBlockDevices": [{"deviceName": "/dev/sdf"}]}, "/dev/sdf"),
-        (VOLUME, {"size": 10}, "not encrypted"),
+        (VOLUME, {"size": 10}, "the volume does not set encrypted"),
     ],
 )
 def test_unencrypted_volumes_are_refused(resource_type, props, mentions):
-    [message] = run_resource_policy("ec2-ebs-encrypted", resource_type, props)
+    [message] = run_stack_policy_on("ec2-ebs-encrypted", resource_type, props)
     assert mentions in message
 
 
@@ -87,7 +88,7 @@ def test_unencrypted_volumes_are_refused(resource_type, props, mentions):
     ],
 )
 def test_encrypted_or_unknown_volumes_pass(resource_type, props):
-    assert run_resource_policy("ec2-ebs-encrypted", resource_type, props) == []
+    assert run_stack_policy_on("ec2-ebs-encrypted", resource_type, props) == []
 
 
 def _listeners(http_action: str, with_https: bool, arn=UNKNOWN):

@@ -197,3 +197,19 @@ MANDATORY_RULES = frozenset(
         "cloudfront-viewer-tls12",
     }
 )
+
+
+def judge(policy: str, resources: list[PolicyResource]) -> list[tuple[str, str | None]]:
+    """(message, urn) for each violation the policy reports on these resources, whether it is a
+    resource policy (run on each resource) or a stack policy (run once on all of them)."""
+    target = POLICIES[policy]
+    if isinstance(target, StackValidationPolicy):
+        return run_stack_policy(policy, resources)
+    assert isinstance(target, ResourceValidationPolicy)
+    found: list[tuple[str, str | None]] = []
+    for item in resources:
+        args = ResourceValidationArgs(
+            item.resource_type, item.props, item.urn, item.name, _options(), None, None
+        )
+        target.validate(args, lambda message, urn=None, at=item.urn: found.append((message, at)))
+    return found
