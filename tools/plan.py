@@ -3,13 +3,15 @@
     python -m tools.plan dev                         # everything is new (+)
     python -m tools.plan dev --base origin/main      # compared with the program at a git ref
     python -m tools.plan dev --base HEAD --diff      # ... and the changed properties
+    python -m tools.plan dev --base HEAD --show-sames  # ... listing unchanged resources too
     python -m tools.plan dev --json plan.json        # the whole plan as JSON (format: docs/review.md)
     python -m tools.plan dev --base-plan plan.json   # compared with a plan saved earlier
     python -m tools.plan prod --preview
     python -m tools.plan dev --stack-file my-stack.yaml --secret dbPassword=stand-in
     python -m tools.plan dev --policy-config policy-config.json
 
-The output reads like `pulumi preview`: the resource tree with + create, ~ update, - delete, the
+The output reads like `pulumi preview`: the resource tree with + create, ~ update, - delete (with
+a base, only the changed resources and their parents, unless --show-sames), the
 stack outputs, a `Resources:` line, the monthly cost estimate, the diagnostics, then the policy
 pack's results over the analyzer protocol as the CLI runs it (tools/policy_gate.py). Exits 1 on
 any mandatory violation, 2 when the stack's config (or the policy config, or the base) is
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         raise
     report = review(plan, base, options.base or str(options.base_plan or ""), gate)
-    print(render(report, diff=options.diff))
+    print(render(report, diff=options.diff, show_sames=options.show_sames))
     print()
     print(render_diagnostics(report))
     if options.json:
@@ -141,6 +143,11 @@ def _parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--diff", action="store_true", help="show the changed properties of each updated resource"
+    )
+    parser.add_argument(
+        "--show-sames",
+        action="store_true",
+        help="with a base, list the unchanged resources too (as `pulumi preview --show-sames`)",
     )
     parser.add_argument(
         "--json", type=Path, metavar="FILE", help="write the plan (and its changes) as JSON"

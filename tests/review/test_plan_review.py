@@ -102,6 +102,8 @@ def test_a_config_change_marks_the_changed_resources_and_shows_their_properties(
         "uptime-monitor-scheduled-function",
     } <= set(marked(result.stdout, "~"))
     assert marked(result.stdout, "+") == [] and marked(result.stdout, "-") == []
+    # Like `pulumi preview`: unchanged resources (the network's, say) are left out.
+    assert "platform-flow-log" not in result.stdout.split("Outputs:")[0]
     updated = len(marked(result.stdout, "~"))
     assert f"~ {updated} to update" in resources_line(result.stdout)
     assert '+ environment.variables.SITES[2]: "https://www.python.org"' in result.stdout

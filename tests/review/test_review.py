@@ -150,7 +150,7 @@ def test_json_lists_changes_and_cost_in_its_documented_fields():
     assert plan_json["cost"]["currency"] == "USD"
 
 
-def _report(base: Snapshot, new: Snapshot):
+def _report(base: Snapshot | None, new: Snapshot):
     from tools.review.cost import estimate, price_table
     from tools.review.report import Report
 
@@ -206,3 +206,65 @@ def test_the_preview_shaped_text_marks_each_operation_and_counts_them():
         "  + token: [secret]",
         '  ~ url: "https://new"',
     ]
+
+
+def _component(name: str) -> Resource:
+    urn = f"urn:pulumi:dev::platform::platform:x:Component::{name}"
+    return Resource(
+        urn=urn, type="platform:x:Component", name=name, parent=STACK_URN, custom=False, inputs={}
+    )
+
+
+def _tree_names(text: str) -> list[str]:
+    """The names in the review's resource tree (the token after each row's type)."""
+    rows = text.split("\n\n")[1].splitlines()[1:]
+    names = []
+    for row in rows:
+        tokens = row.split()
+        kind = next(index for index, token in enumerate(tokens) if ":" in token)
+        names.append(tokens[kind + 1])
+    return names
+
+
+def test_with_a_base_only_changed_resources_and_their_parents_are_shown():
+    parent = _component("app")
+    quiet = _component("quiet")
+    base = snapshot(
+        parent,
+        quiet,
+        resource("changed", {"a": 1}, parent=parent.urn),
+        resource("untouched", {}, parent=parent.urn),
+        resource("calm", {}, parent=quiet.urn),
+    )
+    new = snapshot(
+        parent,
+        quiet,
+        resource("changed", {"a": 2}, parent=parent.urn),
+        resource("untouched", {}, parent=parent.urn),
+        resource("calm", {}, parent=quiet.urn),
+    )
+    text = render(_report(base, new))
+    assert _tree_names(text) == ["platform-dev", "app", "changed"]
+    assert "Resources: + 0 to create, ~ 1 to update, - 0 to delete, 4 unchanged" in text
+    everything = render(_report(base, new), show_sames=True)
+    assert set(_tree_names(everything)) == {
+        "platform-dev",
+        "app",
+        "changed",
+        "untouched",
+        "quiet",
+        "calm",
+    }
+
+
+def test_a_deleted_resource_is_shown_under_its_parent():
+    parent = _component("app")
+    base = snapshot(parent, resource("gone", {}, parent=parent.urn), resource("kept", {}))
+    new = snapshot(parent, resource("kept", {}))
+    assert _tree_names(render(_report(base, new))) == ["platform-dev", "app", "gone"]
+
+
+def test_without_a_base_every_resource_is_shown():
+    parent = _component("app")
+    new = snapshot(parent, resource("one", {}, parent=parent.urn), resource("two", {}))
+    assert set(_tree_names(render(_report(None, new)))) == {"platform-dev", "app", "one", "two"}

@@ -17,10 +17,11 @@ from tools.review.snapshot import Resource
 MAX_VALUE_CHARS = 200
 
 
-def render(report: Report, *, diff: bool = False) -> str:
+def render(report: Report, *, diff: bool = False, show_sames: bool = False) -> str:
+    """The review; with a base, unchanged resources are left out unless `show_sames`."""
     sections = [
         _header(report),
-        _tree(report, diff),
+        _tree(report, diff, show_sames),
         _outputs(report),
         _resources_line(report),
         _cost(report),
@@ -44,9 +45,26 @@ class _Row(NamedTuple):
     change: Change | None
 
 
-def _tree(report: Report, diff: bool) -> str:
-    changes = report.review.by_urn()
+def _shown(report: Report, show_sames: bool) -> list[Resource]:
+    """Like `pulumi preview`: the changed resources and the parents that lead to them."""
     resources = [change.resource for change in report.review.changes]
+    if report.base is None or show_sames:
+        return resources
+    known = {resource.urn: resource for resource in resources}
+    shown: set[str] = set()
+    for change in report.review.changes:
+        if change.op == SAME:
+            continue
+        urn = change.resource.urn
+        while urn in known and urn not in shown:
+            shown.add(urn)
+            urn = known[urn].parent
+    return [resource for resource in resources if resource.urn in shown]
+
+
+def _tree(report: Report, diff: bool, show_sames: bool) -> str:
+    changes = report.review.by_urn()
+    resources = _shown(report, show_sames)
     urns = {resource.urn for resource in resources}
     children: dict[str, list[Resource]] = defaultdict(list)
     stack_urn = report.snapshot.stack_urn
