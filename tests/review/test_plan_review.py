@@ -108,6 +108,7 @@ def test_a_config_change_marks_the_changed_resources_and_shows_their_properties(
     assert f"~ {updated} to update" in resources_line(result.stdout)
     assert '+ environment.variables.SITES[2]: "https://www.python.org"' in result.stdout
     assert '+ body.paths["/md5"].post.security: [{"sigv4": []}]' in result.stdout
+    assert [line for line in result.stdout.splitlines() if len(line) > 100] == []
 
 
 def test_code_and_config_changes_create_and_delete(repo):
@@ -168,3 +169,12 @@ def test_a_secret_stand_in_reaches_the_base_and_is_never_printed(repo, tmp_path)
     assert "+ 0 to create, ~ 0 to update, - 0 to delete" in resources_line(result.stdout)
     assert phone not in result.stdout + result.stderr + saved.read_text()
     assert "[secret]" in saved.read_text()
+
+
+def test_every_line_of_a_real_dev_review_fits_a_100_column_terminal(repo):
+    result = plan(repo, "dev")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) > 200  # no base: the whole tree, the cost and the diagnostics
+    too_long = [line for line in lines if len(line) > 100]
+    assert too_long == []

@@ -11,7 +11,7 @@ import pytest
 from tools.offline import run_program
 from tools.plan import review
 from tools.review.diff import CREATE, DELETE, MISSING, SAME, UPDATE, compare
-from tools.review.render import render
+from tools.review.render import WIDTH, render, short_type
 from tools.review.snapshot import (
     FORMAT,
     VERSION,
@@ -268,3 +268,51 @@ def test_without_a_base_every_resource_is_shown():
     parent = _component("app")
     new = snapshot(parent, resource("one", {}, parent=parent.urn), resource("two", {}))
     assert set(_tree_names(render(_report(None, new)))) == {"platform-dev", "app", "one", "two"}
+
+
+@pytest.mark.parametrize(
+    ("token", "shown"),
+    [
+        (
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3:BucketServerSideEncryptionConfiguration",
+        ),
+        (
+            "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+            "aws:vpc:SecurityGroupIngressRule",
+        ),
+        ("aws:s3/bucketV2:BucketV2", "aws:s3:BucketV2"),
+        ("platform:network:Network", "platform:network:Network"),
+        ("pulumi:pulumi:Stack", "pulumi:pulumi:Stack"),
+        ("pkg:mod/other:Thing", "pkg:mod/other:Thing"),
+    ],
+)
+def test_type_tokens_are_shortened_as_the_pulumi_cli_shows_them(token, shown):
+    assert short_type(token) == shown
+
+
+def test_long_names_and_types_are_cut_to_the_terminal_width():
+    long_type = (
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+    )
+    base = snapshot(resource("n" * 80, {"a": 1}, kind=long_type), resource("short", {}))
+    new = snapshot(resource("n" * 80, {"a": 2}, kind=long_type), resource("short", {}))
+    text = render(_report(base, new), diff=True, show_sames=True)
+    assert max(len(line) for line in text.splitlines()) <= WIDTH
+    row = next(line for line in text.splitlines() if "nnnn" in line)
+    assert "aws:s3:BucketServerSide" in row and "n…" in row and " update" in row
+    assert "~ a: 1 => 2" in text
+
+
+def test_a_long_changed_value_is_cut_around_where_it_differs():
+    old = "#!/bin/bash\n" + "echo setting-up-the-node\n" * 10 + "retention=30\n" + "done\n" * 10
+    new = old.replace("retention=30", "retention=14")
+    base = snapshot(resource("node", {"userData": old}))
+    new_snapshot = snapshot(resource("node", {"userData": new}))
+    line = next(
+        line
+        for line in render(_report(base, new_snapshot), diff=True).splitlines()
+        if "~ userData:" in line
+    )
+    assert len(line) <= WIDTH
+    assert "retention=30" in line and "retention=14" in line

@@ -1,9 +1,16 @@
-"""The review as text, shaped like `pulumi preview`: tree with marks, outputs, counts, cost."""
+"""The review as text, shaped like `pulumi preview`: tree with marks, outputs, counts, cost.
+
+Every line fits a terminal of `WIDTH` columns and nothing relies on the terminal wrapping: type
+tokens are shortened as the Pulumi CLI shows them (`short_type`), a cell or value too long for
+its column is cut with `…` (a changed string keeps the part that differs), and lists of names
+and diagnostics continue on indented lines. The `--json` file has every value whole.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import textwrap
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -14,7 +21,9 @@ from tools.review.diff import CREATE, DELETE, MARKS, MISSING, SAME, UPDATE, Chan
 from tools.review.report import Report
 from tools.review.snapshot import Resource
 
-MAX_VALUE_CHARS = 200
+WIDTH = 100  # columns
+TREE_LEAD = 5  # " ~   " before the type
+MIN_COLUMN = 20  # a type or name column is cut no narrower than this
 
 
 def render(report: Report, *, diff: bool = False, show_sames: bool = False) -> str:
@@ -29,12 +38,33 @@ def render(report: Report, *, diff: bool = False, show_sames: bool = False) -> s
     return "\n\n".join(section for section in sections if section)
 
 
+def short_type(token: str) -> str:
+    """`aws:s3/bucket:Bucket` as the Pulumi CLI shows it, `aws:s3:Bucket`.
+
+    The CLI's `simplifyTypeName` (pulumi/pulumi, pkg/backend/display/progress.go) drops the
+    module's last path part when it is the type's name in camelCase; other tokens stay whole.
+    """
+    parts = token.split(":")
+    if len(parts) != 3 or not parts[2] or "/" not in parts[1]:
+        return token
+    package, module, name = parts
+    prefix, _, last = module.rpartition("/")
+    return f"{package}:{prefix}:{name}" if last == name[0].lower() + name[1:] else token
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` characters, ending in `…` when it was longer."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
 def _header(report: Report) -> str:
     s = report.snapshot
     base = f"compared with {report.base_label}" if report.base else "no base: everything is new"
-    return (
-        f"Offline plan ({s.mode}, mocked AWS): project {s.project}, stack {s.stack}, "
-        f"region {s.region}; {base}"
+    return "\n".join(
+        [
+            f"Offline plan ({s.mode}, mocked AWS): project {s.project}, stack {s.stack}",
+            cut(f"region {s.region}; {base}", WIDTH),
+        ]
     )
 
 
@@ -78,21 +108,37 @@ def _tree(report: Report, diff: bool, show_sames: bool) -> str:
         for index, resource in enumerate(kids):
             last = index == len(kids) - 1
             change = changes[resource.urn]
-            branch = f"{prefix}{'└─ ' if last else '├─ '}{resource.type}"
+            branch = f"{prefix}{'└─ ' if last else '├─ '}{short_type(resource.type)}"
             rows.append(_Row(change.op, branch, resource.name, change))
             visit(resource.urn, prefix + ("   " if last else "│  "))
 
     visit(stack_urn, "")
-    type_width = max(len(row.type_text) for row in rows)
-    name_width = max(len(row.name) for row in rows)
-    lines = [f"     {'Type':<{type_width}}  {'Name':<{name_width}}  Plan"]
+    type_width, name_width = _column_widths(rows)
+    lines = [f"{'':{TREE_LEAD}}{'Type':<{type_width}}  {'Name':<{name_width}}  Plan"]
     for row in rows:
         plan = _plan_word(row.op, row.change)
-        line = f" {MARKS[row.op]}   {row.type_text:<{type_width}}  {row.name:<{name_width}}  {plan}"
-        lines.append(line.rstrip())
+        type_text, name = cut(row.type_text, type_width), cut(row.name, name_width)
+        line = f" {MARKS[row.op]}   {type_text:<{type_width}}  {name:<{name_width}}  {plan}"
+        lines.append(cut(line.rstrip(), WIDTH))
         if diff and row.change and row.op == UPDATE:
-            lines += [f"         {_property_line(p)}" for p in row.change.properties]
+            lines += [_property_line(p, "         ") for p in row.change.properties]
     return "\n".join(lines)
+
+
+def _column_widths(rows: list[_Row]) -> tuple[int, int]:
+    """Type and name columns within `WIDTH`, leaving room for the plan's first word.
+
+    Names are what a reviewer looks for: the `[diff: ...]` after the word is cut before them.
+    """
+    room = WIDTH - TREE_LEAD - 4 - len(f"{UPDATE} …")
+    type_width = max(len(row.type_text) for row in rows)
+    name_width = max(len(row.name) for row in rows)
+    while type_width + name_width > room and max(type_width, name_width) > MIN_COLUMN:
+        if type_width >= name_width:
+            type_width -= 1
+        else:
+            name_width -= 1
+    return type_width, name_width
 
 
 def _plan_word(op: str, change: Change | None = None) -> str:
@@ -103,12 +149,30 @@ def _plan_word(op: str, change: Change | None = None) -> str:
     return "" if op == SAME else op
 
 
-def _property_line(change: PropertyChange) -> str:
+def _property_line(change: PropertyChange, indent: str) -> str:
     if change.old is MISSING:
-        return f"+ {change.path}: {_value(change.new)}"
+        return cut(f"{indent}+ {change.path}: {_value(change.new)}", WIDTH)
     if change.new is MISSING:
-        return f"- {change.path}: {_value(change.old)}"
-    return f"~ {change.path}: {_value(change.old)} => {_value(change.new)}"
+        return cut(f"{indent}- {change.path}: {_value(change.old)}", WIDTH)
+    head = f"{indent}~ {change.path}: "
+    old, new = _value(change.old), _value(change.new)
+    room = (WIDTH - len(head) - len(" => ")) // 2
+    if len(old) + len(new) > 2 * room:
+        old, new = _around_difference(old, new, room)
+    return cut(f"{head}{old} => {new}", WIDTH)
+
+
+def _around_difference(old: str, new: str, room: int) -> tuple[str, str]:
+    """Two long values cut to `room` characters each, keeping where they start to differ."""
+    same = 0
+    while same < min(len(old), len(new)) and old[same] == new[same]:
+        same += 1
+    start = max(same - room // 3, 0)
+
+    def around(text: str) -> str:
+        return cut(("…" if start else "") + text[start:], room)
+
+    return around(old), around(new)
 
 
 def _value(value: Any) -> str:
@@ -116,8 +180,7 @@ def _value(value: Any) -> str:
         isinstance(value, str) and value.startswith(("archive sha256:", "asset sha256:"))
     ):
         return value
-    text = json.dumps(value, sort_keys=True)
-    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+    return json.dumps(value, sort_keys=True)
 
 
 def _outputs(report: Report) -> str:
@@ -129,10 +192,10 @@ def _outputs(report: Report) -> str:
     lines = ["Outputs:"]
     for key in sorted(set(outputs) | set(old)):
         if key not in outputs:
-            lines.append(f"  - {key}: {_value(old[key])}")
+            lines.append(cut(f"  - {key}: {_value(old[key])}", WIDTH))
             continue
         mark = "+" if report.base and key not in old else "~" if key in changed else " "
-        lines.append(f"  {mark} {key}: {_value(outputs[key])}")
+        lines.append(cut(f"  {mark} {key}: {_value(outputs[key])}", WIDTH))
     return "\n".join(lines)
 
 
@@ -152,21 +215,25 @@ def _cost(report: Report) -> str:
             f"Monthly cost estimate: no price table for region {report.snapshot.region} "
             "(tools/prices/); not estimated."
         )
-    lines = [
+    lines = _wrapped(
         f"Monthly cost estimate (USD, {table.region} prices of {table.date} from "
-        f"tools/prices/{table.path.name}, {table.hours_per_month} hours a month):"
-    ]
+        f"tools/prices/{table.path.name}, {table.hours_per_month} hours a month):",
+        "",
+        "  ",
+    )
     resources = report.snapshot.by_urn()
     groups = cost.by_component()
     width = max((len(_item_text(item)) for items in groups.values() for item in items), default=0)
-    width = max(width, 40)
+    width = min(max(width, 40), WIDTH - 4 - 2 - 10)
     for component_urn, items in groups.items():
         component = resources[component_urn]
         subtotal = sum((item.monthly for item in items), Decimal(0))
-        lines.append(
-            f"  {f'{component.type}  {component.name}':<{width + 2}}  {money(subtotal):>10}"
-        )
-        lines += [f"    {_item_text(item):<{width}}  {money(item.monthly):>10}" for item in items]
+        title = cut(f"{short_type(component.type)}  {component.name}", width + 2)
+        lines.append(f"  {title:<{width + 2}}  {money(subtotal):>10}")
+        lines += [
+            f"    {cut(_item_text(item), width):<{width}}  {money(item.monthly):>10}"
+            for item in items
+        ]
     lines.append(f"  {'Total':<{width + 2}}  {money(cost.total):>10}")
     if report.base_cost is not None:
         lines.append(_cost_change(report.base_cost, cost))
@@ -198,16 +265,32 @@ def _listed(title: str, parts: list[tuple[Resource, str]]) -> list[str]:
         grouped[resource.type, what].append(resource.name)
     lines = [f"  {title}"]
     for (resource_type, what), names in grouped.items():
-        lines.append(f"    {resource_type.split(':')[-1]} {what}: {', '.join(names)}")
+        text = f"{resource_type.split(':')[-1]} {what}: {', '.join(names)}"
+        lines += _wrapped(text, "    ", "      ")
     return lines
+
+
+def _wrapped(text: str, first: str, rest: str) -> list[str]:
+    """`text` on lines of at most `WIDTH` columns, broken at spaces (never inside a name)."""
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def render_diagnostics(report: Report) -> str:
     """Program warnings, then one line per policy result (the policy summary follows)."""
-    lines = [f"    {d['severity']}: {d['message']}" for d in report.snapshot.diagnostics]
+    lines = []
+    for diagnostic in report.snapshot.diagnostics:
+        lines += _wrapped(f"{diagnostic['severity']}: {diagnostic['message']}", "    ", "      ")
     for policy, level, urn, message in report.policy or []:
-        where = f" ({urn.split('::')[-2]}: {urn.rsplit('::', 1)[-1]})" if urn else ""
-        lines.append(f"    policy [{level}] {policy}{where}: {message.splitlines()[0]}")
+        where = f" ({short_type(urn.split('::')[-2])}: {urn.rsplit('::', 1)[-1]})" if urn else ""
+        text = f"policy [{level}] {policy}{where}: {message.splitlines()[0]}"
+        lines += _wrapped(text, "    ", "      ")
     if not lines:
         lines = ["    none"]
     return "\n".join(["Diagnostics:", *lines])
