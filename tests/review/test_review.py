@@ -300,7 +300,7 @@ def test_long_names_and_types_are_cut_to_the_terminal_width():
     text = render(_report(base, new), diff=True, show_sames=True)
     assert max(len(line) for line in text.splitlines()) <= WIDTH
     row = next(line for line in text.splitlines() if "nnnn" in line)
-    assert "aws:s3:BucketServerSide" in row and "n…" in row and " update" in row
+    assert "aws:…:BucketServerSide" in row and "n…" in row and " update" in row
     assert "~ a: 1 => 2" in text
 
 

@@ -117,7 +117,7 @@ def _tree(report: Report, diff: bool, show_sames: bool) -> str:
     lines = [f"{'':{TREE_LEAD}}{'Type':<{type_width}}  {'Name':<{name_width}}  Plan"]
     for row in rows:
         plan = _plan_word(row.op, row.change)
-        type_text, name = cut(row.type_text, type_width), cut(row.name, name_width)
+        type_text, name = _type_cell(row.type_text, type_width), cut(row.name, name_width)
         line = f" {MARKS[row.op]}   {type_text:<{type_width}}  {name:<{name_width}}  {plan}"
         lines.append(cut(line.rstrip(), WIDTH))
         if diff and row.change and row.op == UPDATE:
@@ -126,19 +126,39 @@ def _tree(report: Report, diff: bool, show_sames: bool) -> str:
 
 
 def _column_widths(rows: list[_Row]) -> tuple[int, int]:
-    """Type and name columns within `WIDTH`, leaving room for the plan's first word.
+    """Type and name columns that leave the plan column room within `WIDTH`.
 
-    Names are what a reviewer looks for: the `[diff: ...]` after the word is cut before them.
+    Types give up their module first (`aws:…:LogGroup`); then types and names share what is
+    left, down to `MIN_COLUMN` each, and the plan's `[diff: ...]` is cut before the names.
     """
-    room = WIDTH - TREE_LEAD - 4 - len(f"{UPDATE} …")
+    plan_width = max(len(_plan_word(row.op, row.change)) for row in rows)
     type_width = max(len(row.type_text) for row in rows)
     name_width = max(len(row.name) for row in rows)
-    while type_width + name_width > room and max(type_width, name_width) > MIN_COLUMN:
+
+    def over() -> int:
+        return TREE_LEAD + type_width + 2 + name_width + 2 + plan_width - WIDTH
+
+    elided = max(len(_elided(row.type_text)) for row in rows)
+    if over() > 0:
+        type_width = max(type_width - over(), elided, MIN_COLUMN)
+    plan_width = min(plan_width, len(f"{UPDATE} …"))
+    while over() > 0 and max(type_width, name_width) > MIN_COLUMN:
         if type_width >= name_width:
             type_width -= 1
         else:
             name_width -= 1
     return type_width, name_width
+
+
+def _elided(type_text: str) -> str:
+    """A tree cell's type without its module: `└─ aws:…:LogGroup`."""
+    return re.sub(r"(\S+?):\S+:(\S+)$", r"\1:…:\2", type_text)
+
+
+def _type_cell(type_text: str, width: int) -> str:
+    if len(type_text) <= width:
+        return type_text
+    return cut(_elided(type_text), width)
 
 
 def _plan_word(op: str, change: Change | None = None) -> str:
