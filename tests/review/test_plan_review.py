@@ -178,3 +178,17 @@ def test_every_line_of_a_real_dev_review_fits_a_100_column_terminal(repo):
     assert len(lines) > 200  # no base: the whole tree, the cost and the diagnostics
     too_long = [line for line in lines if len(line) > 100]
     assert too_long == []
+
+
+def test_two_runs_on_the_same_tree_print_the_same_text_and_write_the_same_json(repo, tmp_path):
+    runs = []
+    for attempt in ("first", "second"):
+        saved = tmp_path / f"{attempt}.json"
+        result = plan(repo, "dev", "--base", "HEAD", "--diff", "--json", str(saved))
+        assert result.returncode == 0, result.stderr
+        runs.append((result.stdout, saved.read_bytes()))
+    (first_text, first_json), (second_text, second_json) = runs
+    assert first_text == second_text
+    assert first_json == second_json
+    cost = json.loads(first_json)["cost"]
+    assert cost["usageBased"] == sorted(cost["usageBased"], key=lambda u: (u["what"], u["urn"]))

@@ -100,10 +100,11 @@ def money(amount: Decimal) -> str:
 
 
 def estimate(snapshot: Snapshot, table: PriceTable | None) -> Estimate:
+    """Priced items in the order of the resources' URNs; usage-based parts sorted by what."""
     result = Estimate(snapshot, table)
     if table is None:
         return result
-    for resource in snapshot.resources:
+    for resource in sorted(snapshot.resources, key=lambda resource: resource.urn):
         for part in USAGE.get(resource.type, ()):
             result.usage.append((resource, part))
         pricer = PRICERS.get(resource.type)
@@ -111,6 +112,8 @@ def estimate(snapshot: Snapshot, table: PriceTable | None) -> Estimate:
             continue
         for item in pricer(_Pricing(snapshot, table, resource, result)):
             result.items.append(item)
+    result.usage.sort(key=lambda part: (part[1], part[0].urn))
+    result.unpriced.sort(key=lambda part: (part[0].urn, part[1]))
     return result
 
 

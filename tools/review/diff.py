@@ -61,7 +61,8 @@ def compare(base: Snapshot | None, new: Snapshot) -> Review:
         properties = tuple(property_changes(before.inputs, resource.inputs))
         changes.append(Change(UPDATE if properties else SAME, resource, properties))
     current = {resource.urn for resource in new.resources}
-    changes += [Change(DELETE, r) for r in base.resources if r.urn not in current]
+    gone = sorted((r for r in base.resources if r.urn not in current), key=lambda r: r.urn)
+    changes += [Change(DELETE, r) for r in gone]
     return Review(changes)
 
 

@@ -131,6 +131,11 @@ class Snapshot:
 
 
 def snapshot_of(plan: Plan) -> Snapshot:
+    """The plan as data, in an order of its own: resources by URN, dependencies sorted.
+
+    The engine records resources as the program's outputs resolve, which varies between runs;
+    sorting here makes the text and the `--json` file of the same tree identical byte for byte.
+    """
     resources = [
         Resource(
             urn=resource.urn,
@@ -139,9 +144,13 @@ def snapshot_of(plan: Plan) -> Snapshot:
             parent=resource.parent,
             custom=resource.custom,
             inputs=masked(json_format.MessageToDict(resource.properties)),
-            dependencies={k: list(v) for k, v in resource.property_dependencies.items() if v},
+            dependencies={
+                key: sorted(set(urns))
+                for key, urns in sorted(resource.property_dependencies.items())
+                if urns
+            },
         )
-        for resource in plan.resources
+        for resource in sorted(plan.resources, key=lambda resource: resource.urn)
     ]
     return Snapshot(
         project=plan.project,
@@ -150,7 +159,7 @@ def snapshot_of(plan: Plan) -> Snapshot:
         mode="preview" if plan.preview else "update",
         resources=resources,
         outputs=masked(plan.exports),
-        diagnostics=[{"severity": s, "message": m} for s, m in plan.diagnostics],
+        diagnostics=[{"severity": s, "message": m} for s, m in sorted(plan.diagnostics)],
     )
 
 
