@@ -316,3 +316,57 @@ def test_a_long_changed_value_is_cut_around_where_it_differs():
     )
     assert len(line) <= WIDTH
     assert "retention=30" in line and "retention=14" in line
+
+
+def _found(old: dict, new: dict) -> list[tuple]:
+    change = compare(snapshot(resource("r", old)), snapshot(resource("r", new))).changes[0]
+    return [(p.path, p.old, p.new) for p in change.properties]
+
+
+def test_an_item_inserted_in_a_list_of_values_is_one_addition_not_index_shifts():
+    old = {"sites": ["https://example.com", "https://www.wikipedia.org"]}
+    new = {"sites": ["https://www.python.org", "https://example.com", "https://www.wikipedia.org"]}
+    assert _found(old, new) == [("sites[0]", MISSING, "https://www.python.org")]
+
+
+def test_items_with_an_identity_are_matched_by_it():
+    old = {
+        "checks": [
+            {"url": "https://a.example", "every": 60},
+            {"url": "https://b.example", "every": 60},
+        ]
+    }
+    new = {
+        "checks": [
+            {"url": "https://new.example", "every": 60},
+            {"url": "https://a.example", "every": 60},
+            {"url": "https://b.example", "every": 30},
+        ]
+    }
+    assert _found(old, new) == [
+        ('checks[url="https://new.example"]', MISSING, {"url": "https://new.example", "every": 60}),
+        ('checks[url="https://b.example"].every', 60, 30),
+    ]
+
+
+def test_a_dashboard_body_gains_a_site_as_one_widget_per_title():
+    def body(urls: list[str]) -> str:
+        widgets = [
+            {
+                "type": "metric",
+                "y": row * 6,
+                "properties": {"title": f"Latency: {url}", "stat": "p90"},
+            }
+            for row, url in enumerate(urls)
+        ]
+        return json.dumps({"widgets": widgets})
+
+    found = _found(
+        {"dashboardBody": body(["https://example.com"])},
+        {"dashboardBody": body(["https://www.python.org", "https://example.com"])},
+    )
+    added = 'dashboardBody.widgets[title="Latency: https://www.python.org"]'
+    assert [path for path, _, _ in found] == [
+        added,
+        'dashboardBody.widgets[title="Latency: https://example.com"].y',
+    ]

@@ -4,6 +4,8 @@ A URN is the stack, project, type chain of the parents, type and name, so a reso
 re-typed or moved under another parent is a delete and a create, as Pulumi would do it (unless
 the program gives it an alias). An input whose value is unknown on either side (a preview's
 `[unknown]`) is not a change: the value is decided by the deployment, not by the review.
+A string holding JSON (a policy, a dashboard body, an OpenAPI body) is compared as the parsed
+document, and a list by its items' identities where they have one (`_list_changes`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from tools.review.snapshot import UNKNOWN_TEXT, Resource, Snapshot
@@ -20,6 +23,8 @@ CREATE, UPDATE, DELETE, SAME = "create", "update", "delete", "same"
 MARKS = {CREATE: "+", UPDATE: "~", DELETE: "-", SAME: " "}
 MISSING = object()  # a property absent on one side
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# What names a list item (an IAM statement's Sid, a site's url, a widget's title), in order.
+IDENTITY_KEYS = ("Sid", "url", "name", "Name", "id", "key", "Key", "title")
 
 
 @dataclass(frozen=True)
@@ -86,17 +91,72 @@ def property_changes(old: Any, new: Any, path: str = "") -> list[PropertyChange]
                 found += property_changes(old[key], new[key], child)
         return found
     if isinstance(old, list) and isinstance(new, list):
-        found = []
-        for index in range(max(len(old), len(new))):
-            child = f"{path}[{index}]"
-            if index >= len(old):
-                found.append(PropertyChange(child, MISSING, new[index]))
-            elif index >= len(new):
-                found.append(PropertyChange(child, old[index], MISSING))
-            else:
-                found += property_changes(old[index], new[index], child)
-        return found
+        return _list_changes(old, new, path)
     return [PropertyChange(path, old, new)]
+
+
+def _list_changes(old: list, new: list, path: str) -> list[PropertyChange]:
+    """Items matched by identity where they have one, else by position.
+
+    Plain values are their own identity, and a dict item's is the first of `IDENTITY_KEYS` it
+    (or its `properties`, as a dashboard widget) has, when that is unique on both sides: an
+    item inserted first is one `+`, not every later index changed.
+    """
+    old_ids, new_ids = _identities(old), _identities(new)
+    if old_ids is None or new_ids is None:
+        return _positional_changes(old, new, path)
+    found = []
+    matcher = SequenceMatcher(
+        None, [i for i, _ in old_ids], [i for i, _ in new_ids], autojunk=False
+    )
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                found += property_changes(old[i], new[j], path + new_ids[j][1])
+            continue
+        found += [PropertyChange(path + old_ids[i][1], old[i], MISSING) for i in range(i1, i2)]
+        found += [PropertyChange(path + new_ids[j][1], MISSING, new[j]) for j in range(j1, j2)]
+    return found
+
+
+def _positional_changes(old: list, new: list, path: str) -> list[PropertyChange]:
+    found = []
+    for index in range(max(len(old), len(new))):
+        child = f"{path}[{index}]"
+        if index >= len(old):
+            found.append(PropertyChange(child, MISSING, new[index]))
+        elif index >= len(new):
+            found.append(PropertyChange(child, old[index], MISSING))
+        else:
+            found += property_changes(old[index], new[index], child)
+    return found
+
+
+def _identities(items: list) -> list[tuple[str, str]] | None:
+    """(identity, path suffix) per item, or None when some item has none or two share one."""
+    found = []
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            named = _identity_key(item)
+            if named is None:
+                return None
+            key, value = named
+            found.append((f"{key}={value}", f"[{key}={json.dumps(value)}]"))
+        elif isinstance(item, list):
+            found.append((json.dumps(item, sort_keys=True), f"[{index}]"))
+        else:
+            found.append((json.dumps(item), f"[{index}]"))
+    identities = [identity for identity, _ in found]
+    return found if len(set(identities)) == len(identities) else None
+
+
+def _identity_key(item: dict) -> tuple[str, Any] | None:
+    for where in (item, item.get("properties")):
+        if isinstance(where, dict):
+            for key in IDENTITY_KEYS:
+                if isinstance(where.get(key), str | int) and where.get(key) != UNKNOWN_TEXT:
+                    return key, where[key]
+    return None
 
 
 def _child_path(path: str, key: str) -> str:
