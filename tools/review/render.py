@@ -24,6 +24,7 @@ from tools.review.snapshot import Resource
 WIDTH = 100  # columns
 TREE_LEAD = 5  # " ~   " before the type
 MIN_COLUMN = 20  # a type or name column is cut no narrower than this
+MIN_VALUE = 12  # characters of a changed value shown even after a long property path
 
 
 def render(report: Report, *, diff: bool = False, show_sames: bool = False) -> str:
@@ -170,16 +171,21 @@ def _plan_word(op: str, change: Change | None = None) -> str:
 
 
 def _property_line(change: PropertyChange, indent: str) -> str:
-    if change.old is MISSING:
-        return cut(f"{indent}+ {change.path}: {_value(change.new)}", WIDTH)
-    if change.new is MISSING:
-        return cut(f"{indent}- {change.path}: {_value(change.old)}", WIDTH)
+    """`+ path: value`, `- path: value` or `~ path: old => new`, cut to `WIDTH`.
+
+    The path says where the change is and is never cut: when it leaves less than `MIN_VALUE`
+    characters per value, the line runs past `WIDTH` to show that much of each value.
+    """
+    if change.old is MISSING or change.new is MISSING:
+        mark, value = ("+", change.new) if change.old is MISSING else ("-", change.old)
+        head = f"{indent}{mark} {change.path}: "
+        return cut(head + _value(value), max(WIDTH, len(head) + MIN_VALUE))
     head = f"{indent}~ {change.path}: "
     old, new = _value(change.old), _value(change.new)
-    room = (WIDTH - len(head) - len(" => ")) // 2
+    room = max((WIDTH - len(head) - len(" => ")) // 2, MIN_VALUE)
     if len(old) + len(new) > 2 * room:
         old, new = _around_difference(old, new, room)
-    return cut(f"{head}{old} => {new}", WIDTH)
+    return cut(f"{head}{old} => {new}", max(WIDTH, len(head) + len(" => ") + 2 * room))
 
 
 def _around_difference(old: str, new: str, room: int) -> tuple[str, str]:
