@@ -54,16 +54,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         raise
     report = review(plan, base, options.base or str(options.base_plan or ""), gate)
-    print(render(report, diff=options.diff, show_sames=options.show_sames))
-    print()
-    print(render_diagnostics(report))
+    print(printed(report, gate, diff=options.diff, show_sames=options.show_sames))
     if options.json:
         options.json.write_text(json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
-    if gate is None:
-        return 0
-    print()
-    print(gate.render())
-    return 1 if gate.mandatory else 0
+    return 1 if gate and gate.mandatory else 0
+
+
+def printed(
+    report: Report, gate: GateResult | None, *, diff: bool = False, show_sames: bool = False
+) -> str:
+    """What the command prints: the review, the diagnostics, then the policy results."""
+    parts = [render(report, diff=diff, show_sames=show_sames), render_diagnostics(report)]
+    return "\n\n".join(parts + ([gate.render()] if gate else []))
 
 
 def review(

@@ -222,6 +222,20 @@ def test_the_first_screen_shows_what_make_plan_prints(stack_plan):
     assert [line for line in quoted if line not in printed_lines] == []
 
 
+@pytest.mark.parametrize(
+    ("page", "sample"), [("README.md", "make-plan"), ("docs/review.md", "review-diff")]
+)
+def test_the_sample_outputs_are_what_the_plan_prints_now(page, sample):
+    """`python -m tools.review.samples` wrote them from real runs; nobody edited them."""
+    from tools.review.samples import BLOCK, stale
+
+    path = PROJECT_ROOT / page
+    assert sample in {match["name"] for match in BLOCK.finditer(path.read_text())}, (
+        f"{page} has no generated `{sample}` block"
+    )
+    assert stale((path,)) == [], f"{page}: run `python -m tools.review.samples`"
+
+
 def test_the_first_screen_shows_what_make_test_prints():
     shown = [squeezed(line) for line in shown_output("make test")]
     assert any(re.search(r"\b\d+ passed\b", line) for line in shown), shown
