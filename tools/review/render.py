@@ -63,8 +63,12 @@ def _header(report: Report) -> str:
     base = f"compared with {report.base_label}" if report.base else "no base: everything is new"
     return "\n".join(
         [
-            f"Offline plan ({s.mode}, mocked AWS): project {s.project}, stack {s.stack}",
-            cut(f"region {s.region}; {base}", WIDTH),
+            cut(
+                f"Offline plan ({s.mode}, mocked AWS): project {s.project}, stack {s.stack}, "
+                f"region {s.region}",
+                WIDTH,
+            ),
+            cut(base, WIDTH),
         ]
     )
 
