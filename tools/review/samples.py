@@ -132,7 +132,7 @@ def stale(pages: tuple[Path, ...] = PAGES) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="samples", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="samples", description="Rewrite the sample outputs.")
     parser.add_argument("--check", action="store_true", help="only report out-of-date blocks")
     options = parser.parse_args(argv)
     if options.check:
