@@ -84,6 +84,9 @@ def install(venv: Path, lock: Path, python: str = sys.executable) -> int:
             threading.Thread(
                 target=_heartbeat, args=(venv, before, total, done), daemon=True
             ).start()
+        elif line.startswith("Ignoring "):  # a platform marker excludes it here
+            total -= 1
+            say(line.rstrip())
         elif line.startswith("Successfully installed"):
             say(f"Successfully installed {len(line.split()) - 2} packages.")
         elif not line.startswith(("  Downloading", "  Using cached", "Requirement already")):
