@@ -529,6 +529,7 @@ def test_a_url_that_is_not_a_stage_invoke_url_is_refused():
         stage_arn_of("https://md5sum.example.com")
 
 
+@pytest.mark.slow
 def test_the_plan_command_never_prints_or_saves_the_origin_secret(stack_plan, tmp_path, capsys):
     from tools import plan as plan_command
 

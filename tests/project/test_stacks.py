@@ -65,6 +65,7 @@ def run_plan(*arguments: str, cwd: Path = PROJECT_ROOT) -> subprocess.CompletedP
     )
 
 
+@pytest.mark.slow
 def test_plan_command_prints_the_tree_outputs_counts_diagnostics_and_policies():
     result = run_plan("dev")
     assert result.returncode == 0, result.stderr
@@ -91,6 +92,7 @@ def test_plan_command_prints_the_tree_outputs_counts_diagnostics_and_policies():
     assert "warning" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("stack", "nat_gateways"), [("dev", 1), ("prod", 3)])
 def test_plan_command_prices_the_nat_gateways_of_each_stack(stack, nat_gateways):
     result = run_plan(stack, "--no-policy")
@@ -149,6 +151,7 @@ def test_each_secret_setting_has_a_stand_in_its_validation_accepts(tmp_path, key
     assert set(SECRET_STAND_INS) == {f"platform:{name}" for name in SECRET_KEYS}
 
 
+@pytest.mark.slow
 def test_a_committed_secure_phone_number_plans_with_a_stand_in_kept_secret(tmp_path):
     stack_file = dev_stack_with_encrypted(tmp_path, "alertPhoneNumber", "dbPassword")
     result = run_plan("dev", "--stack-file", str(stack_file))
@@ -170,6 +173,7 @@ def test_a_committed_secure_phone_number_plans_with_a_stand_in_kept_secret(tmp_p
     assert SECRET_STAND_INS["platform:alertPhoneNumber"] not in json.dumps(plan.exports)
 
 
+@pytest.mark.slow
 def test_a_secret_given_on_the_command_line_replaces_the_stand_in(tmp_path):
     stack_file = dev_stack_with_encrypted(tmp_path, "alertPhoneNumber")
     plan = run_program("dev", stack_file=stack_file, secrets={"alertPhoneNumber": "+442079460000"})
