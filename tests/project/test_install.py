@@ -7,6 +7,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 from tools.offline import PROJECT_ROOT
 
 LOCK = PROJECT_ROOT / "requirements-dev.txt"
@@ -19,6 +21,8 @@ def lock_entry(name: str) -> str:
     return match.group(0)
 
 
+# A real pip install into a new virtualenv: seconds, and the package index.
+@pytest.mark.slow
 def test_the_install_prints_a_step_per_phase_and_a_line_per_package(tmp_path):
     lock = tmp_path / "requirements.txt"
     lock.write_text(lock_entry("six"))
