@@ -189,14 +189,15 @@ def parse_settings(
 def _check_plain_secrets(
     reader: Reader, raw: Mapping[str, str], secret_keys: Collection[str]
 ) -> None:
-    # As the Pulumi CLI refuses a plain stack value of a key Pulumi.yaml declares `secret: true`
-    # ("... must be encrypted as it's secret"). An empty value is the declared default: unset.
+    # What the Pulumi CLI does for a key declared `secret: true` ("... must be encrypted as it's
+    # secret"), done here because that declaration would also refuse the keys' plain empty
+    # defaults (Pulumi.yaml). An empty value is the default: unset.
     for key in SECRET_KEYS:
         if raw.get(key) and key not in secret_keys:
             reader.secret_problem(
                 key,
-                "must be encrypted: Pulumi.yaml declares it `secret: true` but the stack gives it "
-                f"in plain text; remove it from the stack file and run `pulumi config set --secret {key}`",
+                "must be encrypted: it is a secret setting but the stack gives it in plain text; "
+                f"remove it from the stack file and run `pulumi config set --secret {key}`",
             )
 
 
