@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -58,12 +58,19 @@ def sample_result(url: str, ago: timedelta, step: int) -> CheckResult:
     return CheckResult(url, Outcome.UP, "HTTP 200", latency, 200, "status 200")
 
 
-def seed(store: SiteStore, client: Any, now: datetime) -> None:
+def seed(
+    store: SiteStore, client: Any, now: datetime, progress: Callable[[str], None] | None = None
+) -> None:
     """A day of checks every 5 minutes for each sample site, their states, and daily rollups
     for the 29 days before (as the scheduled function would have written them)."""
     policy = AlertPolicy(failure_threshold=2)
     steps = int(HISTORY / INTERVAL)
-    for url in SAMPLE_SITES:
+    for number, url in enumerate(SAMPLE_SITES, start=1):
+        if progress is not None:
+            progress(
+                f"Seeding sample data: site {number}/{len(SAMPLE_SITES)} {url} "
+                f"({steps} checks, {ROLLUP_DAYS - 1} daily rollups)..."
+            )
         state = SiteState(url)
         for step in range(steps, 0, -1):
             ago = step * INTERVAL - timedelta(minutes=1)
@@ -88,10 +95,13 @@ def _add_rollup(client: Any, url: str, day: date, checks: int, up: int) -> None:
 
 
 @contextmanager
-def local_monitor(now: datetime | None = None) -> Iterator[Flask]:
+def local_monitor(
+    now: datetime | None = None, progress: Callable[[str], None] | None = None
+) -> Iterator[Flask]:
     """The Flask app over a seeded moto table; AWS is never contacted while the block runs.
 
-    With `now`, the app's clock stands still at that moment (for tests and screenshots)."""
+    With `now`, the app's clock stands still at that moment (for tests and screenshots);
+    `progress` is told each slow step (seeding takes seconds)."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "local")
     with mock_aws():
@@ -99,7 +109,7 @@ def local_monitor(now: datetime | None = None) -> Iterator[Flask]:
         create_table(client, TABLE_NAME)
         store = SiteStore(client, TABLE_NAME, timedelta(hours=48))
         seeded_at = now or datetime.now(UTC)
-        seed(store, client, seeded_at)
+        seed(store, client, seeded_at, progress)
         config = MonitorConfig(
             table_name=TABLE_NAME,
             topic_arn=TOPIC_ARN,

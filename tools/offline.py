@@ -137,7 +137,7 @@ def read_stack_config(
             config[_qualified(project, key)] = config_string(spec["default"])
     path = stack_file or root / f"Pulumi.{stack_name}.yaml"
     if not path.exists():
-        raise ConfigFileError(f"stack file {path} does not exist")
+        raise ConfigFileError(_no_stack(stack_name, path, root))
     try:
         stack_config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
     except yaml.YAMLError as error:
@@ -154,6 +154,14 @@ def read_stack_config(
             encrypted.append(qualified)
         config[qualified] = config_string(value)
     return StackConfig(project, config, encrypted)
+
+
+def _no_stack(stack_name: str, path: Path, root: Path) -> str:
+    stacks = sorted(file.name.split(".")[1] for file in root.glob("Pulumi.*.yaml"))
+    return (
+        f"no stack {stack_name!r}: stack file {path} does not exist; "
+        f"stacks here: {', '.join(stacks) or '(none)'}"
+    )
 
 
 def _qualified(project: str, key: str) -> str:

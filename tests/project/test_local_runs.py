@@ -4,6 +4,7 @@ and leaves nothing listening once stopped (the whole process group, a reloader's
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 import urllib.error
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import free_port, listening, serving
+from tests.support.processes import free_port, listening, serving, stop_group
 
 pytestmark = pytest.mark.slow
 
@@ -81,3 +82,35 @@ def test_run_monitor_serves_the_seeded_status_and_ping():
     assert ping_status == 400
     assert json.loads(ping)["error"].startswith("refused ")
     assert not listening(port), f"the monitor still answers on {port} after it was stopped"
+
+
+def test_run_monitor_says_what_it_does_before_its_slow_start():
+    """Issue 26 item 9: the dev server was silent for about 11 s (imports, seeding the table)
+    before Flask's banner. Its progress lines must reach a pipe while the server is not yet up."""
+    port = free_port()
+    command = [sys.executable, "-m", "tools.run_monitor", "--port", str(port)]
+    process = subprocess.Popen(
+        command,
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        up_at_first_line = listening(port)
+        lines = [first]
+        while "Running on" not in lines[-1] and process.poll() is None:
+            lines.append(process.stdout.readline())
+    finally:
+        stop_group(process)
+
+    assert first.startswith("Starting the uptime monitor"), lines
+    assert not up_at_first_line, "the first line came only once the server was up"
+    seeding = [line for line in lines if line.startswith("Seeding sample data")]
+    assert seeding, lines
+    assert lines.index(seeding[0]) < next(
+        index for index, line in enumerate(lines) if "Running on" in line
+    )
