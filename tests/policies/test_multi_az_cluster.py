@@ -11,6 +11,7 @@ The default VPC has an internet gateway: https://docs.aws.amazon.com/vpc/latest/
 
 from __future__ import annotations
 
+import pulumi
 import pulumi_aws as aws
 import pytest
 
@@ -106,7 +107,13 @@ def _twin(public: bool | None) -> None:
             private_subnet_cidrs=["10.0.16.0/20", "10.0.32.0/20", "10.0.48.0/20"],
         ),
     )
-    group = aws.rds.SubnetGroup("twin-cluster-subnets", subnet_ids=network.private_subnet_ids)
+    multi_az_cluster(network.private_subnet_ids, public)
+
+
+def multi_az_cluster(subnet_ids: pulumi.Input[list[str]], public: bool | None) -> None:
+    """A Multi-AZ DB cluster (a DB cluster instance class) in its own subnet group of
+    `subnet_ids`; `public` None leaves `publiclyAccessible` to RDS's default."""
+    group = aws.rds.SubnetGroup("twin-cluster-subnets", subnet_ids=subnet_ids)
     aws.rds.Cluster(
         "twin-cluster",
         engine="mysql",

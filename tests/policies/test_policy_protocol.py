@@ -18,6 +18,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from components.network.args import NetworkArgs
 from components.network.network import Network
+from tests.policies.test_multi_az_cluster import multi_az_cluster
 from tests.support.policy_support import MANDATORY_RULES
 from tools import plan as plan_command
 from tools.offline import Plan, run_program
@@ -275,21 +276,7 @@ def twin_unencrypted_database() -> None:
 
 
 def twin_public_multi_az_cluster() -> None:
-    network = _network()
-    group = aws.rds.SubnetGroup("twin-cluster-subnets", subnet_ids=network.private_subnet_ids)
-    aws.rds.Cluster(
-        "twin-cluster",
-        engine="mysql",
-        db_cluster_instance_class="db.m6gd.large",
-        storage_type="io1",
-        allocated_storage=100,
-        iops=1000,
-        storage_encrypted=True,
-        db_subnet_group_name=group.name,
-        publicly_accessible=True,
-        manage_master_user_password=True,
-        master_username="admin",
-    )
+    multi_az_cluster(_network().private_subnet_ids, public=True)
 
 
 def twin_acl_admits_mysql() -> None:
