@@ -285,37 +285,29 @@ def _provider(reference: str) -> analyzer_pb2.AnalyzerProviderResource | None:
     )
 
 
-def _options(resource: PlannedResource) -> analyzer_pb2.AnalyzerResourceOptions:
-    return analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent)
+def _described(resource: PlannedResource) -> dict[str, Any]:
+    """What both the per-resource and the stack request say of a resource."""
+    fields: dict[str, Any] = {
+        "type": resource.type,
+        "properties": resource.properties,
+        "urn": resource.urn,
+        "name": resource.name,
+        "options": analyzer_pb2.AnalyzerResourceOptions(parent=resource.parent),
+    }
+    provider = _provider(resource.provider)
+    if provider is not None:
+        fields["provider"] = provider
+    return fields
 
 
 def analyze_request(resource: PlannedResource) -> analyzer_pb2.AnalyzeRequest:
-    request = analyzer_pb2.AnalyzeRequest(
-        type=resource.type,
-        properties=resource.properties,
-        urn=resource.urn,
-        name=resource.name,
-        options=_options(resource),
-    )
-    provider = _provider(resource.provider)
-    if provider is not None:
-        request.provider.CopyFrom(provider)
-    return request
+    return analyzer_pb2.AnalyzeRequest(**_described(resource))
 
 
 def analyzer_resource(resource: PlannedResource) -> analyzer_pb2.AnalyzerResource:
     message = analyzer_pb2.AnalyzerResource(
-        type=resource.type,
-        properties=resource.properties,
-        urn=resource.urn,
-        name=resource.name,
-        options=_options(resource),
-        parent=resource.parent,
-        dependencies=resource.dependencies,
+        **_described(resource), parent=resource.parent, dependencies=resource.dependencies
     )
-    provider = _provider(resource.provider)
-    if provider is not None:
-        message.provider.CopyFrom(provider)
     for key, urns in resource.property_dependencies.items():
         if urns:  # as the engine: properties without dependencies are left out
             message.propertyDependencies[key].urns.extend(urns)
