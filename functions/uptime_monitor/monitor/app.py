@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask, Response, jsonify, render_template, request
 
 from monitor.checks import Checker, Outcome, Site
+from monitor.clock import Clock, utc_now
 from monitor.config import MonitorConfig, checker_for
 from monitor.status import (
     BEAT_HEIGHT,
@@ -29,7 +29,6 @@ from monitor.store import SiteStore
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 # The status page reloads itself this often (seconds).
 REFRESH_SECONDS = 60
 MAX_REQUEST_BYTES = 16 * 1024
@@ -40,10 +39,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def elapsed_seconds(latency_seconds: float) -> float:
@@ -66,6 +61,16 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     site_checker = checker or checker_for(config)
+    # What the status page draws with, the same for every request.
+    app.jinja_env.globals.update(
+        refresh_seconds=REFRESH_SECONDS,
+        bars=heartbeat_bars,
+        sparkline=sparkline_points,
+        latency_summary=latency_summary,
+        heartbeats=HEARTBEATS,
+        beat=(BEAT_WIDTH, BEAT_HEIGHT),
+        spark=(SPARK_WIDTH, SPARK_HEIGHT),
+    )
 
     @app.post("/ping")
     def ping() -> Response:
@@ -92,13 +97,6 @@ def create_app(
             reports=reports,
             overview=overview(reports),
             generated_at=moment,
-            refresh_seconds=REFRESH_SECONDS,
-            bars=heartbeat_bars,
-            sparkline=sparkline_points,
-            latency_summary=latency_summary,
-            heartbeats=HEARTBEATS,
-            beat=(BEAT_WIDTH, BEAT_HEIGHT),
-            spark=(SPARK_WIDTH, SPARK_HEIGHT),
         )
         headers = {"Refresh": str(REFRESH_SECONDS)} if refreshing else {}
         return Response(page, mimetype="text/html", headers=headers)

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -19,20 +19,16 @@ from monitor.alerts import (
     deliver_pending,
 )
 from monitor.checks import Checker, CheckResult, Site
+from monitor.clock import Clock, utc_now
 from monitor.config import MonitorConfig, checker_for
 from monitor.metrics import LineWriter, emit_check_metrics, print_line
 from monitor.store import SiteStore, StateConflict
 
 logger = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 T = TypeVar("T")
 # Reads and conditional writes of one site's state before a run gives up on it.
 MAX_STATE_ATTEMPTS = 3
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

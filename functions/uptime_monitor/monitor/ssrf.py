@@ -11,7 +11,7 @@ import re
 import socket
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from urllib.parse import SplitResult, urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -55,14 +55,9 @@ class ParsedUrl:
 
 
 @dataclass(frozen=True)
-class Target:
+class Target(ParsedUrl):
     """A URL that passed the guard, with the only addresses it may be fetched from."""
 
-    url: str
-    scheme: str
-    host: str
-    port: int
-    path: str
     addresses: tuple[IPAddress, ...]
 
 
@@ -228,14 +223,7 @@ class SsrfGuard:
             reason = refusal_reason(address, allow_loopback=self.allow_loopback)
             if reason is not None:
                 raise TargetRefused(url, reason)
-        return Target(
-            url=url,
-            scheme=parsed.scheme,
-            host=parsed.host,
-            port=parsed.port,
-            path=parsed.path,
-            addresses=addresses,
-        )
+        return Target(**asdict(parsed), addresses=addresses)
 
     def _addresses(self, parsed: ParsedUrl, timeout: float | None) -> tuple[IPAddress, ...]:
         literal = literal_address(parsed.host)

@@ -1,0 +1,12 @@
+"""The wall clock the HTTP and scheduled functions read (tests pass their own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
