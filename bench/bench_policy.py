@@ -58,49 +58,46 @@ def _unit(index: int) -> None:
     vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=f"10.{second}.0.0/16", enable_dns_hostnames=True)
     igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id)
     zones = ("us-east-1a", "us-east-1b", "us-east-1c")
-    public = [
-        aws.ec2.Subnet(
-            f"{name}-public-{zone}",
-            vpc_id=vpc.id,
-            cidr_block=f"10.{second}.{number}.0/24",
-            availability_zone=zone,
-            map_public_ip_on_launch=True,
+
+    def tier_subnets(tier: str, first: int, public_ips: bool | None = None) -> list[aws.ec2.Subnet]:
+        """One subnet of the tier per zone, at 10.<second>.<first + n>.0/24."""
+        return [
+            aws.ec2.Subnet(
+                f"{name}-{tier}-{zone}",
+                vpc_id=vpc.id,
+                cidr_block=f"10.{second}.{first + number}.0/24",
+                availability_zone=zone,
+                map_public_ip_on_launch=public_ips,
+            )
+            for number, zone in enumerate(zones)
+        ]
+
+    def tier_routes(
+        tier: str,
+        members: list[aws.ec2.Subnet],
+        gateway: aws.ec2.InternetGateway | None = None,
+        nat: aws.ec2.NatGateway | None = None,
+    ) -> None:
+        """The tier's route table: a default route to its gateway, associated with its subnets."""
+        table = aws.ec2.RouteTable(f"{name}-{tier}-rt", vpc_id=vpc.id)
+        aws.ec2.Route(
+            f"{name}-{tier}-default",
+            route_table_id=table.id,
+            destination_cidr_block=ANYWHERE,
+            gateway_id=gateway.id if gateway is not None else None,
+            nat_gateway_id=nat.id if nat is not None else None,
         )
-        for number, zone in enumerate(zones)
-    ]
-    private = [
-        aws.ec2.Subnet(
-            f"{name}-private-{zone}",
-            vpc_id=vpc.id,
-            cidr_block=f"10.{second}.{100 + number}.0/24",
-            availability_zone=zone,
-        )
-        for number, zone in enumerate(zones)
-    ]
-    public_table = aws.ec2.RouteTable(f"{name}-public-rt", vpc_id=vpc.id)
-    aws.ec2.Route(
-        f"{name}-public-default",
-        route_table_id=public_table.id,
-        destination_cidr_block=ANYWHERE,
-        gateway_id=igw.id,
-    )
-    for subnet_index, subnet in enumerate(public):
-        aws.ec2.RouteTableAssociation(
-            f"{name}-public-{subnet_index}", subnet_id=subnet.id, route_table_id=public_table.id
-        )
+        for subnet_index, subnet in enumerate(members):
+            aws.ec2.RouteTableAssociation(
+                f"{name}-{tier}-{subnet_index}", subnet_id=subnet.id, route_table_id=table.id
+            )
+
+    public = tier_subnets("public", 0, public_ips=True)
+    private = tier_subnets("private", 100)
+    tier_routes("public", public, gateway=igw)
     eip = aws.ec2.Eip(f"{name}-nat-ip", domain="vpc")
     nat = aws.ec2.NatGateway(f"{name}-nat", allocation_id=eip.id, subnet_id=public[0].id)
-    private_table = aws.ec2.RouteTable(f"{name}-private-rt", vpc_id=vpc.id)
-    aws.ec2.Route(
-        f"{name}-private-default",
-        route_table_id=private_table.id,
-        destination_cidr_block=ANYWHERE,
-        nat_gateway_id=nat.id,
-    )
-    for subnet_index, subnet in enumerate(private):
-        aws.ec2.RouteTableAssociation(
-            f"{name}-private-{subnet_index}", subnet_id=subnet.id, route_table_id=private_table.id
-        )
+    tier_routes("private", private, nat=nat)
     log_group = aws.cloudwatch.LogGroup(f"{name}-flow-logs", retention_in_days=30)
     role = aws.iam.Role(
         f"{name}-flow-logs-role",

@@ -369,7 +369,7 @@ def _rule_policies() -> list[Policy]:
         ),
         resource_policy(
             STORAGE_ENCRYPTED,
-            [storage.EFS_FILE_SYSTEM, storage.RDS_INSTANCE, storage.RDS_CLUSTER],
+            [storage.EFS_FILE_SYSTEM, network.RDS_INSTANCE, network.RDS_CLUSTER],
             storage.storage_encrypted_check,
         ),
         stack_policy(

@@ -29,7 +29,8 @@ IAM_POLICY = "aws:iam/policy:Policy"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 
-def _admin_statements(document: Any) -> list[str]:
+def _admin_statements(where: str, document: Any) -> list[str]:
+    """What the policy `document` (named `where` in the findings) allows on Resource '*'."""
     try:
         statements = policy_statements(document)
     except PolicyDocumentError:
@@ -47,11 +48,11 @@ def _admin_statements(document: Any) -> list[str]:
         if "NotAction" in statement:
             # Every action but the few named: as good as '*' for what the function could do.
             found.append(
-                f"statement {sid} allows every action but NotAction "
+                f"{where}: statement {sid} allows every action but NotAction "
                 f"{statement.get('NotAction')!r} on Resource '*'"
             )
         elif any(action in ("*", "*:*") for action in as_list(statement.get("Action"))):
-            found.append(f"statement {sid} allows Action '*' on Resource '*'")
+            found.append(f"{where}: statement {sid} allows Action '*' on Resource '*'")
     return found
 
 
@@ -71,15 +72,10 @@ def lambda_roles_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterat
             inline = role.get("inlinePolicies")
             for entry in as_list(inline) if not is_unknown(inline) else []:
                 if isinstance(entry, dict):
-                    found += [
-                        f"inline policy {entry.get('name')!r}: {item}"
-                        for item in _admin_statements(entry.get("policy"))
-                    ]
+                    where = f"inline policy {entry.get('name')!r}"
+                    found += _admin_statements(where, entry.get("policy"))
             for policy in graph.sources(role, "role", role_policies, ("name",)):
-                found += [
-                    f"RolePolicy {policy.name}: {item}"
-                    for item in _admin_statements(policy.get("policy"))
-                ]
+                found += _admin_statements(f"RolePolicy {policy.name}", policy.get("policy"))
             found += [
                 f"managed policy {name}" for name in _everything(role.get("managedPolicyArns"))
             ]
@@ -89,10 +85,8 @@ def lambda_roles_check(graph: StackGraph, settings: Mapping[str, Any]) -> Iterat
                     for name in _everything(attachment.get("policyArn"))
                 ]
                 for policy in graph.targets(attachment, "policyArn", managed, ("arn",)):
-                    found += [
-                        f"Policy {policy.name} (attached by {attachment.name}): {item}"
-                        for item in _admin_statements(policy.get("policy"))
-                    ]
+                    where = f"Policy {policy.name} (attached by {attachment.name})"
+                    found += _admin_statements(where, policy.get("policy"))
             if found:
                 yield Violation(
                     role.urn,

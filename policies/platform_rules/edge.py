@@ -19,6 +19,7 @@ from pulumi_policy import EnforcementLevel, Policy
 
 from platform_rules.framework import RuleSpec, Violation, resource_policy, stack_policy
 from platform_rules.graph import Node, StackGraph
+from platform_rules.listeners import LOAD_BALANCER_TYPES
 from platform_rules.network import (
     INGRESS_RULE,
     SECURITY_GROUP,
@@ -28,7 +29,6 @@ from platform_rules.network import (
 from platform_rules.values import as_list, is_unknown, is_whole_internet
 
 DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 HTTPS_ONLY_POLICIES = ("redirect-to-https", "https-only")
 # CloudFront's security policies that refuse TLS 1.0 and 1.1 (SSLv3, TLSv1, TLSv1_2016 and
 # TLSv1.1_2016 accept them).

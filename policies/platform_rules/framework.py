@@ -177,6 +177,18 @@ def _failure(spec: RuleSpec, urn: str, name: str, error: Exception) -> Violation
     )
 
 
+def _declared(spec: RuleSpec) -> dict[str, Any]:
+    """The SDK policy's arguments that the rule declares (all but its `validate`)."""
+    return {
+        "name": spec.name,
+        "description": spec.description,
+        "enforcement_level": spec.level,
+        "config_schema": spec.schema(),
+        "remediation_steps": spec.remediation,
+        "url": spec.url,
+    }
+
+
 ResourceCheck = Callable[[Node, Mapping[str, Any]], Iterable[Violation]]
 StackCheck = Callable[[StackGraph, Mapping[str, Any]], Iterable[Violation]]
 
@@ -208,16 +220,7 @@ def resource_policy(
             violations = [_failure(spec, args.urn, args.name, error)]
         _report(spec, violations, settings, report, stack=False)
 
-    return TypedResourcePolicy(
-        wanted,
-        name=spec.name,
-        description=spec.description,
-        validate=validate,
-        enforcement_level=spec.level,
-        config_schema=spec.schema(),
-        remediation_steps=spec.remediation,
-        url=spec.url,
-    )
+    return TypedResourcePolicy(wanted, validate=validate, **_declared(spec))
 
 
 def stack_policy(spec: RuleSpec, check: StackCheck) -> StackValidationPolicy:
@@ -233,15 +236,7 @@ def stack_policy(spec: RuleSpec, check: StackCheck) -> StackValidationPolicy:
             violations = [_failure(spec, "", "the stack", error)]
         _report(spec, violations, settings, report, stack=True)
 
-    return StackValidationPolicy(
-        name=spec.name,
-        description=spec.description,
-        validate=validate,
-        enforcement_level=spec.level,
-        config_schema=spec.schema(),
-        remediation_steps=spec.remediation,
-        url=spec.url,
-    )
+    return StackValidationPolicy(validate=validate, **_declared(spec))
 
 
 def _describe(use: ExemptionUse) -> str:
@@ -266,23 +261,24 @@ def exemption_reporters(resource_types: Iterable[str]) -> list[Policy]:
         for use in LEDGER.drain(STACK_KEY):
             report(_describe(use), use.violation.urn or None)
 
-    remediation = "Remove the exemption from the policy pack config once the resource complies."
+    advice: dict[str, Any] = {
+        "enforcement_level": EnforcementLevel.ADVISORY,
+        "remediation_steps": "Remove the exemption from the policy pack config once the resource "
+        "complies.",
+        "url": EXEMPTIONS_URL,
+    }
     return [
         TypedResourcePolicy(
             resource_types,
             name="exemptions-used",
             description="A resource rule was not enforced on a resource because of an exemption.",
             validate=resource_uses,
-            enforcement_level=EnforcementLevel.ADVISORY,
-            remediation_steps=remediation,
-            url=EXEMPTIONS_URL,
+            **advice,
         ),
         StackValidationPolicy(
             name="stack-exemptions-used",
             description="A stack rule was not enforced on a resource because of an exemption.",
             validate=stack_uses,
-            enforcement_level=EnforcementLevel.ADVISORY,
-            remediation_steps=remediation,
-            url=EXEMPTIONS_URL,
+            **advice,
         ),
     ]

@@ -9,9 +9,9 @@ computed from the bucket resource (its URN), which holds even during a preview.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
 from pulumi_policy.proxy import _DictProxy
@@ -219,6 +219,11 @@ class _SourceIndex:
         return _in_order(found)
 
 
+# An index (`_TargetIndex` or `_SourceIndex`) and what it indexes the candidates by.
+_Index = TypeVar("_Index", _TargetIndex, _SourceIndex)
+_By = TypeVar("_By", tuple[str, ...], str)
+
+
 @dataclass
 class StackGraph:
     """The stack's nodes. Treat `nodes` and the lists `of_type` returns as read-only: lookups
@@ -273,26 +278,28 @@ class StackGraph:
         self, source: Node, key: str, candidates: Iterable[Node], name_keys: Iterable[str] = ()
     ) -> list[Node]:
         """The candidates that `source.props[key]` names (see the module docstring)."""
-        name_keys = tuple(name_keys)
-        if not isinstance(candidates, list) or len(candidates) < INDEX_THRESHOLD:
-            return _TargetIndex(list(candidates), name_keys).find(source, key)
-        cache_key = (id(candidates), name_keys)
-        cached = self._target_indexes.get(cache_key)
-        if cached is None:
-            cached = (candidates, _TargetIndex(candidates, name_keys))
-            self._target_indexes[cache_key] = cached
-        return cached[1].find(source, key)
+        index = self._index(self._target_indexes, _TargetIndex, candidates, tuple(name_keys))
+        return index.find(source, key)
 
     def sources(
         self, target: Node, key: str, candidates: Iterable[Node], name_keys: Iterable[str] = ()
     ) -> list[Node]:
         """The candidates whose `key` names `target`."""
-        name_keys = tuple(name_keys)
+        index = self._index(self._source_indexes, _SourceIndex, candidates, key)
+        return index.find(target, tuple(name_keys))
+
+    @staticmethod
+    def _index(
+        cache: dict[tuple[int, _By], tuple[list[Node], _Index]],
+        build: Callable[[list[Node], _By], _Index],
+        candidates: Iterable[Node],
+        by: _By,
+    ) -> _Index:
+        """`build(candidates, by)`: once per candidate list (kept in `cache`, by the list's id)
+        when the list is long enough to pay for it, else afresh."""
         if not isinstance(candidates, list) or len(candidates) < INDEX_THRESHOLD:
-            return _SourceIndex(list(candidates), key).find(target, name_keys)
-        cache_key = (id(candidates), key)
-        cached = self._source_indexes.get(cache_key)
+            return build(list(candidates), by)
+        cached = cache.get((id(candidates), by))
         if cached is None:
-            cached = (candidates, _SourceIndex(candidates, key))
-            self._source_indexes[cache_key] = cached
-        return cached[1].find(target, name_keys)
+            cached = cache[(id(candidates), by)] = (candidates, build(candidates, by))
+        return cached[1]

@@ -11,11 +11,10 @@ from typing import Any
 
 from platform_rules.framework import Violation
 from platform_rules.graph import Node, StackGraph
-from platform_rules.network import RDS_CLUSTER, RDS_INSTANCE, SUBNET, RouteAnalysis
+from platform_rules.network import RDS_CLUSTER, RDS_INSTANCE, ROUTE, SUBNET, RouteAnalysis
 from platform_rules.values import as_int, as_list, is_unknown, truthy
 
 NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
-ROUTE = "aws:ec2/route:Route"
 # CreateDBInstance / CreateDBCluster keep 1 day of backups when none is given
 # (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html).
 RDS_DEFAULT_BACKUP_DAYS = 1

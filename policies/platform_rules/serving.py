@@ -123,9 +123,25 @@ class Servicer(_SdkServicer):
             self._by_type[resource_type] = found
         return found
 
-    def _run(self, policy: Policy, args: Any, report: Any, response: Any) -> None:
-        """Validate, exactly as the SDK does: awaitables run, unknowns and not-applicable
-        answered the SDK's way."""
+    def _begin(self, candidates: Iterable[Policy]) -> list[Policy]:
+        """The request's policies (the candidates not disabled); when there are any, the request
+        begins: the runtime configured (when its environment changed), no secrets recorded yet."""
+        policies = [
+            policy
+            for policy in candidates
+            if self._get_enforcement_level(policy) != EnforcementLevel.DISABLED
+        ]
+        if policies:
+            self._configure_runtime_once()
+            secret_inputs.begin_request()
+        return policies
+
+    def _run(self, policy: Policy, args: Any, response: Any) -> None:
+        """Validate, exactly as the SDK does: violations reported into `response`, awaitables
+        run, unknowns and not-applicable answered the SDK's way."""
+        report = self._create_report_violation(
+            response, policy.name, policy.description, self._level(policy), policy.severity
+        )
         try:
             result = policy.validate(args, report)  # type: ignore[attr-defined]
             if isawaitable(result):
@@ -159,15 +175,9 @@ class Servicer(_SdkServicer):
         if not self._lean:
             return super().Analyze(request, _context)
         response = proto.AnalyzeResponse()
-        policies = [
-            policy
-            for policy in self._policies_for(request.type)
-            if self._get_enforcement_level(policy) != EnforcementLevel.DISABLED
-        ]
+        policies = self._begin(self._policies_for(request.type))
         if not policies:
             return response
-        self._configure_runtime_once()
-        secret_inputs.begin_request()
         props = _decode(request.urn, request.properties)
         options = self._get_resource_options(request)
         provider = self._get_provider_resource(request)
@@ -180,14 +190,11 @@ class Servicer(_SdkServicer):
                     )
                 )
                 continue
-            report = self._create_report_violation(
-                response, policy.name, policy.description, self._level(policy), policy.severity
-            )
             config = self._get_policy_config(policy.name)
             args = ResourceValidationArgs(
                 request.type, props, request.urn, request.name, options, provider, config, tags
             )
-            self._run(policy, args, report, response)
+            self._run(policy, args, response)
         return response
 
     def _stack_resources(self, messages: Iterable[Any]) -> list[PolicyResource]:
@@ -225,16 +232,13 @@ class Servicer(_SdkServicer):
         if not self._lean:
             return super().AnalyzeStack(request, _context)
         response = proto.AnalyzeResponse()
-        policies = [
+        policies = self._begin(
             policy
             for policy in self._private("policies")
             if isinstance(policy, StackValidationPolicy)
-            and self._get_enforcement_level(policy) != EnforcementLevel.DISABLED
-        ]
+        )
         if not policies:
             return response
-        self._configure_runtime_once()
-        secret_inputs.begin_request()
         forget_last_graph()
         was_enabled = gc.isenabled()
         gc.disable()
@@ -242,11 +246,8 @@ class Servicer(_SdkServicer):
             resources = self._stack_resources(request.resources)
             tags = self._private("stack_tags")
             for policy in policies:
-                report = self._create_report_violation(
-                    response, policy.name, policy.description, self._level(policy), policy.severity
-                )
                 config = self._get_policy_config(policy.name)
-                self._run(policy, StackValidationArgs(resources, config, tags), report, response)
+                self._run(policy, StackValidationArgs(resources, config, tags), response)
         finally:
             if was_enabled:
                 gc.enable()

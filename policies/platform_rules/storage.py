@@ -37,8 +37,6 @@ BUCKET_ACL_TYPES = (BUCKET_ACL, "aws:s3/bucketAclV2:BucketAclV2")
 PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 ACCOUNT_PUBLIC_ACCESS_BLOCK = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
 EFS_FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
-RDS_INSTANCE = "aws:rds/instance:Instance"
-RDS_CLUSTER = "aws:rds/cluster:Cluster"
 
 SSE_HEADER = "s3:x-amz-server-side-encryption"
 # The header's valid values (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html).
