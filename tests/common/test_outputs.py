@@ -8,7 +8,6 @@ import pytest
 from components.common.outputs import NotRegistered, declared_outputs, register_declared_outputs
 from tools.offline import ProgramFailed, run_program
 
-
 REGISTERED: list[dict[str, object]] = []  # what each Probe gave register_outputs
 
 
