@@ -84,7 +84,6 @@ class Network(pulumi.ComponentResource):
         self._build_flow_logs()
         self._build_s3_endpoint()
 
-        self.s3_endpoint_id = self.s3_endpoint.id
         register_declared_outputs(self)
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
@@ -371,6 +370,7 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{self._name}-s3"),
             opts=self._child,
         )
+        self.s3_endpoint_id = self.s3_endpoint.id
 
 
 def _acl_rule(
