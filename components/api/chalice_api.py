@@ -43,6 +43,7 @@ from components.api.openapi import (
     swagger_template,
 )
 from components.common import certificates
+from components.common.outputs import register_declared_outputs
 from components.common.shared import (
     LOG_RETENTION_DAYS,
     MAX_API_TIMEOUT_SECONDS,
@@ -261,17 +262,7 @@ class ChaliceApi(pulumi.ComponentResource):
         self.rest_api_id = rest_api.id
         self.stage_name = stage.stage_name
         self.log_group_name = built.log_group.name
-        self.register_outputs(
-            {
-                "url": self.url,
-                "function_name": self.function_name,
-                "function_arn": self.function_arn,
-                "role_arn": self.role_arn,
-                "rest_api_id": self.rest_api_id,
-                "stage_name": self.stage_name,
-                "log_group_name": self.log_group_name,
-            }
-        )
+        register_declared_outputs(self)
 
     def _custom_domain(
         self,

@@ -27,6 +27,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.kms import MAX_DELETION_WINDOW_DAYS, customer_key
+from components.common.outputs import NotRegistered, register_declared_outputs
 from components.data.bucket_args import (
     EncryptedBucketArgs,
 )
@@ -50,8 +51,9 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
     bucket_id: pulumi.Output[str]
     arn: pulumi.Output[str]
     regional_domain_name: pulumi.Output[str]
-    policy: aws.s3.BucketPolicy
-    access_log_source_prefixes: tuple[str, ...]
+    # For callers in code: the policy to depend on, the sources whose access logs it admits.
+    policy: NotRegistered[aws.s3.BucketPolicy]
+    access_log_source_prefixes: NotRegistered[tuple[str, ...]]
 
     def __init__(
         self, name: str, args: EncryptedBucketArgs, opts: pulumi.ResourceOptions | None = None
@@ -197,14 +199,7 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
         self.bucket_id = bucket_id
         self.arn = self.bucket.arn
         self.regional_domain_name = self.bucket.bucket_regional_domain_name
-        self.register_outputs(
-            {
-                "bucket_name": self.bucket_name,
-                "bucket_id": self.bucket_id,
-                "arn": self.arn,
-                "regional_domain_name": self.regional_domain_name,
-            }
-        )
+        register_declared_outputs(self)
 
     def exports(self, prefix: str) -> dict[str, pulumi.Input[str]]:
         """The stack outputs of the bucket, each name starting with `prefix` (like `media`)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import pulumi
 import pulumi_aws as aws
 
+from components.common.outputs import register_declared_outputs
 from components.common.shared import MYSQL_PORT, PrivateNetwork
 
 # RDS for MySQL major versions this project supports, with the parameter group family of each.
@@ -270,20 +271,7 @@ class Database(pulumi.ComponentResource):
         self.arn = self.instance.arn
         self.subnet_group_name = subnet_group.name
         self.parameter_group_name = parameter_group.name
-        self.register_outputs(
-            {
-                "address": self.address,
-                "endpoint": self.endpoint,
-                "port": self.port,
-                "db_name": self.db_name,
-                "username": self.username,
-                "secret_arn": self.secret_arn,
-                "instance_id": self.instance_id,
-                "arn": self.arn,
-                "subnet_group_name": self.subnet_group_name,
-                "parameter_group_name": self.parameter_group_name,
-            }
-        )
+        register_declared_outputs(self)
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """The stack outputs of the database: where it is and who logs in, never a password."""

@@ -20,6 +20,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.outputs import register_declared_outputs
 from components.common.shared import PrivateNetwork
 
 EFS_PERFORMANCE_MODES = ("generalPurpose", "maxIO")
@@ -254,19 +255,7 @@ class FileSystem(pulumi.ComponentResource):
             self.access_point_id,
             " 0 0",
         )
-        self.register_outputs(
-            {
-                "file_system_id": self.file_system_id,
-                "arn": self.arn,
-                "dns_name": self.dns_name,
-                "mount_target_ids": self.mount_target_ids,
-                "access_point_id": self.access_point_id,
-                "access_point_arn": self.access_point_arn,
-                "mount_options": self.mount_options,
-                "fstab_line": self.fstab_line,
-                "access_point_fstab_line": self.access_point_fstab_line,
-            }
-        )
+        register_declared_outputs(self)
 
     def exports(self) -> dict[str, pulumi.Input[str]]:
         """The stack outputs of the file system."""

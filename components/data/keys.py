@@ -21,6 +21,7 @@ from components.common.kms import (
     deletion_window_problem,
     service_user_problem,
 )
+from components.common.outputs import register_declared_outputs
 
 
 @dataclass(frozen=True)
@@ -62,4 +63,4 @@ class EncryptionKey(pulumi.ComponentResource):
         )
         self.arn = made.key.arn
         self.alias_name = made.alias.name
-        self.register_outputs({"arn": self.arn, "alias_name": self.alias_name})
+        register_declared_outputs(self)

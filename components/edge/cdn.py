@@ -27,6 +27,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.common.outputs import NotRegistered, register_declared_outputs
 from components.edge import parts
 
 ORIGIN_HEADER = "X-Origin-Verify"
@@ -90,9 +91,10 @@ class SiteDistribution(pulumi.ComponentResource):
     distribution_id: pulumi.Output[str]
     distribution_arn: pulumi.Output[str]
     domain_name: pulumi.Output[str]
-    hosted_zone_id: pulumi.Output[str]
-    origin_secret: pulumi.Output[str]
     log_group_name: pulumi.Output[str]
+    # For the `Edge`, never registered: the DNS alias target, the secret header's value.
+    hosted_zone_id: NotRegistered[pulumi.Output[str]]
+    origin_secret: NotRegistered[pulumi.Output[str]]
 
     def __init__(
         self, name: str, args: DistributionArgs, opts: pulumi.ResourceOptions | None = None
@@ -199,14 +201,7 @@ class SiteDistribution(pulumi.ComponentResource):
         if args.site_origin is not None:
             self._origin_guard(name, args.site_origin, self.origin_secret)
         self.log_group_name = self._access_logs(name, args.log_retention_days, args.us_east_1)
-        self.register_outputs(
-            {
-                "distribution_id": self.distribution_id,
-                "distribution_arn": self.distribution_arn,
-                "domain_name": self.domain_name,
-                "log_group_name": self.log_group_name,
-            }
-        )
+        register_declared_outputs(self)
 
     def _site_origin(
         self, site: parts.SiteOrigin, secret: pulumi.Output[str]

@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.outputs import register_declared_outputs
 from components.edge.dns_records import DnsRecord
 
 HEALTH_CHECK_PATH = "/healthy.html"
@@ -91,7 +92,7 @@ class SiteDns(pulumi.ComponentResource):
             ok_actions=[args.alarm_topic_arn] if args.alarm_topic_arn else [],
             opts=east,
         )
-        self.register_outputs({"health_check_id": self.health_check_id})
+        register_declared_outputs(self)
 
     def _alias(
         self,

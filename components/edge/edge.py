@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 import pulumi
 
 from components.common import certificates
+from components.common.outputs import NotRegistered, register_declared_outputs
 from components.common.shared import check_log_retention
 from components.edge.cdn import DistributionArgs, OriginBucket, SiteDistribution
 from components.edge.dns import SiteDns, SiteDnsArgs
@@ -176,8 +177,9 @@ class Edge(pulumi.ComponentResource):
     site_url: pulumi.Output[str]
     distribution_id: pulumi.Output[str]
     distribution_arn: pulumi.Output[str]
-    origin_secret: pulumi.Output[str]
-    origin_header_name: str
+    # The secret header CloudFront sends the origin: offered in code, never registered.
+    origin_secret: NotRegistered[pulumi.Output[str]]
+    origin_header_name: NotRegistered[str]
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:edge:Edge", name, None, opts)
@@ -246,13 +248,7 @@ class Edge(pulumi.ComponentResource):
         self.log_group_name = cdn.log_group_name
         host = pulumi.Output.from_input(domain) if domain else cdn.domain_name
         self.site_url = host.apply(lambda value: f"https://{value}/")
-        self.register_outputs(
-            {
-                "site_url": self.site_url,
-                "distribution_id": self.distribution_id,
-                "distribution_arn": self.distribution_arn,
-            }
-        )
+        register_declared_outputs(self)
 
     def exports(self) -> dict[str, pulumi.Input[str]]:
         """Stack outputs; never the origin secret."""

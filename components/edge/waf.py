@@ -33,6 +33,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.outputs import register_declared_outputs
 from components.edge.parts import US_EAST_1, vended_log_policy
 
 # WAF's bounds for a rate-based rule's limit (requests per evaluation window, per key).
@@ -265,12 +266,7 @@ class Firewall(pulumi.ComponentResource):
             )
         self.global_web_acl_arn = global_acl.arn
         self.regional_web_acl_arn = regional_acl.arn
-        self.register_outputs(
-            {
-                "global_web_acl_arn": self.global_web_acl_arn,
-                "regional_web_acl_arn": self.regional_web_acl_arn,
-            }
-        )
+        register_declared_outputs(self)
 
     def _web_acl(
         self,

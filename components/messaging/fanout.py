@@ -24,6 +24,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.common.outputs import register_declared_outputs
 from components.lambdas.function import FunctionSpec, check_function_name, lambda_function
 from components.lambdas.packaging import BUILD_DIR, PROJECT_DIR, build_function_archive
 from components.lambdas.zips import Archive
@@ -201,14 +202,7 @@ class Fanout(pulumi.ComponentResource):
             self.queue_urls[queue_name] = queue.url
             self.dead_letter_queue_urls[queue_name] = dead_letters.url
             self.consumer_function_names[queue_name] = function.name
-        self.register_outputs(
-            {
-                "topic_arn": self.topic_arn,
-                "queue_urls": self.queue_urls,
-                "dead_letter_queue_urls": self.dead_letter_queue_urls,
-                "consumer_function_names": self.consumer_function_names,
-            }
-        )
+        register_declared_outputs(self)
 
     def _consumer(
         self,

@@ -33,6 +33,7 @@ import pulumi_aws as aws
 
 from components.common.iam import service_trust_policy
 from components.common.logs import retained_log_group
+from components.common.outputs import register_declared_outputs
 from components.common.tags import named_tags
 from components.messaging.parts import check_between, check_log_retention_days, threshold_alarm
 
@@ -332,13 +333,7 @@ class Stream(pulumi.ComponentResource):
         self.stream_name = stream.name
         self.stream_arn = stream.arn
         self.delivery_stream_name = delivery.name
-        self.register_outputs(
-            {
-                "stream_name": self.stream_name,
-                "stream_arn": self.stream_arn,
-                "delivery_stream_name": self.delivery_stream_name,
-            }
-        )
+        register_declared_outputs(self)
 
     def exports(self) -> dict[str, pulumi.Input[str]]:
         return {"streamName": self.stream_name, "deliveryStreamName": self.delivery_stream_name}

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import pulumi
 import pulumi_aws as aws
 
+from components.common.outputs import register_declared_outputs
 from components.common.shared import is_email_address
 from components.lambdas.function import (
     FunctionAlias,
@@ -286,14 +287,7 @@ class UploadPipeline(pulumi.ComponentResource):
         self.dead_letter_queue_url = dead_letters.url
         self.function_name = function.name
         self.alias_arn = alias.arn
-        self.register_outputs(
-            {
-                "topic_arn": self.topic_arn,
-                "dead_letter_queue_url": self.dead_letter_queue_url,
-                "function_name": self.function_name,
-                "alias_arn": self.alias_arn,
-            }
-        )
+        register_declared_outputs(self)
 
     def exports(self) -> dict[str, pulumi.Input[str]]:
         return {

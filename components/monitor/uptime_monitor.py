@@ -36,6 +36,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
+from components.common.outputs import NotRegistered, register_declared_outputs
 from components.common.shared import (
     MAX_API_TIMEOUT_SECONDS,
 )
@@ -79,9 +80,14 @@ class UptimeMonitor(pulumi.ComponentResource):
     url: pulumi.Output[str]
     topic_arn: pulumi.Output[str]
     table_name: pulumi.Output[str]
+    # The scheduled side's names are None without sites: nothing scheduled.
+    dashboard_name: pulumi.Output[str] | None
     http_function_name: pulumi.Output[str]
+    scheduled_function_name: pulumi.Output[str] | None
+    schedule_rule_name: pulumi.Output[str] | None
     http_log_group_name: pulumi.Output[str]
-    archive: Archive
+    scheduled_log_group_name: pulumi.Output[str] | None
+    archive: NotRegistered[Archive]
     archive_size: int
 
     def __init__(
@@ -218,11 +224,10 @@ class UptimeMonitor(pulumi.ComponentResource):
         self.table_name = table.name
         self.http_function_name = http_function.name
         self.http_log_group_name = log_group_names["http"]
-        # None without sites: nothing scheduled.
-        self.dashboard_name: pulumi.Output[str] | None = None
-        self.scheduled_function_name: pulumi.Output[str] | None = None
-        self.schedule_rule_name: pulumi.Output[str] | None = None
-        self.scheduled_log_group_name: pulumi.Output[str] | None = None
+        self.dashboard_name = None
+        self.scheduled_function_name = None
+        self.schedule_rule_name = None
+        self.scheduled_log_group_name = None
         if "scheduled" in functions:
             scheduled_function = functions["scheduled"]
             self.schedule_rule_name = self._schedule(name, args, scheduled_function).name
@@ -231,20 +236,7 @@ class UptimeMonitor(pulumi.ComponentResource):
             ).dashboard_name
             self.scheduled_function_name = scheduled_function.name
             self.scheduled_log_group_name = log_group_names["scheduled"]
-        self.register_outputs(
-            {
-                "url": self.url,
-                "topic_arn": self.topic_arn,
-                "table_name": self.table_name,
-                "dashboard_name": self.dashboard_name,
-                "http_function_name": self.http_function_name,
-                "scheduled_function_name": self.scheduled_function_name,
-                "schedule_rule_name": self.schedule_rule_name,
-                "http_log_group_name": self.http_log_group_name,
-                "scheduled_log_group_name": self.scheduled_log_group_name,
-                "archive_size": self.archive_size,
-            }
-        )
+        register_declared_outputs(self)
 
     @staticmethod
     def _alarms(

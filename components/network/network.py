@@ -11,6 +11,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.common.outputs import register_declared_outputs
 from components.common.shared import NFS_PORT
 from components.network.args import (
     ALL_PROTOCOLS,
@@ -43,6 +44,7 @@ class Network(pulumi.ComponentResource):
     """VPC, subnets, gateways, routes, ACLs, security groups, flow logs and the S3 endpoint."""
 
     vpc_id: pulumi.Output[str]
+    availability_zones: list[str]
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     private_route_table_ids: list[pulumi.Output[str]]
@@ -53,6 +55,7 @@ class Network(pulumi.ComponentResource):
     bastion_security_group_id: pulumi.Output[str] | None
     load_balancer_security_group_id: pulumi.Output[str]
     flow_log_group_name: pulumi.Output[str]
+    s3_endpoint_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:network:Network", name, None, opts)
@@ -81,23 +84,7 @@ class Network(pulumi.ComponentResource):
         self._build_flow_logs()
         self._build_s3_endpoint()
 
-        self.register_outputs(
-            {
-                "vpc_id": self.vpc_id,
-                "availability_zones": self.availability_zones,
-                "public_subnet_ids": self.public_subnet_ids,
-                "private_subnet_ids": self.private_subnet_ids,
-                "private_route_table_ids": self.private_route_table_ids,
-                "nat_gateway_ids": self.nat_gateway_ids,
-                "app_security_group_id": self.app_security_group_id,
-                "database_security_group_id": self.database_security_group_id,
-                "file_system_security_group_id": self.file_system_security_group_id,
-                "bastion_security_group_id": self.bastion_security_group_id,
-                "load_balancer_security_group_id": self.load_balancer_security_group_id,
-                "flow_log_group_name": self.flow_log_group_name,
-                "s3_endpoint_id": self.s3_endpoint.id,
-            }
-        )
+        register_declared_outputs(self)
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """The stack outputs of the network."""
@@ -383,6 +370,7 @@ class Network(pulumi.ComponentResource):
             tags=self._tags(f"{self._name}-s3"),
             opts=self._child,
         )
+        self.s3_endpoint_id = self.s3_endpoint.id
 
 
 def _acl_rule(

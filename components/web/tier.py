@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.common.outputs import register_declared_outputs
 from components.web.alarms import web_alarms
 from components.web.args import WebTierArgs
 from components.web.listeners import HTTP_PORT, origin_listener
@@ -79,18 +80,7 @@ class WebTier(pulumi.ComponentResource):
         self.auto_scaling_group_name = self.group.name
         self.launch_template_id = self.launch_template.id
         self.instance_role_name = self.role.name
-        self.register_outputs(
-            {
-                "load_balancer_arn": self.load_balancer_arn,
-                "load_balancer_dns_name": self.load_balancer_dns_name,
-                "site_url": self.site_url,
-                "target_group_arn": self.target_group_arn,
-                "auto_scaling_group_name": self.auto_scaling_group_name,
-                "launch_template_id": self.launch_template_id,
-                "instance_role_name": self.instance_role_name,
-                "salts_secret_arn": self.salts_secret_arn,
-            }
-        )
+        register_declared_outputs(self)
 
     def exports(self) -> dict[str, pulumi.Input[object]]:
         """The stack outputs of the web tier: where the site is, never a secret."""
