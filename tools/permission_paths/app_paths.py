@@ -18,8 +18,18 @@ from collections.abc import Sequence
 
 from tools.iam_judge import Document
 from tools.permission_paths.function_paths import DYNAMODB_DOC, TABLE_CALLS, topic_key_paths
+from tools.permission_paths.kms import SNS_KEY_DOC, kms_path, via_service
 from tools.permission_paths.model import Path, other_arn, tls
 from tools.permission_paths.plan_index import BucketFacts, PlanIndex
+from tools.permission_paths.resource_types import (
+    ACCESS_POINT,
+    FILE_SYSTEM,
+    FUNCTION,
+    INSTANCE_PROFILE,
+    ROLE,
+    SUBSCRIPTION,
+    TABLE,
+)
 
 SNS_SQS_DOC = "https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html"
 SECRETS_KMS_DOC = (
@@ -28,14 +38,6 @@ SECRETS_KMS_DOC = (
 EFS_DOC = "https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html"
 EC2_ROLE_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html"
 S3_SSE_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-s3-encryption.html"
-SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-FUNCTION = "aws:lambda/function:Function"
-TABLE = "aws:dynamodb/table:Table"
-SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 - a resource type
-DATABASE = "aws:rds/instance:Instance"
-INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
-ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
-FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
 
 
 def fanout_paths(ix: PlanIndex) -> list[Path]:
@@ -122,7 +124,7 @@ def _alerts(
         context=tls(),
         identity_policies=identity,
         resource_policy=ix.topic_policy(topic_arn),
-        docs=(SNS_SQS_DOC.replace("subscribe-sqs-queue-to-sns-topic", "sns-key-management"),),
+        docs=(SNS_KEY_DOC,),
         note="SNS texts the topic's SMS subscriber itself; no IAM request of ours" if sms else "",
     )
     return [
@@ -149,20 +151,15 @@ def secret_paths(
         docs=(SECRETS_KMS_DOC,),
     )
     key_arn = ix.secret_key_arn(secret_arn)
-    decrypt = Path(
+    decrypt = kms_path(
+        ix,
         kind=f"{kind}-key",
         title=f"{caller.rsplit('/', 1)[-1]} decrypts {name} (KMS through Secrets Manager)",
         caller=caller,
         actions=("kms:Decrypt",),
-        resource=key_arn,
-        account_id=ix.account,
-        context={
-            "kms:ViaService": f"secretsmanager.{ix.region}.amazonaws.com",
-            "kms:CallerAccount": ix.account,
-            "kms:EncryptionContext:SecretARN": secret_arn,
-        },
-        identity_policies=identity,
-        resource_policy=ix.key_policy(key_arn),
+        key_arn=key_arn,
+        context=via_service(ix, "secretsmanager", secret_context=secret_arn),
+        identity=identity,
         docs=(SECRETS_KMS_DOC,),
     )
     key_twin = (
@@ -184,7 +181,7 @@ def secret_paths(
 def web_node_paths(ix: PlanIndex) -> list[Path]:
     paths: list[Path] = []
     for profile in ix.of_type(INSTANCE_PROFILE):
-        role = next(r for r in ix.of_type("aws:iam/role:Role") if r.id == profile.inputs["role"])
+        role = next(r for r in ix.of_type(ROLE) if r.id == profile.inputs["role"])
         role_arn = str(role.outputs["arn"])
         identity = ix.identity_policies(role)
         assume = Path(
@@ -268,20 +265,15 @@ def _media(
         ),
     ]
     if bucket.kms_key_arn:
-        key = Path(
+        key = kms_path(
+            ix,
             kind="web-node-media-key",
             title="A web node encrypts and decrypts media (KMS through S3)",
             caller=role_arn,
             actions=("kms:GenerateDataKey", "kms:Decrypt"),
-            resource=bucket.kms_key_arn,
-            account_id=ix.account,
-            context={
-                "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
-                "kms:EncryptionContext:aws:s3:arn": bucket.encryption_context(object_arn),
-                "kms:CallerAccount": ix.account,
-            },
-            identity_policies=identity,
-            resource_policy=ix.key_policy(bucket.kms_key_arn),
+            key_arn=bucket.kms_key_arn,
+            context=via_service(ix, "s3", s3_context=bucket.encryption_context(object_arn)),
+            identity=identity,
             docs=(S3_SSE_DOC,),
         )
         paths.append(key.with_twins(key.twin_caller("another role", outsider, outsider_docs)))

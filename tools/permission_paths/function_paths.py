@@ -20,8 +20,16 @@ topic, key and webhook secret.
 from __future__ import annotations
 
 from tools.offline import PlannedResource
+from tools.permission_paths.kms import SNS_KEY_DOC, kms_path, via_service
 from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
+from tools.permission_paths.resource_types import (
+    BUCKET_NOTIFICATION,
+    EVENT_SOURCE_MAPPING,
+    FUNCTION,
+    INVOKE_CONFIG,
+    LAMBDA_PERMISSION,
+)
 
 LAMBDA_POLICY_DOC = (
     "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"
@@ -34,14 +42,7 @@ SQS_ESM_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configu
 DESTINATIONS_DOC = (
     "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"
 )
-SNS_KEY_DOC = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
 DYNAMODB_DOC = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/using-identity-based-policies.html"
-FUNCTION = "aws:lambda/function:Function"
-PERMISSION = "aws:lambda/permission:Permission"
-MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
-INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
-NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
-TABLE = "aws:dynamodb/table:Table"
 # What each function's code calls on its table (functions/uptime_monitor/monitor/store.py:
 # load_state -> GetItem, save_state and record_check -> PutItem, rollups -> UpdateItem, the
 # status page's history -> Query), by handler.
@@ -67,7 +68,7 @@ def _concrete(source_arn: str) -> str:
 
 def invocation_paths(ix: PlanIndex) -> list[Path]:
     paths = []
-    for permission in ix.of_type(PERMISSION):
+    for permission in ix.of_type(LAMBDA_PERMISSION):
         inputs = permission.inputs
         kind, doc = INVOKERS.get(inputs["principal"], ("service-invokes", LAMBDA_POLICY_DOC))
         qualifier = inputs.get("qualifier")
@@ -142,7 +143,7 @@ def execution_paths(ix: PlanIndex) -> list[Path]:
 
 def queue_consumer_paths(ix: PlanIndex) -> list[Path]:
     paths = []
-    for mapping in ix.of_type(MAPPING):
+    for mapping in ix.of_type(EVENT_SOURCE_MAPPING):
         function = ix.function_by_arn(mapping.inputs["functionName"])
         role = ix.role_by_arn(function.inputs["role"])
         role_arn = str(role.outputs["arn"])
@@ -172,7 +173,7 @@ def queue_consumer_paths(ix: PlanIndex) -> list[Path]:
 def upload_paths(ix: PlanIndex) -> list[Path]:
     """The upload function reads what S3 notified it of, and sends results to its destinations."""
     paths: list[Path] = []
-    for notification in ix.of_type(NOTIFICATION):
+    for notification in ix.of_type(BUCKET_NOTIFICATION):
         bucket = ix.bucket_by_name(notification.inputs["bucket"])
         for target in notification.inputs.get("lambdaFunctions", []):
             function = ix.function_by_arn(target["lambdaFunctionArn"])
@@ -213,20 +214,15 @@ def _read_object(ix: PlanIndex, function: PlannedResource, bucket, key: str) -> 
         )
     ]
     if bucket.kms_key_arn:
-        decrypt = Path(
+        decrypt = kms_path(
+            ix,
             kind="upload-function-decrypts",
             title=f"{function.inputs['name']} decrypts the uploaded object (KMS through S3)",
             caller=role_arn,
             actions=("kms:Decrypt",),
-            resource=bucket.kms_key_arn,
-            account_id=ix.account,
-            context={
-                "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
-                "kms:EncryptionContext:aws:s3:arn": bucket.encryption_context(object_arn),
-                "kms:CallerAccount": ix.account,
-            },
-            identity_policies=identity,
-            resource_policy=ix.key_policy(bucket.kms_key_arn),
+            key_arn=bucket.kms_key_arn,
+            context=via_service(ix, "s3", s3_context=bucket.encryption_context(object_arn)),
+            identity=identity,
             docs=(S3_EVENTS_DOC,),
         )
         outsider, outsider_docs = ix.outsider(role_arn)
@@ -277,20 +273,15 @@ def topic_key_paths(
     key_arn = ix.topic_key_arn(topic)
     if not key_arn:
         return []
-    encrypt = Path(
+    encrypt = kms_path(
+        ix,
         kind=kind,
         title=f"{role_arn.rsplit('/', 1)[-1]} encrypts messages to {topic.name} (KMS through SNS)",
         caller=role_arn,
         actions=("kms:GenerateDataKey", "kms:Decrypt"),
-        resource=key_arn,
-        account_id=ix.account,
-        context={
-            "kms:ViaService": f"sns.{ix.region}.amazonaws.com",
-            "kms:CallerAccount": ix.account,
-            "kms:EncryptionContext:aws:sns:topicArn": topic_arn,
-        },
-        identity_policies=identity,
-        resource_policy=ix.key_policy(key_arn),
+        key_arn=key_arn,
+        context=via_service(ix, "sns", sns_context=topic_arn),
+        identity=identity,
         docs=(SNS_KEY_DOC,),
     )
     if ix.is_aws_managed_key(key_arn):

@@ -22,6 +22,14 @@ from tools.iam_judge import Document
 from tools.permission_paths import aws_side
 from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
+from tools.permission_paths.resource_types import (
+    BUCKET_LOGGING,
+    DELIVERY_DESTINATION,
+    DELIVERY_SOURCE,
+    FLOW_LOG,
+    LOAD_BALANCER,
+    WAF_LOGGING,
+)
 
 S3_LOGGING_DOC = (
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html"
@@ -37,12 +45,6 @@ WAF_LOGS_DOC = "https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw
 FLOW_LOGS_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 VENDED_LOGS_SERVICE = "delivery.logs.amazonaws.com"
-BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
-LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
-DELIVERY_DESTINATION = "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"
-WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 
 
 def server_access_log_paths(ix: PlanIndex) -> list[Path]:

@@ -12,28 +12,25 @@ from typing import Any
 from tools.iam_judge import Document
 from tools.offline import ACCOUNT_ID, Plan, PlannedResource, aws_managed_key_arn
 from tools.permission_paths import aws_side
-
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-BUCKET_ENCRYPTION = (
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+from tools.permission_paths.resource_types import (
+    BUCKET,
+    BUCKET_ENCRYPTION,
+    BUCKET_POLICY,
+    DATABASE,
+    FILE_SYSTEM_POLICY,
+    FUNCTION,
+    KEY,
+    LAMBDA_PERMISSION,
+    LOG_RESOURCE_POLICY,
+    PUBLIC_ACCESS_BLOCK,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    SECRET,
+    STREAM,
+    TOPIC,
+    TOPIC_POLICY,
 )
-PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-KEY = "aws:kms/key:Key"
-QUEUE = "aws:sqs/queue:Queue"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-LOG_RESOURCE_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
-LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
-FUNCTION = "aws:lambda/function:Function"
-FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
-STREAM = "aws:kinesis/stream:Stream"
-TOPIC = "aws:sns/topic:Topic"
-SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 - a resource type
-DATABASE = "aws:rds/instance:Instance"
-
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # noqa: S105 - Pulumi's secret marker
 

@@ -14,16 +14,15 @@ from __future__ import annotations
 import re
 
 from tools.iam_judge import Document
+from tools.permission_paths.kms import BUCKET_KEY_DOC, KMS_CONDITIONS_DOC, kms_path, via_service
 from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
+from tools.permission_paths.resource_types import FIREHOSE
 
-FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 FIREHOSE_SERVICE = "firehose.amazonaws.com"
 ACCESS_DOC = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
 KINESIS_KMS_DOC = "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html"
 FIREHOSE_SSE_DOC = "https://docs.aws.amazon.com/firehose/latest/dev/encryption.html"
-BUCKET_KEY_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html"
-KMS_CONDITIONS_DOC = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html"
 _TEMPLATE = re.compile(r"!\{[^}]*\}")
 
 
@@ -145,19 +144,16 @@ def _stream_paths(
     ]
     key_arn = stream.inputs.get("kmsKeyId")
     if key_arn:
-        decrypt = Path(
+        decrypt = kms_path(
+            ix,
             kind="firehose-decrypts-stream",
             title="Firehose decrypts stream records (KMS through Kinesis)",
+            caller=base["caller"],
             actions=("kms:Decrypt",),
-            resource=key_arn,
-            context={
-                "kms:ViaService": f"kinesis.{ix.region}.amazonaws.com",
-                "kms:EncryptionContext:aws:kinesis:arn": stream_arn,
-                "kms:CallerAccount": ix.account,
-            },
-            resource_policy=ix.key_policy(key_arn),
+            key_arn=key_arn,
+            context=via_service(ix, "kinesis", kinesis_context=stream_arn),
+            identity=base["identity_policies"],
             docs=(ACCESS_DOC, KINESIS_KMS_DOC, KMS_CONDITIONS_DOC),
-            **base,
         )
         paths.append(
             decrypt.with_twins(
@@ -176,21 +172,17 @@ def _stream_paths(
 def _bucket_key_path(
     ix: PlanIndex, key_arn: str, bucket, object_arn: str, base: dict, outsider: str
 ) -> Path:
-    context = bucket.encryption_context(object_arn)
-    encrypt = Path(
+    encrypt = kms_path(
+        ix,
         kind="firehose-encrypts-objects",
         title="Firehose encrypts delivery objects (KMS through S3"
         + (", S3 Bucket Key: the bucket's ARN)" if bucket.bucket_key else ", the object's ARN)"),
+        caller=base["caller"],
         actions=("kms:GenerateDataKey", "kms:Decrypt"),
-        resource=key_arn,
-        context={
-            "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
-            "kms:EncryptionContext:aws:s3:arn": context,
-            "kms:CallerAccount": ix.account,
-        },
-        resource_policy=ix.key_policy(key_arn),
+        key_arn=key_arn,
+        context=via_service(ix, "s3", s3_context=bucket.encryption_context(object_arn)),
+        identity=base["identity_policies"],
         docs=(ACCESS_DOC, BUCKET_KEY_DOC, KMS_CONDITIONS_DOC),
-        **base,
     )
     return encrypt.with_twins(
         encrypt.twin_context("another bucket's context", s3_context=other_arn(bucket.arn)),
