@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from tools.offline import PlannedResource
 from tools.permission_paths.kms import SNS_KEY_DOC, kms_path, via_service
+from tools.permission_paths.log_paths import role_writes_logs
 from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
 from tools.permission_paths.resource_types import (
@@ -120,22 +121,16 @@ def execution_paths(ix: PlanIndex) -> list[Path]:
         )
         paths.append(assume.with_twins(assume.twin_caller("another service", "ec2.amazonaws.com")))
         group = function.inputs["loggingConfig"]["logGroup"]
-        group_arn = f"arn:aws:logs:{ix.region}:{ix.account}:log-group:{group}"
-        logs = Path(
-            kind="function-writes-logs",
-            title=f"{function.inputs['name']} writes its log group",
-            caller=role_arn,
-            actions=("logs:CreateLogStream", "logs:PutLogEvents"),
-            resource=f"{group_arn}:log-stream:2026/12/06/[$LATEST]0123456789abcdef",
-            account_id=ix.account,
-            identity_policies=ix.identity_policies(role),
-            docs=(ROLE_DOC,),
-        )
-        outsider, outsider_docs = ix.outsider(role_arn)
         paths.append(
-            logs.with_twins(
-                logs.twin_resource("another log group", f"{other_arn(group_arn)}:log-stream:x"),
-                logs.twin_caller("another role", outsider, outsider_docs),
+            role_writes_logs(
+                ix,
+                role,
+                kind="function-writes-logs",
+                title=f"{function.inputs['name']} writes its log group",
+                actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+                group_arn=f"arn:aws:logs:{ix.region}:{ix.account}:log-group:{group}",
+                stream="2026/12/06/[$LATEST]0123456789abcdef",
+                docs=(ROLE_DOC,),
             )
         )
     return paths

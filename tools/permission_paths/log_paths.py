@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from components.data.bucket_policies import ELB_ACCOUNT_IDS, ELB_LOG_DELIVERY_SERVICE
 from tools.iam_judge import Document
+from tools.offline import PlannedResource
 from tools.permission_paths import aws_side
 from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
@@ -210,25 +211,50 @@ def flow_log_paths(ix: PlanIndex) -> list[Path]:
                 ),
             )
         )
-        group = flow_log.inputs["logDestination"]
-        write = Path(
-            kind="flow-logs-write",
-            title="The flow logs role writes the flow log group",
-            caller=role_arn,
-            actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
-            resource=f"{group}:log-stream:eni-0123456789abcdef0-all",
-            account_id=ix.account,
-            identity_policies=ix.identity_policies(role),
-            docs=(FLOW_LOGS_DOC,),
-        )
-        outsider, outsider_docs = ix.outsider(role_arn)
         paths.append(
-            write.with_twins(
-                write.twin_resource("another log group", f"{other_arn(group)}:log-stream:x"),
-                write.twin_caller("another role", outsider, outsider_docs),
+            role_writes_logs(
+                ix,
+                role,
+                kind="flow-logs-write",
+                title="The flow logs role writes the flow log group",
+                actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+                group_arn=flow_log.inputs["logDestination"],
+                stream="eni-0123456789abcdef0-all",
+                docs=(FLOW_LOGS_DOC,),
             )
         )
     return paths
+
+
+def role_writes_logs(
+    ix: PlanIndex,
+    role: PlannedResource,
+    *,
+    kind: str,
+    title: str,
+    actions: tuple[str, ...],
+    group_arn: str,
+    stream: str,
+    docs: tuple[str, ...],
+) -> Path:
+    """A role writes a stream of a log group with its identity policies alone (a log group has no resource
+    policy for roles); twins: a stream of another log group, another role."""
+    role_arn = str(role.outputs["arn"])
+    write = Path(
+        kind=kind,
+        title=title,
+        caller=role_arn,
+        actions=actions,
+        resource=f"{group_arn}:log-stream:{stream}",
+        account_id=ix.account,
+        identity_policies=ix.identity_policies(role),
+        docs=docs,
+    )
+    outsider, outsider_docs = ix.outsider(role_arn)
+    return write.with_twins(
+        write.twin_resource("another log group", f"{other_arn(group_arn)}:log-stream:x"),
+        write.twin_caller("another role", outsider, outsider_docs),
+    )
 
 
 @dataclass(frozen=True)
