@@ -22,7 +22,7 @@ from __future__ import annotations
 from tools.offline import PlannedResource
 from tools.permission_paths.kms import SNS_KEY_DOC, kms_path, via_service
 from tools.permission_paths.log_paths import role_writes_logs
-from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
+from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, Role, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
 from tools.permission_paths.resource_types import (
     BUCKET_NOTIFICATION,
@@ -123,8 +123,7 @@ def execution_paths(ix: PlanIndex) -> list[Path]:
         group = function.inputs["loggingConfig"]["logGroup"]
         paths.append(
             role_writes_logs(
-                ix,
-                role,
+                ix.caller(role),
                 kind="function-writes-logs",
                 title=f"{function.inputs['name']} writes its log group",
                 actions=("logs:CreateLogStream", "logs:PutLogEvents"),
@@ -140,26 +139,20 @@ def queue_consumer_paths(ix: PlanIndex) -> list[Path]:
     paths = []
     for mapping in ix.of_type(EVENT_SOURCE_MAPPING):
         function = ix.function_by_arn(mapping.inputs["functionName"])
-        role = ix.role_by_arn(function.inputs["role"])
-        role_arn = str(role.outputs["arn"])
+        role = ix.caller(ix.role_by_arn(function.inputs["role"]))
         queue_arn = mapping.inputs["eventSourceArn"]
-        poll = Path(
+        poll = role.path(
             kind="consumer-polls-queue",
             title=f"Lambda polls {queue_arn.rsplit(':', 1)[-1]} for {function.inputs['name']} (its role)",
-            caller=role_arn,
             actions=("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
             resource=queue_arn,
-            account_id=ix.account,
             context=tls(),
-            identity_policies=ix.identity_policies(role),
             resource_policy=ix.queue_policy(queue_arn),
             docs=(SQS_ESM_DOC,),
         )
-        outsider, outsider_docs = ix.outsider(role_arn)
         paths.append(
             poll.with_twins(
-                poll.twin_context("no TLS", secure_transport="false"),
-                poll.twin_caller("another role", outsider, outsider_docs),
+                poll.twin_context("no TLS", secure_transport="false"), role.another_role(poll)
             )
         )
     return paths
@@ -185,19 +178,14 @@ def upload_paths(ix: PlanIndex) -> list[Path]:
 
 
 def _read_object(ix: PlanIndex, function: PlannedResource, bucket, key: str) -> list[Path]:
-    role = ix.role_by_arn(function.inputs["role"])
-    role_arn = str(role.outputs["arn"])
-    identity = ix.identity_policies(role)
+    role = ix.caller(ix.role_by_arn(function.inputs["role"]))
     object_arn = f"{bucket.arn}/{key}"
-    read = Path(
+    read = role.path(
         kind="upload-function-reads",
         title=f"{function.inputs['name']} reads the uploaded object",
-        caller=role_arn,
         actions=("s3:GetObject",),
         resource=object_arn,
-        account_id=ix.account,
         context=tls(),
-        identity_policies=identity,
         resource_policy=bucket.policy,
         block_public_access=bucket.blocks_public_access,
         docs=(S3_EVENTS_DOC, ROLE_DOC),
@@ -213,56 +201,44 @@ def _read_object(ix: PlanIndex, function: PlannedResource, bucket, key: str) -> 
             ix,
             kind="upload-function-decrypts",
             title=f"{function.inputs['name']} decrypts the uploaded object (KMS through S3)",
-            caller=role_arn,
+            caller=role,
             actions=("kms:Decrypt",),
             key_arn=bucket.kms_key_arn,
             context=via_service(ix, "s3", s3_context=bucket.encryption_context(object_arn)),
-            identity=identity,
             docs=(S3_EVENTS_DOC,),
         )
-        outsider, outsider_docs = ix.outsider(role_arn)
-        paths.append(
-            decrypt.with_twins(decrypt.twin_caller("another role", outsider, outsider_docs))
-        )
+        paths.append(decrypt.with_twins(role.another_role(decrypt)))
     return paths
 
 
 def _destination_paths(
     ix: PlanIndex, function: PlannedResource, destination: str, outcome: str
 ) -> list[Path]:
-    role = ix.role_by_arn(function.inputs["role"])
-    role_arn = str(role.outputs["arn"])
-    identity = ix.identity_policies(role)
-    outsider, outsider_docs = ix.outsider(role_arn)
+    role = ix.caller(ix.role_by_arn(function.inputs["role"]))
     service = destination.split(":")[2]
     action = {"sns": "sns:Publish", "sqs": "sqs:SendMessage"}[service]
     resource_policy = (
         ix.topic_policy(destination) if service == "sns" else ix.queue_policy(destination)
     )
-    send = Path(
+    send = role.path(
         kind=f"destination-{service}",
         title=f"{function.inputs['name']} sends {outcome} records to {destination.rsplit(':', 1)[-1]}",
-        caller=role_arn,
         actions=(action,),
         resource=destination,
-        account_id=ix.account,
         context=tls(),
-        identity_policies=identity,
         resource_policy=resource_policy,
         docs=(DESTINATIONS_DOC,),
     )
-    twins = [send.twin_caller("another role", outsider, outsider_docs)]
+    twins = [role.another_role(send)]
     if service == "sqs":
         twins.append(send.twin_context("no TLS", secure_transport="false"))
     paths = [send.with_twins(*twins)]
     if service == "sns":
-        paths += topic_key_paths(ix, role_arn, identity, destination, "destination-topic-key")
+        paths += topic_key_paths(ix, role, destination, "destination-topic-key")
     return paths
 
 
-def topic_key_paths(
-    ix: PlanIndex, role_arn: str, identity, topic_arn: str, kind: str
-) -> list[Path]:
+def topic_key_paths(ix: PlanIndex, role: Role, topic_arn: str, kind: str) -> list[Path]:
     """A role publishing to an encrypted topic uses its key through SNS."""
     topic = ix.topic_by_arn(topic_arn)
     key_arn = ix.topic_key_arn(topic)
@@ -271,18 +247,16 @@ def topic_key_paths(
     encrypt = kms_path(
         ix,
         kind=kind,
-        title=f"{role_arn.rsplit('/', 1)[-1]} encrypts messages to {topic.name} (KMS through SNS)",
-        caller=role_arn,
+        title=f"{role.arn.rsplit('/', 1)[-1]} encrypts messages to {topic.name} (KMS through SNS)",
+        caller=role,
         actions=("kms:GenerateDataKey", "kms:Decrypt"),
         key_arn=key_arn,
         context=via_service(ix, "sns", sns_context=topic_arn),
-        identity=identity,
         docs=(SNS_KEY_DOC,),
     )
     if ix.is_aws_managed_key(key_arn):
         # aws/sns admits every principal of the account, but only through SNS.
         twin = encrypt.twin_context("not through SNS", via_service=f"sqs.{ix.region}.amazonaws.com")
     else:
-        outsider, outsider_docs = ix.outsider(role_arn)
-        twin = encrypt.twin_caller("another role", outsider, outsider_docs)
+        twin = role.another_role(encrypt)
     return [encrypt.with_twins(twin)]

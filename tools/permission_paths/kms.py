@@ -11,10 +11,9 @@ key on a principal's behalf.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from tools.iam_judge import Document
-from tools.permission_paths.model import CONTEXT_KEYS, Path
+from tools.permission_paths.model import CONTEXT_KEYS, Path, Role
 from tools.permission_paths.plan_index import PlanIndex
 
 KMS_CONDITIONS_DOC = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html"
@@ -38,24 +37,23 @@ def kms_path(
     *,
     kind: str,
     title: str,
-    caller: str,
+    caller: Role | str,
     actions: tuple[str, ...],
     key_arn: str,
     context: Mapping[str, str],
     docs: tuple[str, ...],
-    identity: Sequence[Document] = (),
 ) -> Path:
-    """`caller` uses the key `key_arn` of this account, with its identity policies (none for a
-    service principal) and the key's policy."""
+    """`caller` (a role of the stack, or a service principal) uses the key `key_arn` of this
+    account, judged with the role's identity policies and the key's policy."""
     return Path(
         kind=kind,
         title=title,
-        caller=caller,
+        caller=caller.arn if isinstance(caller, Role) else caller,
         actions=actions,
         resource=key_arn,
         account_id=ix.account,
         context=context,
-        identity_policies=identity,
+        identity_policies=caller.identity if isinstance(caller, Role) else (),
         resource_policy=ix.key_policy(key_arn),
         docs=docs,
     )

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 
 from components.data.bucket_policies import ELB_ACCOUNT_IDS, ELB_LOG_DELIVERY_SERVICE
 from tools.iam_judge import Document
-from tools.offline import PlannedResource
 from tools.permission_paths import aws_side
-from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
+from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, Role, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
 from tools.permission_paths.resource_types import (
     BUCKET_LOGGING,
@@ -213,8 +212,7 @@ def flow_log_paths(ix: PlanIndex) -> list[Path]:
         )
         paths.append(
             role_writes_logs(
-                ix,
-                role,
+                ix.caller(role),
                 kind="flow-logs-write",
                 title="The flow logs role writes the flow log group",
                 actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
@@ -227,8 +225,7 @@ def flow_log_paths(ix: PlanIndex) -> list[Path]:
 
 
 def role_writes_logs(
-    ix: PlanIndex,
-    role: PlannedResource,
+    role: Role,
     *,
     kind: str,
     title: str,
@@ -239,21 +236,16 @@ def role_writes_logs(
 ) -> Path:
     """A role writes a stream of a log group with its identity policies alone (a log group has no resource
     policy for roles); twins: a stream of another log group, another role."""
-    role_arn = str(role.outputs["arn"])
-    write = Path(
+    write = role.path(
         kind=kind,
         title=title,
-        caller=role_arn,
         actions=actions,
         resource=f"{group_arn}:log-stream:{stream}",
-        account_id=ix.account,
-        identity_policies=ix.identity_policies(role),
         docs=docs,
     )
-    outsider, outsider_docs = ix.outsider(role_arn)
     return write.with_twins(
         write.twin_resource("another log group", f"{other_arn(group_arn)}:log-stream:x"),
-        write.twin_caller("another role", outsider, outsider_docs),
+        role.another_role(write),
     )
 
 

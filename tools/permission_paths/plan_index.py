@@ -12,6 +12,7 @@ from typing import Any
 from tools.iam_judge import Document
 from tools.offline import ACCOUNT_ID, Plan, PlannedResource, aws_managed_key_arn
 from tools.permission_paths import aws_side
+from tools.permission_paths.model import Role
 from tools.permission_paths.resource_types import (
     BUCKET,
     BUCKET_ENCRYPTION,
@@ -109,6 +110,18 @@ class PlanIndex:
         roles = sorted(self.of_type(ROLE), key=lambda role: role.name)
         role = next(r for r in roles if r.outputs.get("arn") != caller_arn)
         return str(role.outputs["arn"]), self.identity_policies(role)
+
+    def caller(self, role: PlannedResource) -> Role:
+        """The role as the caller of a path (with the outsider of its "another role" twins)."""
+        arn = str(role.outputs["arn"])
+        outsider, outsider_identity = self.outsider(arn)
+        return Role(
+            arn,
+            self.account,
+            tuple(self.identity_policies(role)),
+            outsider,
+            tuple(outsider_identity),
+        )
 
     def function_role(self, function_name: str) -> PlannedResource:
         function = self.function(function_name)
