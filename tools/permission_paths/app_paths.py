@@ -153,16 +153,11 @@ def secret_paths(ix: PlanIndex, role: Role, secret_arn: str, kind: str) -> list[
 def web_node_paths(ix: PlanIndex) -> list[Path]:
     paths: list[Path] = []
     for profile in ix.of_type(INSTANCE_PROFILE):
-        role = next(r for r in ix.of_type(ROLE) if r.id == profile.inputs["role"])
-        node = ix.caller(role)
-        assume = Path(
+        node = ix.caller(next(r for r in ix.of_type(ROLE) if r.id == profile.inputs["role"]))
+        assume = node.assumed_by(
+            "ec2.amazonaws.com",
             kind="ec2-assumes-node-role",
             title="EC2 gives the web nodes their role",
-            caller="ec2.amazonaws.com",
-            actions=("sts:AssumeRole",),
-            resource=node.arn,
-            account_id=ix.account,
-            resource_policy=ix.trust_policy(role),
             docs=(EC2_ROLE_DOC,),
         )
         paths.append(

@@ -107,23 +107,18 @@ def execution_paths(ix: PlanIndex) -> list[Path]:
     """Lambda assumes each function's role; each function writes its own log group."""
     paths = []
     for function in ix.of_type(FUNCTION):
-        role = ix.role_by_arn(function.inputs["role"])
-        role_arn = str(role.outputs["arn"])
-        assume = Path(
+        role = ix.caller(ix.role_by_arn(function.inputs["role"]))
+        assume = role.assumed_by(
+            "lambda.amazonaws.com",
             kind="lambda-assumes-role",
             title=f"Lambda assumes the role of {function.inputs['name']}",
-            caller="lambda.amazonaws.com",
-            actions=("sts:AssumeRole",),
-            resource=role_arn,
-            account_id=ix.account,
-            resource_policy=ix.trust_policy(role),
             docs=(ROLE_DOC,),
         )
         paths.append(assume.with_twins(assume.twin_caller("another service", "ec2.amazonaws.com")))
         group = function.inputs["loggingConfig"]["logGroup"]
         paths.append(
             role_writes_logs(
-                ix.caller(role),
+                role,
                 kind="function-writes-logs",
                 title=f"{function.inputs['name']} writes its log group",
                 actions=("logs:CreateLogStream", "logs:PutLogEvents"),

@@ -187,18 +187,13 @@ def _vended(
 def flow_log_paths(ix: PlanIndex) -> list[Path]:
     paths = []
     for flow_log in ix.of_type(FLOW_LOG):
-        role = ix.role_by_arn(flow_log.inputs["iamRoleArn"])
-        role_arn = str(role.outputs["arn"])
+        role = ix.caller(ix.role_by_arn(flow_log.inputs["iamRoleArn"]))
         flow_log_arn = f"arn:aws:ec2:{ix.region}:{ix.account}:vpc-flow-log/{flow_log.id}"
-        assume = Path(
+        assume = role.assumed_by(
+            "vpc-flow-logs.amazonaws.com",
             kind="flow-logs-assume-role",
             title="VPC flow logs assume their role",
-            caller="vpc-flow-logs.amazonaws.com",
-            actions=("sts:AssumeRole",),
-            resource=role_arn,
-            account_id=ix.account,
             context={"aws:SourceAccount": ix.account, "aws:SourceArn": flow_log_arn},
-            resource_policy=ix.trust_policy(role),
             docs=(FLOW_LOGS_DOC,),
         )
         paths.append(
@@ -212,7 +207,7 @@ def flow_log_paths(ix: PlanIndex) -> list[Path]:
         )
         paths.append(
             role_writes_logs(
-                ix.caller(role),
+                role,
                 kind="flow-logs-write",
                 title="The flow logs role writes the flow log group",
                 actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),

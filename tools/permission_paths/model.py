@@ -90,12 +90,13 @@ class Path:
 
 @dataclass(frozen=True)
 class Role:
-    """A role of the stack as a caller: its ARN and identity policies, and another role of the
+    """A role of the stack: its ARN, identity policies and trust policy, and another role of the
     stack with that role's own policies (the principal of its paths' "another role" twins)."""
 
     arn: str
     account_id: str
     identity: tuple[Document, ...]
+    trust_policy: Document
     outsider: str
     outsider_identity: tuple[Document, ...]
 
@@ -126,6 +127,28 @@ class Role:
             block_public_access=block_public_access,
             docs=docs,
             note=note,
+        )
+
+    def assumed_by(
+        self,
+        service: str,
+        *,
+        kind: str,
+        title: str,
+        docs: tuple[str, ...],
+        context: Mapping[str, str] | None = None,
+    ) -> Path:
+        """`service` assumes this role (sts:AssumeRole), judged with the role's trust policy."""
+        return Path(
+            kind=kind,
+            title=title,
+            caller=service,
+            actions=("sts:AssumeRole",),
+            resource=self.arn,
+            account_id=self.account_id,
+            context=dict(context or {}),
+            resource_policy=self.trust_policy,
+            docs=docs,
         )
 
     def another_role(self, path: Path) -> Twin:

@@ -112,15 +112,16 @@ class PlanIndex:
         return str(role.outputs["arn"]), self.identity_policies(role)
 
     def caller(self, role: PlannedResource) -> Role:
-        """The role as the caller of a path (with the outsider of its "another role" twins)."""
+        """The role as a path's caller or resource (with the outsider of its twins)."""
         arn = str(role.outputs["arn"])
         outsider, outsider_identity = self.outsider(arn)
         return Role(
-            arn,
-            self.account,
-            tuple(self.identity_policies(role)),
-            outsider,
-            tuple(outsider_identity),
+            arn=arn,
+            account_id=self.account,
+            identity=tuple(self.identity_policies(role)),
+            trust_policy=self.trust_policy(role),
+            outsider=outsider,
+            outsider_identity=tuple(outsider_identity),
         )
 
     def function_role(self, function_name: str) -> PlannedResource:

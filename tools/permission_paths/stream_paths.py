@@ -42,18 +42,13 @@ def firehose_paths(ix: PlanIndex) -> list[Path]:
 
 def _delivery_paths(ix: PlanIndex, inputs: dict, delivery_arn: str) -> list[Path]:
     s3 = inputs["extendedS3Configuration"]
-    role = ix.role_by_arn(s3["roleArn"])
-    delivery = ix.caller(role)
+    delivery = ix.caller(ix.role_by_arn(s3["roleArn"]))
     bucket = ix.bucket_by_arn(s3["bucketArn"])
-    assume = Path(
+    assume = delivery.assumed_by(
+        FIREHOSE_SERVICE,
         kind="firehose-assumes-role",
         title="Firehose assumes its delivery role",
-        caller=FIREHOSE_SERVICE,
-        actions=("sts:AssumeRole",),
-        resource=delivery.arn,
-        account_id=ix.account,
         context={"sts:ExternalId": ix.account},
-        resource_policy=ix.trust_policy(role),
         docs=(ACCESS_DOC,),
     )
     paths = [
