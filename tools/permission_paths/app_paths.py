@@ -14,12 +14,19 @@ access point, the media bucket).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from tools.iam_judge import Document
 from tools.permission_paths.function_paths import DYNAMODB_DOC, TABLE_CALLS, topic_key_paths
-from tools.permission_paths.model import Path, other_arn, tls
+from tools.permission_paths.kms import SNS_KEY_DOC, kms_path, via_service
+from tools.permission_paths.model import Path, Role, other_arn, tls
 from tools.permission_paths.plan_index import BucketFacts, PlanIndex
+from tools.permission_paths.resource_types import (
+    ACCESS_POINT,
+    FILE_SYSTEM,
+    FUNCTION,
+    INSTANCE_PROFILE,
+    ROLE,
+    SUBSCRIPTION,
+    TABLE,
+)
 
 SNS_SQS_DOC = "https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html"
 SECRETS_KMS_DOC = (
@@ -28,14 +35,6 @@ SECRETS_KMS_DOC = (
 EFS_DOC = "https://docs.aws.amazon.com/efs/latest/ug/iam-access-control-nfs-efs.html"
 EC2_ROLE_DOC = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2.html"
 S3_SSE_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-s3-encryption.html"
-SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
-FUNCTION = "aws:lambda/function:Function"
-TABLE = "aws:dynamodb/table:Table"
-SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 - a resource type
-DATABASE = "aws:rds/instance:Instance"
-INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
-ACCESS_POINT = "aws:efs/accessPoint:AccessPoint"
-FILE_SYSTEM = "aws:efs/fileSystem:FileSystem"
 
 
 def fanout_paths(ix: PlanIndex) -> list[Path]:
@@ -72,97 +71,67 @@ def monitor_paths(ix: PlanIndex) -> list[Path]:
         if calls is None:
             continue
         variables = (function.inputs.get("environment") or {}).get("variables", {})
-        role = ix.role_by_arn(function.inputs["role"])
-        role_arn = str(role.outputs["arn"])
-        identity = ix.identity_policies(role)
-        outsider, outsider_docs = ix.outsider(role_arn)
+        role = ix.caller(ix.role_by_arn(function.inputs["role"]))
         table = next(t for t in ix.of_type(TABLE) if t.id == variables["TABLE_NAME"])
-        state = Path(
+        state = role.path(
             kind="monitor-uses-table",
             title=f"{function.inputs['name']} reads and writes site state",
-            caller=role_arn,
             actions=calls,
             resource=str(table.outputs["arn"]),
-            account_id=ix.account,
             context=tls(),
-            identity_policies=identity,
             docs=(DYNAMODB_DOC,),
         )
-        paths.append(state.with_twins(state.twin_caller("another role", outsider, outsider_docs)))
+        paths.append(state.with_twins(role.another_role(state)))
         if "scheduled" in function.inputs["handler"]:
-            paths += _alerts(
-                ix, role_arn, identity, variables["TOPIC_ARN"], outsider, outsider_docs
-            )
+            paths += _alerts(ix, role, variables["TOPIC_ARN"])
         for name, secret_arn in sorted(variables.items()):
             if name.endswith("_SECRET_ARN"):
-                paths += secret_paths(ix, role_arn, identity, secret_arn, "monitor-reads-secret")
+                paths += secret_paths(ix, role, secret_arn, "monitor-reads-secret")
     return paths
 
 
-def _alerts(
-    ix: PlanIndex,
-    role_arn: str,
-    identity: Sequence[Document],
-    topic_arn: str,
-    outsider: str,
-    outsider_docs: Sequence[Document],
-) -> list[Path]:
+def _alerts(ix: PlanIndex, role: Role, topic_arn: str) -> list[Path]:
     sms = [
         s
         for s in ix.of_type(SUBSCRIPTION)
         if s.inputs["topic"] == topic_arn and s.inputs["protocol"] == "sms"
     ]
-    publish = Path(
+    publish = role.path(
         kind="monitor-publishes-alerts",
         title="The scheduled checks publish alerts" + (" (texted by SMS)" if sms else ""),
-        caller=role_arn,
         actions=("sns:Publish",),
         resource=topic_arn,
-        account_id=ix.account,
         context=tls(),
-        identity_policies=identity,
         resource_policy=ix.topic_policy(topic_arn),
-        docs=(SNS_SQS_DOC.replace("subscribe-sqs-queue-to-sns-topic", "sns-key-management"),),
+        docs=(SNS_KEY_DOC,),
         note="SNS texts the topic's SMS subscriber itself; no IAM request of ours" if sms else "",
     )
     return [
-        publish.with_twins(publish.twin_caller("another role", outsider, outsider_docs)),
-        *topic_key_paths(ix, role_arn, identity, topic_arn, "monitor-topic-key"),
+        publish.with_twins(role.another_role(publish)),
+        *topic_key_paths(ix, role, topic_arn, "monitor-topic-key"),
     ]
 
 
-def secret_paths(
-    ix: PlanIndex, caller: str, identity: Sequence[Document], secret_arn: str, kind: str
-) -> list[Path]:
-    """GetSecretValue, and the decryption Secrets Manager makes with the caller's rights."""
-    outsider, outsider_docs = ix.outsider(caller)
+def secret_paths(ix: PlanIndex, role: Role, secret_arn: str, kind: str) -> list[Path]:
+    """GetSecretValue, and the decryption Secrets Manager makes with the role's rights."""
     name = secret_arn.rsplit(":", 1)[-1]
-    read = Path(
+    read = role.path(
         kind=kind,
-        title=f"{caller.rsplit('/', 1)[-1]} reads the secret {name}",
-        caller=caller,
+        title=f"{role.arn.rsplit('/', 1)[-1]} reads the secret {name}",
         actions=("secretsmanager:GetSecretValue",),
         resource=secret_arn,
-        account_id=ix.account,
         context=tls(),
-        identity_policies=identity,
         docs=(SECRETS_KMS_DOC,),
     )
     key_arn = ix.secret_key_arn(secret_arn)
-    decrypt = Path(
+    decrypt = kms_path(
+        ix,
         kind=f"{kind}-key",
-        title=f"{caller.rsplit('/', 1)[-1]} decrypts {name} (KMS through Secrets Manager)",
-        caller=caller,
+        title=f"{role.arn.rsplit('/', 1)[-1]} decrypts {name} (KMS through Secrets Manager)",
+        caller=role,
         actions=("kms:Decrypt",),
-        resource=key_arn,
-        account_id=ix.account,
-        context={
-            "kms:ViaService": f"secretsmanager.{ix.region}.amazonaws.com",
-            "kms:CallerAccount": ix.account,
-            "kms:EncryptionContext:SecretARN": secret_arn,
-        },
-        identity_policies=identity,
-        resource_policy=ix.key_policy(key_arn),
+        key_arn=key_arn,
+        context=via_service(ix, "secretsmanager", secret_context=secret_arn),
         docs=(SECRETS_KMS_DOC,),
     )
     key_twin = (
@@ -170,11 +139,11 @@ def secret_paths(
             "not through Secrets Manager", via_service=f"s3.{ix.region}.amazonaws.com"
         )
         if ix.is_aws_managed_key(key_arn)
-        else decrypt.twin_caller("another role", outsider, outsider_docs)
+        else role.another_role(decrypt)
     )
     return [
         read.with_twins(
-            read.twin_caller("another role", outsider, outsider_docs),
+            role.another_role(read),
             read.twin_resource("another secret", other_arn(secret_arn)),
         ),
         decrypt.with_twins(key_twin),
@@ -184,45 +153,35 @@ def secret_paths(
 def web_node_paths(ix: PlanIndex) -> list[Path]:
     paths: list[Path] = []
     for profile in ix.of_type(INSTANCE_PROFILE):
-        role = next(r for r in ix.of_type("aws:iam/role:Role") if r.id == profile.inputs["role"])
-        role_arn = str(role.outputs["arn"])
-        identity = ix.identity_policies(role)
-        assume = Path(
+        node = ix.caller(next(r for r in ix.of_type(ROLE) if r.id == profile.inputs["role"]))
+        assume = node.assumed_by(
+            "ec2.amazonaws.com",
             kind="ec2-assumes-node-role",
             title="EC2 gives the web nodes their role",
-            caller="ec2.amazonaws.com",
-            actions=("sts:AssumeRole",),
-            resource=role_arn,
-            account_id=ix.account,
-            resource_policy=ix.trust_policy(role),
             docs=(EC2_ROLE_DOC,),
         )
         paths.append(
             assume.with_twins(assume.twin_caller("another service", "lambda.amazonaws.com"))
         )
         for secret_arn in ix.web_secret_arns():
-            paths += secret_paths(ix, role_arn, identity, secret_arn, "web-node-reads-secret")
-        paths += _mount(ix, role_arn, identity)
-        paths += _media(ix, role_arn, identity, ix.bucket_named(f"{ix.bucket_prefix}-media-"))
+            paths += secret_paths(ix, node, secret_arn, "web-node-reads-secret")
+        paths += _mount(ix, node)
+        paths += _media(ix, node, ix.bucket_named(f"{ix.bucket_prefix}-media-"))
     return paths
 
 
-def _mount(ix: PlanIndex, role_arn: str, identity: Sequence[Document]) -> list[Path]:
+def _mount(ix: PlanIndex, node: Role) -> list[Path]:
     paths = []
-    outsider, outsider_docs = ix.outsider(role_arn)
     for point in ix.of_type(ACCESS_POINT):
         file_system = next(
             f for f in ix.of_type(FILE_SYSTEM) if f.id == point.inputs["fileSystemId"]
         )
-        mount = Path(
+        mount = node.path(
             kind="web-node-mounts-efs",
             title="A web node mounts wp-content through the EFS access point (TLS)",
-            caller=role_arn,
             actions=("elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"),
             resource=str(file_system.outputs["arn"]),
-            account_id=ix.account,
             context=tls(**{"elasticfilesystem:AccessPointArn": str(point.outputs["arn"])}),
-            identity_policies=identity,
             resource_policy=ix.file_system_policy(file_system.id),
             docs=(EFS_DOC,),
         )
@@ -230,59 +189,46 @@ def _mount(ix: PlanIndex, role_arn: str, identity: Sequence[Document]) -> list[P
             mount.with_twins(
                 mount.twin_context("without the access point", access_point=None),
                 mount.twin_context("no TLS", secure_transport="false"),
-                mount.twin_caller("another role", outsider, outsider_docs),
+                node.another_role(mount),
             )
         )
     return paths
 
 
-def _media(
-    ix: PlanIndex, role_arn: str, identity: Sequence[Document], bucket: BucketFacts
-) -> list[Path]:
-    outsider, outsider_docs = ix.outsider(role_arn)
-    common = {
-        "caller": role_arn,
-        "account_id": ix.account,
-        "identity_policies": identity,
+def _media(ix: PlanIndex, node: Role, bucket: BucketFacts) -> list[Path]:
+    bucket_side = {
         "resource_policy": bucket.policy,
         "block_public_access": bucket.blocks_public_access,
     }
     object_arn = f"{bucket.arn}/wp-content/uploads/2026/12/photo.jpg"
-    read = Path(kind="web-node-uses-media", title="A web node reads media", actions=("s3:GetObject",),
-                resource=object_arn, context=tls(), docs=(S3_SSE_DOC,), **common)  # fmt: skip
+    read = node.path(kind="web-node-uses-media", title="A web node reads media", actions=("s3:GetObject",),
+                     resource=object_arn, context=tls(), docs=(S3_SSE_DOC,), **bucket_side)  # fmt: skip
     sse = {"s3:x-amz-server-side-encryption": bucket.sse_algorithm}
     if bucket.kms_key_arn:
         sse["s3:x-amz-server-side-encryption-aws-kms-key-id"] = bucket.kms_key_arn
-    write = Path(kind="web-node-uses-media", title="A web node uploads media (encryption header)",
-                 actions=("s3:PutObject",), resource=object_arn, context=tls(**sse),
-                 docs=(S3_SSE_DOC,), **common)  # fmt: skip
+    write = node.path(kind="web-node-uses-media", title="A web node uploads media (encryption header)",
+                      actions=("s3:PutObject",), resource=object_arn, context=tls(**sse),
+                      docs=(S3_SSE_DOC,), **bucket_side)  # fmt: skip
     paths = [
         read.with_twins(
-            read.twin_context("no TLS", secure_transport="false"),
-            read.twin_caller("another role", outsider, outsider_docs),
+            read.twin_context("no TLS", secure_transport="false"), node.another_role(read)
         ),
         write.with_twins(
             write.twin_context("no encryption header", sse=None, sse_key=None),
             write.twin_context("no TLS", secure_transport="false"),
-            write.twin_caller("another role", outsider, outsider_docs),
+            node.another_role(write),
         ),
     ]
     if bucket.kms_key_arn:
-        key = Path(
+        key = kms_path(
+            ix,
             kind="web-node-media-key",
             title="A web node encrypts and decrypts media (KMS through S3)",
-            caller=role_arn,
+            caller=node,
             actions=("kms:GenerateDataKey", "kms:Decrypt"),
-            resource=bucket.kms_key_arn,
-            account_id=ix.account,
-            context={
-                "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
-                "kms:EncryptionContext:aws:s3:arn": bucket.encryption_context(object_arn),
-                "kms:CallerAccount": ix.account,
-            },
-            identity_policies=identity,
-            resource_policy=ix.key_policy(bucket.kms_key_arn),
+            key_arn=bucket.kms_key_arn,
+            context=via_service(ix, "s3", s3_context=bucket.encryption_context(object_arn)),
             docs=(S3_SSE_DOC,),
         )
-        paths.append(key.with_twins(key.twin_caller("another role", outsider, outsider_docs)))
+        paths.append(key.with_twins(node.another_role(key)))
     return paths

@@ -16,19 +16,16 @@ CloudWatch alarms publishing to the encrypted alert topic.
 from __future__ import annotations
 
 from tools.offline import PlannedResource
+from tools.permission_paths.kms import BUCKET_KEY_DOC, SNS_KEY_DOC, kms_path
 from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
+from tools.permission_paths.resource_types import ALARM, DISTRIBUTION, TOPIC
 
 OAC_DOC = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html"
-BUCKET_KEY_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html"
-SNS_KEY_DOC = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
 SNS_SSE_DOC = "https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html"
 ALARM_TOPIC_DOC = "https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger"
 CLOUDFRONT = "cloudfront.amazonaws.com"
 CLOUDWATCH = "cloudwatch.amazonaws.com"
-DISTRIBUTION = "aws:cloudfront/distribution:Distribution"
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-TOPIC = "aws:sns/topic:Topic"
 
 
 def origin_read_paths(ix: PlanIndex) -> list[Path]:
@@ -80,19 +77,18 @@ def _origin_paths(ix: PlanIndex, distribution_arn: str, bucket, key: str) -> lis
         )
     ]
     if bucket.kms_key_arn:
-        decrypt = Path(
+        decrypt = kms_path(
+            ix,
             kind="cloudfront-decrypts-origin",
             title=f"CloudFront decrypts {bucket.name}'s objects (KMS through S3)",
             caller=CLOUDFRONT,
             actions=("kms:Decrypt",),
-            resource=bucket.kms_key_arn,
-            account_id=ix.account,
+            key_arn=bucket.kms_key_arn,
             context={
                 **source,
                 "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
                 "kms:EncryptionContext:aws:s3:arn": bucket.encryption_context(object_arn),
             },
-            resource_policy=ix.key_policy(bucket.kms_key_arn),
             docs=(OAC_DOC, BUCKET_KEY_DOC),
         )
         paths.append(
@@ -145,15 +141,14 @@ def _alarm_to_topic(
     ]
     key_arn = ix.topic_key_arn(topic)
     if key_arn:
-        encrypt = Path(
+        encrypt = kms_path(
+            ix,
             kind="alarm-uses-topic-key",
             title=f"Alarm {alarm.name} ({region}) encrypts with {topic.name}'s key",
             caller=CLOUDWATCH,
             actions=("kms:GenerateDataKey", "kms:Decrypt"),
-            resource=key_arn,
-            account_id=ix.account,
+            key_arn=key_arn,
             context={**source, "kms:EncryptionContext:aws:sns:topicArn": topic_arn},
-            resource_policy=ix.key_policy(key_arn),
             docs=(SNS_KEY_DOC, SNS_SSE_DOC),
         )
         paths.append(

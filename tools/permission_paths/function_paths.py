@@ -20,8 +20,17 @@ topic, key and webhook secret.
 from __future__ import annotations
 
 from tools.offline import PlannedResource
-from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
+from tools.permission_paths.kms import SNS_KEY_DOC, kms_path, via_service
+from tools.permission_paths.log_paths import role_writes_logs
+from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, Role, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
+from tools.permission_paths.resource_types import (
+    BUCKET_NOTIFICATION,
+    EVENT_SOURCE_MAPPING,
+    FUNCTION,
+    INVOKE_CONFIG,
+    LAMBDA_PERMISSION,
+)
 
 LAMBDA_POLICY_DOC = (
     "https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html"
@@ -34,14 +43,7 @@ SQS_ESM_DOC = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configu
 DESTINATIONS_DOC = (
     "https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html"
 )
-SNS_KEY_DOC = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
 DYNAMODB_DOC = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/using-identity-based-policies.html"
-FUNCTION = "aws:lambda/function:Function"
-PERMISSION = "aws:lambda/permission:Permission"
-MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
-INVOKE_CONFIG = "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
-NOTIFICATION = "aws:s3/bucketNotification:BucketNotification"
-TABLE = "aws:dynamodb/table:Table"
 # What each function's code calls on its table (functions/uptime_monitor/monitor/store.py:
 # load_state -> GetItem, save_state and record_check -> PutItem, rollups -> UpdateItem, the
 # status page's history -> Query), by handler.
@@ -67,7 +69,7 @@ def _concrete(source_arn: str) -> str:
 
 def invocation_paths(ix: PlanIndex) -> list[Path]:
     paths = []
-    for permission in ix.of_type(PERMISSION):
+    for permission in ix.of_type(LAMBDA_PERMISSION):
         inputs = permission.inputs
         kind, doc = INVOKERS.get(inputs["principal"], ("service-invokes", LAMBDA_POLICY_DOC))
         qualifier = inputs.get("qualifier")
@@ -105,36 +107,24 @@ def execution_paths(ix: PlanIndex) -> list[Path]:
     """Lambda assumes each function's role; each function writes its own log group."""
     paths = []
     for function in ix.of_type(FUNCTION):
-        role = ix.role_by_arn(function.inputs["role"])
-        role_arn = str(role.outputs["arn"])
-        assume = Path(
+        role = ix.caller(ix.role_by_arn(function.inputs["role"]))
+        assume = role.assumed_by(
+            "lambda.amazonaws.com",
             kind="lambda-assumes-role",
             title=f"Lambda assumes the role of {function.inputs['name']}",
-            caller="lambda.amazonaws.com",
-            actions=("sts:AssumeRole",),
-            resource=role_arn,
-            account_id=ix.account,
-            resource_policy=ix.trust_policy(role),
             docs=(ROLE_DOC,),
         )
         paths.append(assume.with_twins(assume.twin_caller("another service", "ec2.amazonaws.com")))
         group = function.inputs["loggingConfig"]["logGroup"]
-        group_arn = f"arn:aws:logs:{ix.region}:{ix.account}:log-group:{group}"
-        logs = Path(
-            kind="function-writes-logs",
-            title=f"{function.inputs['name']} writes its log group",
-            caller=role_arn,
-            actions=("logs:CreateLogStream", "logs:PutLogEvents"),
-            resource=f"{group_arn}:log-stream:2026/12/06/[$LATEST]0123456789abcdef",
-            account_id=ix.account,
-            identity_policies=ix.identity_policies(role),
-            docs=(ROLE_DOC,),
-        )
-        outsider, outsider_docs = ix.outsider(role_arn)
         paths.append(
-            logs.with_twins(
-                logs.twin_resource("another log group", f"{other_arn(group_arn)}:log-stream:x"),
-                logs.twin_caller("another role", outsider, outsider_docs),
+            role_writes_logs(
+                role,
+                kind="function-writes-logs",
+                title=f"{function.inputs['name']} writes its log group",
+                actions=("logs:CreateLogStream", "logs:PutLogEvents"),
+                group_arn=f"arn:aws:logs:{ix.region}:{ix.account}:log-group:{group}",
+                stream="2026/12/06/[$LATEST]0123456789abcdef",
+                docs=(ROLE_DOC,),
             )
         )
     return paths
@@ -142,28 +132,22 @@ def execution_paths(ix: PlanIndex) -> list[Path]:
 
 def queue_consumer_paths(ix: PlanIndex) -> list[Path]:
     paths = []
-    for mapping in ix.of_type(MAPPING):
+    for mapping in ix.of_type(EVENT_SOURCE_MAPPING):
         function = ix.function_by_arn(mapping.inputs["functionName"])
-        role = ix.role_by_arn(function.inputs["role"])
-        role_arn = str(role.outputs["arn"])
+        role = ix.caller(ix.role_by_arn(function.inputs["role"]))
         queue_arn = mapping.inputs["eventSourceArn"]
-        poll = Path(
+        poll = role.path(
             kind="consumer-polls-queue",
             title=f"Lambda polls {queue_arn.rsplit(':', 1)[-1]} for {function.inputs['name']} (its role)",
-            caller=role_arn,
             actions=("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"),
             resource=queue_arn,
-            account_id=ix.account,
             context=tls(),
-            identity_policies=ix.identity_policies(role),
             resource_policy=ix.queue_policy(queue_arn),
             docs=(SQS_ESM_DOC,),
         )
-        outsider, outsider_docs = ix.outsider(role_arn)
         paths.append(
             poll.with_twins(
-                poll.twin_context("no TLS", secure_transport="false"),
-                poll.twin_caller("another role", outsider, outsider_docs),
+                poll.twin_context("no TLS", secure_transport="false"), role.another_role(poll)
             )
         )
     return paths
@@ -172,7 +156,7 @@ def queue_consumer_paths(ix: PlanIndex) -> list[Path]:
 def upload_paths(ix: PlanIndex) -> list[Path]:
     """The upload function reads what S3 notified it of, and sends results to its destinations."""
     paths: list[Path] = []
-    for notification in ix.of_type(NOTIFICATION):
+    for notification in ix.of_type(BUCKET_NOTIFICATION):
         bucket = ix.bucket_by_name(notification.inputs["bucket"])
         for target in notification.inputs.get("lambdaFunctions", []):
             function = ix.function_by_arn(target["lambdaFunctionArn"])
@@ -189,19 +173,14 @@ def upload_paths(ix: PlanIndex) -> list[Path]:
 
 
 def _read_object(ix: PlanIndex, function: PlannedResource, bucket, key: str) -> list[Path]:
-    role = ix.role_by_arn(function.inputs["role"])
-    role_arn = str(role.outputs["arn"])
-    identity = ix.identity_policies(role)
+    role = ix.caller(ix.role_by_arn(function.inputs["role"]))
     object_arn = f"{bucket.arn}/{key}"
-    read = Path(
+    read = role.path(
         kind="upload-function-reads",
         title=f"{function.inputs['name']} reads the uploaded object",
-        caller=role_arn,
         actions=("s3:GetObject",),
         resource=object_arn,
-        account_id=ix.account,
         context=tls(),
-        identity_policies=identity,
         resource_policy=bucket.policy,
         block_public_access=bucket.blocks_public_access,
         docs=(S3_EVENTS_DOC, ROLE_DOC),
@@ -213,90 +192,66 @@ def _read_object(ix: PlanIndex, function: PlannedResource, bucket, key: str) -> 
         )
     ]
     if bucket.kms_key_arn:
-        decrypt = Path(
+        decrypt = kms_path(
+            ix,
             kind="upload-function-decrypts",
             title=f"{function.inputs['name']} decrypts the uploaded object (KMS through S3)",
-            caller=role_arn,
+            caller=role,
             actions=("kms:Decrypt",),
-            resource=bucket.kms_key_arn,
-            account_id=ix.account,
-            context={
-                "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
-                "kms:EncryptionContext:aws:s3:arn": bucket.encryption_context(object_arn),
-                "kms:CallerAccount": ix.account,
-            },
-            identity_policies=identity,
-            resource_policy=ix.key_policy(bucket.kms_key_arn),
+            key_arn=bucket.kms_key_arn,
+            context=via_service(ix, "s3", s3_context=bucket.encryption_context(object_arn)),
             docs=(S3_EVENTS_DOC,),
         )
-        outsider, outsider_docs = ix.outsider(role_arn)
-        paths.append(
-            decrypt.with_twins(decrypt.twin_caller("another role", outsider, outsider_docs))
-        )
+        paths.append(decrypt.with_twins(role.another_role(decrypt)))
     return paths
 
 
 def _destination_paths(
     ix: PlanIndex, function: PlannedResource, destination: str, outcome: str
 ) -> list[Path]:
-    role = ix.role_by_arn(function.inputs["role"])
-    role_arn = str(role.outputs["arn"])
-    identity = ix.identity_policies(role)
-    outsider, outsider_docs = ix.outsider(role_arn)
+    role = ix.caller(ix.role_by_arn(function.inputs["role"]))
     service = destination.split(":")[2]
     action = {"sns": "sns:Publish", "sqs": "sqs:SendMessage"}[service]
     resource_policy = (
         ix.topic_policy(destination) if service == "sns" else ix.queue_policy(destination)
     )
-    send = Path(
+    send = role.path(
         kind=f"destination-{service}",
         title=f"{function.inputs['name']} sends {outcome} records to {destination.rsplit(':', 1)[-1]}",
-        caller=role_arn,
         actions=(action,),
         resource=destination,
-        account_id=ix.account,
         context=tls(),
-        identity_policies=identity,
         resource_policy=resource_policy,
         docs=(DESTINATIONS_DOC,),
     )
-    twins = [send.twin_caller("another role", outsider, outsider_docs)]
+    twins = [role.another_role(send)]
     if service == "sqs":
         twins.append(send.twin_context("no TLS", secure_transport="false"))
     paths = [send.with_twins(*twins)]
     if service == "sns":
-        paths += topic_key_paths(ix, role_arn, identity, destination, "destination-topic-key")
+        paths += topic_key_paths(ix, role, destination, "destination-topic-key")
     return paths
 
 
-def topic_key_paths(
-    ix: PlanIndex, role_arn: str, identity, topic_arn: str, kind: str
-) -> list[Path]:
+def topic_key_paths(ix: PlanIndex, role: Role, topic_arn: str, kind: str) -> list[Path]:
     """A role publishing to an encrypted topic uses its key through SNS."""
     topic = ix.topic_by_arn(topic_arn)
     key_arn = ix.topic_key_arn(topic)
     if not key_arn:
         return []
-    encrypt = Path(
+    encrypt = kms_path(
+        ix,
         kind=kind,
-        title=f"{role_arn.rsplit('/', 1)[-1]} encrypts messages to {topic.name} (KMS through SNS)",
-        caller=role_arn,
+        title=f"{role.arn.rsplit('/', 1)[-1]} encrypts messages to {topic.name} (KMS through SNS)",
+        caller=role,
         actions=("kms:GenerateDataKey", "kms:Decrypt"),
-        resource=key_arn,
-        account_id=ix.account,
-        context={
-            "kms:ViaService": f"sns.{ix.region}.amazonaws.com",
-            "kms:CallerAccount": ix.account,
-            "kms:EncryptionContext:aws:sns:topicArn": topic_arn,
-        },
-        identity_policies=identity,
-        resource_policy=ix.key_policy(key_arn),
+        key_arn=key_arn,
+        context=via_service(ix, "sns", sns_context=topic_arn),
         docs=(SNS_KEY_DOC,),
     )
     if ix.is_aws_managed_key(key_arn):
         # aws/sns admits every principal of the account, but only through SNS.
         twin = encrypt.twin_context("not through SNS", via_service=f"sqs.{ix.region}.amazonaws.com")
     else:
-        outsider, outsider_docs = ix.outsider(role_arn)
-        twin = encrypt.twin_caller("another role", outsider, outsider_docs)
+        twin = role.another_role(encrypt)
     return [encrypt.with_twins(twin)]

@@ -20,8 +20,16 @@ from dataclasses import dataclass
 from components.data.bucket_policies import ELB_ACCOUNT_IDS, ELB_LOG_DELIVERY_SERVICE
 from tools.iam_judge import Document
 from tools.permission_paths import aws_side
-from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
+from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, Role, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
+from tools.permission_paths.resource_types import (
+    BUCKET_LOGGING,
+    DELIVERY_DESTINATION,
+    DELIVERY_SOURCE,
+    FLOW_LOG,
+    LOAD_BALANCER,
+    WAF_LOGGING,
+)
 
 S3_LOGGING_DOC = (
     "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html"
@@ -37,12 +45,6 @@ WAF_LOGS_DOC = "https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw
 FLOW_LOGS_DOC = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html"
 LOG_DELIVERY_SERVICE = "logging.s3.amazonaws.com"
 VENDED_LOGS_SERVICE = "delivery.logs.amazonaws.com"
-BUCKET_LOGGING = "aws:s3/bucketLogging:BucketLogging"
-LOAD_BALANCER = "aws:lb/loadBalancer:LoadBalancer"
-DELIVERY_SOURCE = "aws:cloudwatch/logDeliverySource:LogDeliverySource"
-DELIVERY_DESTINATION = "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination"
-WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
-FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 
 
 def server_access_log_paths(ix: PlanIndex) -> list[Path]:
@@ -185,18 +187,13 @@ def _vended(
 def flow_log_paths(ix: PlanIndex) -> list[Path]:
     paths = []
     for flow_log in ix.of_type(FLOW_LOG):
-        role = ix.role_by_arn(flow_log.inputs["iamRoleArn"])
-        role_arn = str(role.outputs["arn"])
+        role = ix.caller(ix.role_by_arn(flow_log.inputs["iamRoleArn"]))
         flow_log_arn = f"arn:aws:ec2:{ix.region}:{ix.account}:vpc-flow-log/{flow_log.id}"
-        assume = Path(
+        assume = role.assumed_by(
+            "vpc-flow-logs.amazonaws.com",
             kind="flow-logs-assume-role",
             title="VPC flow logs assume their role",
-            caller="vpc-flow-logs.amazonaws.com",
-            actions=("sts:AssumeRole",),
-            resource=role_arn,
-            account_id=ix.account,
             context={"aws:SourceAccount": ix.account, "aws:SourceArn": flow_log_arn},
-            resource_policy=ix.trust_policy(role),
             docs=(FLOW_LOGS_DOC,),
         )
         paths.append(
@@ -208,25 +205,43 @@ def flow_log_paths(ix: PlanIndex) -> list[Path]:
                 ),
             )
         )
-        group = flow_log.inputs["logDestination"]
-        write = Path(
-            kind="flow-logs-write",
-            title="The flow logs role writes the flow log group",
-            caller=role_arn,
-            actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
-            resource=f"{group}:log-stream:eni-0123456789abcdef0-all",
-            account_id=ix.account,
-            identity_policies=ix.identity_policies(role),
-            docs=(FLOW_LOGS_DOC,),
-        )
-        outsider, outsider_docs = ix.outsider(role_arn)
         paths.append(
-            write.with_twins(
-                write.twin_resource("another log group", f"{other_arn(group)}:log-stream:x"),
-                write.twin_caller("another role", outsider, outsider_docs),
+            role_writes_logs(
+                role,
+                kind="flow-logs-write",
+                title="The flow logs role writes the flow log group",
+                actions=("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+                group_arn=flow_log.inputs["logDestination"],
+                stream="eni-0123456789abcdef0-all",
+                docs=(FLOW_LOGS_DOC,),
             )
         )
     return paths
+
+
+def role_writes_logs(
+    role: Role,
+    *,
+    kind: str,
+    title: str,
+    actions: tuple[str, ...],
+    group_arn: str,
+    stream: str,
+    docs: tuple[str, ...],
+) -> Path:
+    """A role writes a stream of a log group with its identity policies alone (a log group has no resource
+    policy for roles); twins: a stream of another log group, another role."""
+    write = role.path(
+        kind=kind,
+        title=title,
+        actions=actions,
+        resource=f"{group_arn}:log-stream:{stream}",
+        docs=docs,
+    )
+    return write.with_twins(
+        write.twin_resource("another log group", f"{other_arn(group_arn)}:log-stream:x"),
+        role.another_role(write),
+    )
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,74 @@ class Path:
         return self.twin_context("wrong sts:ExternalId", external_id=value)
 
 
+@dataclass(frozen=True)
+class Role:
+    """A role of the stack: its ARN, identity policies and trust policy, and another role of the
+    stack with that role's own policies (the principal of its paths' "another role" twins)."""
+
+    arn: str
+    account_id: str
+    identity: tuple[Document, ...]
+    trust_policy: Document
+    outsider: str
+    outsider_identity: tuple[Document, ...]
+
+    def path(
+        self,
+        *,
+        kind: str,
+        title: str,
+        actions: tuple[str, ...],
+        resource: str,
+        context: Mapping[str, str] | None = None,
+        resource_policy: Document | None = None,
+        block_public_access: bool = False,
+        docs: tuple[str, ...] = (),
+        note: str = "",
+    ) -> Path:
+        """A path this role calls, judged with its identity policies."""
+        return Path(
+            kind=kind,
+            title=title,
+            caller=self.arn,
+            actions=actions,
+            resource=resource,
+            account_id=self.account_id,
+            context=dict(context or {}),
+            identity_policies=self.identity,
+            resource_policy=resource_policy,
+            block_public_access=block_public_access,
+            docs=docs,
+            note=note,
+        )
+
+    def assumed_by(
+        self,
+        service: str,
+        *,
+        kind: str,
+        title: str,
+        docs: tuple[str, ...],
+        context: Mapping[str, str] | None = None,
+    ) -> Path:
+        """`service` assumes this role (sts:AssumeRole), judged with the role's trust policy."""
+        return Path(
+            kind=kind,
+            title=title,
+            caller=service,
+            actions=("sts:AssumeRole",),
+            resource=self.arn,
+            account_id=self.account_id,
+            context=dict(context or {}),
+            resource_policy=self.trust_policy,
+            docs=docs,
+        )
+
+    def another_role(self, path: Path) -> Twin:
+        """The path's request by another role of the stack, with that role's own policies."""
+        return path.twin_caller("another role", self.outsider, self.outsider_identity)
+
+
 # Keyword names of the request context keys the twins change.
 CONTEXT_KEYS = {
     "source_arn": "aws:SourceArn",

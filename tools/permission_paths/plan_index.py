@@ -12,28 +12,26 @@ from typing import Any
 from tools.iam_judge import Document
 from tools.offline import ACCOUNT_ID, Plan, PlannedResource, aws_managed_key_arn
 from tools.permission_paths import aws_side
-
-ROLE = "aws:iam/role:Role"
-ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
-BUCKET = "aws:s3/bucket:Bucket"
-BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
-BUCKET_ENCRYPTION = (
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+from tools.permission_paths.model import Role
+from tools.permission_paths.resource_types import (
+    BUCKET,
+    BUCKET_ENCRYPTION,
+    BUCKET_POLICY,
+    DATABASE,
+    FILE_SYSTEM_POLICY,
+    FUNCTION,
+    KEY,
+    LAMBDA_PERMISSION,
+    LOG_RESOURCE_POLICY,
+    PUBLIC_ACCESS_BLOCK,
+    QUEUE_POLICY,
+    ROLE,
+    ROLE_POLICY,
+    SECRET,
+    STREAM,
+    TOPIC,
+    TOPIC_POLICY,
 )
-PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-KEY = "aws:kms/key:Key"
-QUEUE = "aws:sqs/queue:Queue"
-QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
-TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-LOG_RESOURCE_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
-LAMBDA_PERMISSION = "aws:lambda/permission:Permission"
-FUNCTION = "aws:lambda/function:Function"
-FILE_SYSTEM_POLICY = "aws:efs/fileSystemPolicy:FileSystemPolicy"
-STREAM = "aws:kinesis/stream:Stream"
-TOPIC = "aws:sns/topic:Topic"
-SECRET = "aws:secretsmanager/secret:Secret"  # noqa: S105 - a resource type
-DATABASE = "aws:rds/instance:Instance"
-
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # noqa: S105 - Pulumi's secret marker
 
@@ -112,6 +110,19 @@ class PlanIndex:
         roles = sorted(self.of_type(ROLE), key=lambda role: role.name)
         role = next(r for r in roles if r.outputs.get("arn") != caller_arn)
         return str(role.outputs["arn"]), self.identity_policies(role)
+
+    def caller(self, role: PlannedResource) -> Role:
+        """The role as a path's caller or resource (with the outsider of its twins)."""
+        arn = str(role.outputs["arn"])
+        outsider, outsider_identity = self.outsider(arn)
+        return Role(
+            arn=arn,
+            account_id=self.account,
+            identity=tuple(self.identity_policies(role)),
+            trust_policy=self.trust_policy(role),
+            outsider=outsider,
+            outsider_identity=tuple(outsider_identity),
+        )
 
     def function_role(self, function_name: str) -> PlannedResource:
         function = self.function(function_name)

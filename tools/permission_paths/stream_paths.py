@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import re
 
-from tools.iam_judge import Document
-from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, other_arn, tls
+from tools.permission_paths.kms import BUCKET_KEY_DOC, KMS_CONDITIONS_DOC, kms_path, via_service
+from tools.permission_paths.model import OUTSIDE_ACCOUNT, Path, Role, other_arn, tls
 from tools.permission_paths.plan_index import PlanIndex
+from tools.permission_paths.resource_types import FIREHOSE
 
-FIREHOSE = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
 FIREHOSE_SERVICE = "firehose.amazonaws.com"
 ACCESS_DOC = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
 KINESIS_KMS_DOC = "https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html"
 FIREHOSE_SSE_DOC = "https://docs.aws.amazon.com/firehose/latest/dev/encryption.html"
-BUCKET_KEY_DOC = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html"
-KMS_CONDITIONS_DOC = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html"
 _TEMPLATE = re.compile(r"!\{[^}]*\}")
 
 
@@ -44,21 +42,13 @@ def firehose_paths(ix: PlanIndex) -> list[Path]:
 
 def _delivery_paths(ix: PlanIndex, inputs: dict, delivery_arn: str) -> list[Path]:
     s3 = inputs["extendedS3Configuration"]
-    role = ix.role_by_arn(s3["roleArn"])
-    role_arn = str(role.outputs["arn"])
-    identity = ix.identity_policies(role)
-    outsider, outsider_docs = ix.outsider(role_arn)
+    delivery = ix.caller(ix.role_by_arn(s3["roleArn"]))
     bucket = ix.bucket_by_arn(s3["bucketArn"])
-    base = {"caller": role_arn, "account_id": ix.account, "identity_policies": identity}
-    assume = Path(
+    assume = delivery.assumed_by(
+        FIREHOSE_SERVICE,
         kind="firehose-assumes-role",
         title="Firehose assumes its delivery role",
-        caller=FIREHOSE_SERVICE,
-        actions=("sts:AssumeRole",),
-        resource=role_arn,
-        account_id=ix.account,
         context={"sts:ExternalId": ix.account},
-        resource_policy=ix.trust_policy(role),
         docs=(ACCESS_DOC,),
     )
     paths = [
@@ -69,11 +59,11 @@ def _delivery_paths(ix: PlanIndex, inputs: dict, delivery_arn: str) -> list[Path
     ]
     source = inputs.get("kinesisSourceConfiguration")
     if source:
-        paths += _stream_paths(ix, source["kinesisStreamArn"], base, outsider, outsider_docs)
+        paths += _stream_paths(ix, source["kinesisStreamArn"], delivery)
     objects = [sample_key(s3["prefix"], inputs["name"])]
     if s3.get("errorOutputPrefix"):
         objects.append(sample_key(s3["errorOutputPrefix"], inputs["name"]))
-    bucket_level = Path(
+    bucket_level = delivery.path(
         kind="firehose-locates-bucket",
         title="Firehose lists the stream bucket",
         actions=("s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"),
@@ -82,12 +72,11 @@ def _delivery_paths(ix: PlanIndex, inputs: dict, delivery_arn: str) -> list[Path
         resource_policy=bucket.policy,
         block_public_access=bucket.blocks_public_access,
         docs=(ACCESS_DOC,),
-        **base,
     )
     paths.append(
         bucket_level.with_twins(
             bucket_level.twin_context("no TLS", secure_transport="false"),
-            bucket_level.twin_caller("another role", outsider, outsider_docs),
+            delivery.another_role(bucket_level),
         )
     )
     key_arn = s3.get("kmsKeyArn")
@@ -96,7 +85,7 @@ def _delivery_paths(ix: PlanIndex, inputs: dict, delivery_arn: str) -> list[Path
         sse = {"s3:x-amz-server-side-encryption": "aws:kms" if key_arn else "AES256"}
         if key_arn:
             sse["s3:x-amz-server-side-encryption-aws-kms-key-id"] = key_arn
-        put = Path(
+        put = delivery.path(
             kind="firehose-puts-objects",
             title=f"Firehose puts delivery objects under {key.split('/')[0]}/",
             actions=("s3:PutObject",),
@@ -105,25 +94,22 @@ def _delivery_paths(ix: PlanIndex, inputs: dict, delivery_arn: str) -> list[Path
             resource_policy=bucket.policy,
             block_public_access=bucket.blocks_public_access,
             docs=(ACCESS_DOC, FIREHOSE_SSE_DOC),
-            **base,
         )
         paths.append(
             put.with_twins(
                 put.twin_context("no encryption header", sse=None, sse_key=None),
                 put.twin_context("no TLS", secure_transport="false"),
-                put.twin_caller("another role", outsider, outsider_docs),
+                delivery.another_role(put),
             )
         )
         if key_arn:
-            paths.append(_bucket_key_path(ix, key_arn, bucket, object_arn, base, outsider))
+            paths.append(_bucket_key_path(ix, key_arn, bucket, object_arn, delivery))
     return paths
 
 
-def _stream_paths(
-    ix: PlanIndex, stream_arn: str, base: dict, outsider: str, outsider_docs: list[Document]
-) -> list[Path]:
+def _stream_paths(ix: PlanIndex, stream_arn: str, delivery: Role) -> list[Path]:
     stream = ix.stream_by_arn(stream_arn)
-    read = Path(
+    read = delivery.path(
         kind="firehose-reads-stream",
         title="Firehose reads the Kinesis stream",
         actions=(
@@ -135,29 +121,24 @@ def _stream_paths(
         resource=stream_arn,
         context=tls(),
         docs=(ACCESS_DOC,),
-        **base,
     )
     paths = [
         read.with_twins(
             read.twin_resource("another stream", other_arn(stream_arn)),
-            read.twin_caller("another role", outsider, outsider_docs),
+            delivery.another_role(read),
         )
     ]
     key_arn = stream.inputs.get("kmsKeyId")
     if key_arn:
-        decrypt = Path(
+        decrypt = kms_path(
+            ix,
             kind="firehose-decrypts-stream",
             title="Firehose decrypts stream records (KMS through Kinesis)",
+            caller=delivery,
             actions=("kms:Decrypt",),
-            resource=key_arn,
-            context={
-                "kms:ViaService": f"kinesis.{ix.region}.amazonaws.com",
-                "kms:EncryptionContext:aws:kinesis:arn": stream_arn,
-                "kms:CallerAccount": ix.account,
-            },
-            resource_policy=ix.key_policy(key_arn),
+            key_arn=key_arn,
+            context=via_service(ix, "kinesis", kinesis_context=stream_arn),
             docs=(ACCESS_DOC, KINESIS_KMS_DOC, KMS_CONDITIONS_DOC),
-            **base,
         )
         paths.append(
             decrypt.with_twins(
@@ -167,35 +148,26 @@ def _stream_paths(
                 decrypt.twin_context(
                     "not through Kinesis", via_service=f"sqs.{ix.region}.amazonaws.com"
                 ),
-                decrypt.twin_caller("another role", outsider, outsider_docs),
+                delivery.another_role(decrypt),
             )
         )
     return paths
 
 
-def _bucket_key_path(
-    ix: PlanIndex, key_arn: str, bucket, object_arn: str, base: dict, outsider: str
-) -> Path:
-    context = bucket.encryption_context(object_arn)
-    encrypt = Path(
+def _bucket_key_path(ix: PlanIndex, key_arn: str, bucket, object_arn: str, delivery: Role) -> Path:
+    encrypt = kms_path(
+        ix,
         kind="firehose-encrypts-objects",
         title="Firehose encrypts delivery objects (KMS through S3"
         + (", S3 Bucket Key: the bucket's ARN)" if bucket.bucket_key else ", the object's ARN)"),
+        caller=delivery,
         actions=("kms:GenerateDataKey", "kms:Decrypt"),
-        resource=key_arn,
-        context={
-            "kms:ViaService": f"s3.{ix.region}.amazonaws.com",
-            "kms:EncryptionContext:aws:s3:arn": context,
-            "kms:CallerAccount": ix.account,
-        },
-        resource_policy=ix.key_policy(key_arn),
+        key_arn=key_arn,
+        context=via_service(ix, "s3", s3_context=bucket.encryption_context(object_arn)),
         docs=(ACCESS_DOC, BUCKET_KEY_DOC, KMS_CONDITIONS_DOC),
-        **base,
     )
     return encrypt.with_twins(
         encrypt.twin_context("another bucket's context", s3_context=other_arn(bucket.arn)),
         encrypt.twin_context("not through S3", via_service=f"sqs.{ix.region}.amazonaws.com"),
-        encrypt.twin_caller(
-            "another role", outsider, ix.identity_policies(ix.role_by_arn(outsider))
-        ),
+        delivery.another_role(encrypt),
     )
