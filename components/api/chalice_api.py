@@ -45,10 +45,12 @@ from components.api.openapi import (
 from components.common import certificates
 from components.common.outputs import register_declared_outputs
 from components.common.shared import (
-    LOG_RETENTION_DAYS,
     MAX_API_TIMEOUT_SECONDS,
     MAX_LAMBDA_MEMORY_MB,
     MIN_LAMBDA_MEMORY_MB,
+    check_between,
+    check_log_retention_days,
+    check_one_of,
 )
 from components.common.tags import named_tags
 from components.lambdas.function import FunctionSpec, check_function_name, lambda_function
@@ -124,37 +126,23 @@ class ChaliceApiArgs:
             raise ValueError(f"app_dir: {str(self.app_dir)!r} has no {APP_MODULE}.py")
         if not self.app_object.isidentifier():
             raise ValueError(f"app_object: {self.app_object!r} is not a Python name")
-        if self.authorization not in AUTHORIZATIONS:
-            raise ValueError(
-                f"authorization: {self.authorization!r} must be one of {AUTHORIZATIONS}"
-            )
-        if not MIN_MEMORY_MB <= self.memory_mb <= MAX_MEMORY_MB:
-            raise ValueError(
-                f"memory_mb: {self.memory_mb!r} must be between {MIN_MEMORY_MB} and {MAX_MEMORY_MB}"
-            )
-        if not 1 <= self.timeout_seconds <= MAX_TIMEOUT_SECONDS:
-            raise ValueError(
-                f"timeout_seconds: {self.timeout_seconds!r} must be between 1 and "
-                f"{MAX_TIMEOUT_SECONDS} (API Gateway's integration timeout)"
-            )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days: {self.log_retention_days!r} is not a retention "
-                "CloudWatch Logs accepts"
-            )
+        check_one_of("authorization", self.authorization, AUTHORIZATIONS)
+        check_between("memory_mb", self.memory_mb, MIN_MEMORY_MB, MAX_MEMORY_MB)
+        check_between(
+            "timeout_seconds",
+            self.timeout_seconds,
+            1,
+            MAX_TIMEOUT_SECONDS,
+            why="API Gateway's integration timeout",
+        )
+        check_log_retention_days(self.log_retention_days)
         check_throttle_limits(self.throttle_rate_limit, self.throttle_burst_limit)
         if not STAGE_NAME_PATTERN.match(self.stage_name):
             raise ValueError(
                 f"stage_name: {self.stage_name!r} may hold only letters, digits, hyphens and underscores (at most 128)"
             )
-        if self.endpoint_type not in ENDPOINT_TYPES:
-            raise ValueError(
-                f"endpoint_type: {self.endpoint_type!r} must be one of {ENDPOINT_TYPES}"
-            )
-        if self.architecture not in LAMBDA_ARCHITECTURES:
-            raise ValueError(
-                f"architecture: {self.architecture!r} must be one of {LAMBDA_ARCHITECTURES}"
-            )
+        check_one_of("endpoint_type", self.endpoint_type, ENDPOINT_TYPES)
+        check_one_of("architecture", self.architecture, LAMBDA_ARCHITECTURES)
         if self.function_name is not None:
             check_function_name(self.function_name, "function_name")
         if self.custom_domain_name is not None:

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-import pulumi
 import pulumi_aws as aws
 
-from components.common.tags import named_tags
+from components.common.owner import Owner
 
 
 def retained_log_group(
-    resource_name: str,
-    *,
-    retention_days: int,
-    tags: Mapping[str, str],
-    parent: pulumi.Resource,
-    name: str | None = None,
+    resource_name: str, owner: Owner, *, retention_days: int, name: str | None = None
 ) -> aws.cloudwatch.LogGroup:
     """The log group `name` (None: named by the provider), keeping logs `retention_days`."""
     return aws.cloudwatch.LogGroup(
         resource_name,
         name=name,
         retention_in_days=retention_days,
-        tags=named_tags(tags, resource_name),
-        opts=pulumi.ResourceOptions(parent=parent),
+        tags=owner.tags_for(resource_name),
+        opts=owner.opts,
     )

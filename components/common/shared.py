@@ -45,6 +45,26 @@ def check_log_retention(days: int) -> str | None:
     return f"is not a retention CloudWatch Logs accepts (one of {', '.join(map(str, LOG_RETENTION_DAYS))})"
 
 
+def check_log_retention_days(days: int) -> None:
+    """Raise `ValueError` naming `log_retention_days` unless CloudWatch Logs accepts `days`."""
+    if (reason := check_log_retention(days)) is not None:
+        raise ValueError(f"log_retention_days: {days!r} {reason}")
+
+
+def check_between(argument: str, value: float, low: float, high: float, why: str = "") -> None:
+    """Raise `ValueError` naming `argument` unless `low <= value <= high` (`why`: the limit's
+    reason, shown in brackets)."""
+    if not low <= value <= high:
+        reason = f" ({why})" if why else ""
+        raise ValueError(f"{argument}: {value!r} must be between {low} and {high}{reason}")
+
+
+def check_one_of(argument: str, value: object, allowed: Sequence[object]) -> None:
+    """Raise `ValueError` naming `argument` unless `value` is one of `allowed`."""
+    if value not in allowed:
+        raise ValueError(f"{argument}: {value!r} must be one of {allowed}")
+
+
 class PrivateNetwork(Protocol):
     """What a data store needs of the network (the `Network` component offers it)."""
 

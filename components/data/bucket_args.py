@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import pulumi
 
+from components.common.shared import check_one_of
 from components.data.bucket_grants import check_service_readers
 
 if TYPE_CHECKING:
@@ -110,10 +111,7 @@ class EncryptedBucketArgs:
 
     def validate(self, name: str) -> None:
         """Raise ValueError naming the argument when the Args are invalid or contradictory."""
-        if self.sse_algorithm not in SSE_ALGORITHMS:
-            raise ValueError(
-                f"sse_algorithm: {self.sse_algorithm!r} must be one of {SSE_ALGORITHMS}"
-            )
+        check_one_of("sse_algorithm", self.sse_algorithm, SSE_ALGORITHMS)
         if self.own_key and (self.sse_algorithm != "aws:kms" or self.kms_key_arn):
             raise ValueError(
                 f"own_key: a key of its own needs sse_algorithm 'aws:kms' and no kms_key_arn "

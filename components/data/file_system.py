@@ -21,7 +21,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.outputs import register_declared_outputs
-from components.common.shared import PrivateNetwork
+from components.common.shared import PrivateNetwork, check_one_of
 
 EFS_PERFORMANCE_MODES = ("generalPurpose", "maxIO")
 EFS_THROUGHPUT_MODES = ("bursting", "elastic", "provisioned")
@@ -80,14 +80,8 @@ class FileSystemArgs:
             raise ValueError("subnet_ids: the file system needs at least one private subnet")
         if not self.security_group_ids:
             raise ValueError("security_group_ids: the mount targets need their security group")
-        if self.performance_mode not in EFS_PERFORMANCE_MODES:
-            raise ValueError(
-                f"performance_mode: {self.performance_mode!r} must be one of {EFS_PERFORMANCE_MODES}"
-            )
-        if self.throughput_mode not in EFS_THROUGHPUT_MODES:
-            raise ValueError(
-                f"throughput_mode: {self.throughput_mode!r} must be one of {EFS_THROUGHPUT_MODES}"
-            )
+        check_one_of("performance_mode", self.performance_mode, EFS_PERFORMANCE_MODES)
+        check_one_of("throughput_mode", self.throughput_mode, EFS_THROUGHPUT_MODES)
         if self.performance_mode == "maxIO" and self.throughput_mode == "elastic":
             raise ValueError(
                 "performance_mode: 'maxIO' is not available with throughput_mode 'elastic'"
@@ -103,10 +97,7 @@ class FileSystemArgs:
                 f"provisioned_throughput_mibps: {self.provisioned_throughput_mibps} must be "
                 "between 1 and 3414"
             )
-        if self.transition_to_ia not in IA_TRANSITIONS:
-            raise ValueError(
-                f"transition_to_ia: {self.transition_to_ia!r} must be one of {IA_TRANSITIONS}"
-            )
+        check_one_of("transition_to_ia", self.transition_to_ia, IA_TRANSITIONS)
         for argument in ("posix_uid", "posix_gid"):
             value = getattr(self, argument)
             if not 0 <= value <= 4294967295:

@@ -25,8 +25,10 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from components.common.alarms import Metric, threshold_alarm
 from components.common.iam import service_trust_policy
 from components.common.logs import retained_log_group
+from components.common.owner import Owner
 from components.common.tags import named_tags
 from components.lambdas.packaging import LAMBDA_ARCHITECTURE_X86_64, LAMBDA_PYTHON_RUNTIME
 from components.lambdas.zips import Archive
@@ -127,12 +129,12 @@ class LambdaFunction:
 def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) -> LambdaFunction:
     """The function of `spec` with its log group, role, alias and alarms (module docstring)."""
     child = pulumi.ResourceOptions(parent=parent)
+    owner = Owner(parent, spec.tags)
     log_group = retained_log_group(
         f"{prefix}-logs",
+        owner,
         name=f"/aws/lambda/{spec.function_name}",
         retention_days=spec.log_retention_days,
-        tags=spec.tags,
-        parent=parent,
     )
     role = aws.iam.Role(
         f"{prefix}-role",
@@ -184,7 +186,18 @@ def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) ->
             function_version=function.version,
             opts=child,
         )
-    alarms = tuple(_alarm(prefix, spec, alarm, function, parent) for alarm in spec.alarms)
+    alarms = tuple(
+        threshold_alarm(
+            alarm.resource_name or f"{prefix}-{alarm.metric.lower()}-alarm",
+            owner,
+            Metric("AWS/Lambda", alarm.metric, {"FunctionName": function.name}, statistic="Sum"),
+            threshold=1,
+            description=alarm.description,
+            period_seconds=alarm.period_seconds,
+            topic_arn=alarm.topic_arn,
+        )
+        for alarm in spec.alarms
+    )
     return LambdaFunction(
         function=function,
         role=role,
@@ -192,32 +205,4 @@ def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) ->
         log_group=log_group,
         alias=alias,
         alarms=alarms,
-    )
-
-
-def _alarm(
-    prefix: str,
-    spec: FunctionSpec,
-    alarm: FunctionAlarm,
-    function: aws.lambda_.Function,
-    parent: pulumi.Resource,
-) -> aws.cloudwatch.MetricAlarm:
-    resource_name = alarm.resource_name or f"{prefix}-{alarm.metric.lower()}-alarm"
-    actions = [alarm.topic_arn] if alarm.topic_arn is not None else None
-    return aws.cloudwatch.MetricAlarm(
-        resource_name,
-        alarm_description=alarm.description,
-        namespace="AWS/Lambda",
-        metric_name=alarm.metric,
-        dimensions={"FunctionName": function.name},
-        statistic="Sum",
-        period=alarm.period_seconds,
-        evaluation_periods=1,
-        threshold=1,
-        comparison_operator="GreaterThanOrEqualToThreshold",
-        treat_missing_data="notBreaching",
-        alarm_actions=actions,
-        ok_actions=actions,
-        tags=named_tags(spec.tags, resource_name),
-        opts=pulumi.ResourceOptions(parent=parent),
     )

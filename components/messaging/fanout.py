@@ -24,7 +24,11 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.common.alarms import threshold_alarm
 from components.common.outputs import register_declared_outputs
+from components.common.owner import Owner
+from components.common.shared import check_between, check_log_retention_days
+from components.common.topics import encrypted_topic, subscription
 from components.lambdas.function import FunctionSpec, check_function_name, lambda_function
 from components.lambdas.packaging import BUILD_DIR, PROJECT_DIR, build_function_archive
 from components.lambdas.zips import Archive
@@ -39,12 +43,9 @@ from components.messaging.parts import (
     MIN_MESSAGE_BYTES,
     MIN_RETENTION_SECONDS,
     VISIBILITY_TO_TIMEOUT_RATIO,
-    check_between,
-    check_log_retention_days,
     dead_letter_alarm,
     encrypted_queue,
-    encrypted_topic,
-    threshold_alarm,
+    queue_metric,
 )
 
 CONSUMER_DIR = PROJECT_DIR / "functions" / "queue_consumer"
@@ -157,23 +158,18 @@ class Fanout(pulumi.ComponentResource):
         for function_name in function_names.values():
             check_function_name(function_name, "queue_names (with the component and stack)")
         archive = build_function_archive(args.source_dir, args.build_dir)
-        topic = encrypted_topic(
-            f"{name}-topic", tags=args.tags, parent=self, display_name=f"{name} fan-out"
-        )
+        owner = Owner(self, args.tags)
+        topic = encrypted_topic(f"{name}-topic", owner, display_name=f"{name} fan-out")
         self.topic_arn = topic.arn
         self.queue_urls, self.dead_letter_queue_urls, self.consumer_function_names = {}, {}, {}
         for queue_name in args.queue_names:
             prefix = f"{name}-{queue_name}"
             dead_letters = encrypted_queue(
-                f"{prefix}-dlq",
-                tags=args.tags,
-                parent=self,
-                message_retention_seconds=MAX_RETENTION_SECONDS,
+                f"{prefix}-dlq", owner, message_retention_seconds=MAX_RETENTION_SECONDS
             )
             queue = encrypted_queue(
                 f"{prefix}-queue",
-                tags=args.tags,
-                parent=self,
+                owner,
                 topic_arn=topic.arn,
                 visibility_timeout_seconds=args.visibility_timeout_seconds,
                 message_retention_seconds=args.retention_seconds,
@@ -186,19 +182,19 @@ class Fanout(pulumi.ComponentResource):
                     )
                 ),
             )
-            aws.sns.TopicSubscription(
+            # The consumer reads the SNS envelope (body["Message"]), as in the notes.
+            subscription(
                 f"{prefix}-subscription",
-                topic=topic.arn,
-                protocol="sqs",
-                endpoint=queue.arn,
-                # The consumer reads the SNS envelope (body["Message"]), as in the notes.
+                topic,
+                "sqs",
+                queue.arn,
+                parent=self,
                 raw_message_delivery=False,
-                opts=pulumi.ResourceOptions(parent=self),
             )
             function = self._consumer(
                 prefix, function_names[queue_name], queue, archive=archive, args=args
             )
-            self._alarms(prefix, queue, dead_letters, args)
+            self._alarms(prefix, owner, queue, dead_letters, args)
             self.queue_urls[queue_name] = queue.url
             self.dead_letter_queue_urls[queue_name] = dead_letters.url
             self.consumer_function_names[queue_name] = function.name
@@ -242,28 +238,25 @@ class Fanout(pulumi.ComponentResource):
     def _alarms(
         self,
         prefix: str,
+        owner: Owner,
         queue: aws.sqs.Queue,
         dead_letters: aws.sqs.Queue,
         args: FanoutArgs,
     ) -> None:
         dead_letter_alarm(
             f"{prefix}-dlq-depth-alarm",
+            owner,
             dead_letters,
             description=f"Messages of {prefix} failed {args.max_receive_count} times and wait "
             "in the dead-letter queue (docs/runbooks.md: replay the dead-letter queue)",
-            tags=args.tags,
-            parent=self,
         )
         threshold_alarm(
             f"{prefix}-oldest-message-alarm",
+            owner,
+            queue_metric(queue, "ApproximateAgeOfOldestMessage"),
+            threshold=args.oldest_message_alarm_seconds,
             description=f"The oldest message of {prefix} has waited "
             f"{args.oldest_message_alarm_seconds} s: the consumer is failing or too slow",
-            namespace="AWS/SQS",
-            metric_name="ApproximateAgeOfOldestMessage",
-            dimensions={"QueueName": queue.name},
-            threshold=args.oldest_message_alarm_seconds,
-            tags=args.tags,
-            parent=self,
         )
 
     def exports(self) -> dict[str, pulumi.Input[str]]:

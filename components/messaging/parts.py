@@ -1,6 +1,6 @@
 """Parts the messaging components share (`Fanout`, `Stream`, `UploadPipeline`): AWS's limits
-for SQS, the queue policy documents (plain data, evaluated by the tests), encrypted queues and
-topics, and the CloudWatch alarms on a queue.
+for SQS, the queue policy documents (plain data, evaluated by the tests), encrypted queues (topics
+are `components.common.topics`) and the CloudWatch alarms on a queue.
 
 Encryption choices, from AWS's documentation:
 - Queues use SQS-managed SSE (`sqs_managed_sse_enabled`): SNS and Lambda deliver into such a
@@ -15,17 +15,15 @@ Encryption choices, from AWS's documentation:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common.shared import check_log_retention
-from components.common.tags import named_tags
+from components.common.alarms import Metric, threshold_alarm
+from components.common.owner import Owner
 
 SNS_SERVICE = "sns.amazonaws.com"
-SNS_MANAGED_KEY_ALIAS = "alias/aws/sns"
 # SQS quotas (SetQueueAttributes): retention 60 s..14 days, delay 0..900 s, visibility
 # 0..12 h, long polling 0..20 s, maxReceiveCount 1..1,000, size 1,024 bytes..1 MiB; but SNS
 # publishes messages of at most 256 KiB (https://docs.aws.amazon.com/general/latest/gr/sns.html),
@@ -44,17 +42,6 @@ MAX_RECEIVE_COUNT = 1_000
 VISIBILITY_TO_TIMEOUT_RATIO = 6
 # Lambda's longest timeout.
 MAX_FUNCTION_TIMEOUT_SECONDS = 900
-
-
-def check_between(argument: str, value: int, low: int, high: int) -> None:
-    """Raise `ValueError` naming `argument` unless `low <= value <= high`."""
-    if not low <= value <= high:
-        raise ValueError(f"{argument}: {value!r} must be between {low} and {high}")
-
-
-def check_log_retention_days(days: int) -> None:
-    if (reason := check_log_retention(days)) is not None:
-        raise ValueError(f"log_retention_days: {days!r} {reason}")
 
 
 def deny_insecure_transport(queue_arn: str) -> dict[str, Any]:
@@ -87,9 +74,8 @@ def queue_policy_document(queue_arn: str, topic_arn: str | None = None) -> dict[
 
 def encrypted_queue(
     resource_name: str,
+    owner: Owner,
     *,
-    tags: Mapping[str, str],
-    parent: pulumi.Resource,
     topic_arn: pulumi.Output[str] | None = None,
     **settings: Any,
 ) -> aws.sqs.Queue:
@@ -97,8 +83,8 @@ def encrypted_queue(
     queue = aws.sqs.Queue(
         resource_name,
         sqs_managed_sse_enabled=True,
-        tags=named_tags(tags, resource_name),
-        opts=pulumi.ResourceOptions(parent=parent),
+        tags=owner.tags_for(resource_name),
+        opts=owner.opts,
         **settings,
     )
     document = (
@@ -112,70 +98,24 @@ def encrypted_queue(
         f"{resource_name}-policy",
         queue_url=queue.url,
         policy=document,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=owner.opts,
     )
     return queue
 
 
-def encrypted_topic(
-    resource_name: str, *, tags: Mapping[str, str], parent: pulumi.Resource, display_name: str
-) -> aws.sns.Topic:
-    return aws.sns.Topic(
-        resource_name,
-        display_name=display_name,
-        kms_master_key_id=SNS_MANAGED_KEY_ALIAS,
-        tags=named_tags(tags, resource_name),
-        opts=pulumi.ResourceOptions(parent=parent),
-    )
+def queue_metric(queue: aws.sqs.Queue, metric_name: str) -> Metric:
+    """An `AWS/SQS` metric of `queue` (its `Maximum`)."""
+    return Metric("AWS/SQS", metric_name, {"QueueName": queue.name})
 
 
 def dead_letter_alarm(
-    resource_name: str,
-    dead_letters: aws.sqs.Queue,
-    *,
-    description: str,
-    tags: Mapping[str, str],
-    parent: pulumi.Resource,
+    resource_name: str, owner: Owner, dead_letters: aws.sqs.Queue, *, description: str
 ) -> aws.cloudwatch.MetricAlarm:
     """An alarm as soon as one message waits in a dead-letter queue."""
     return threshold_alarm(
         resource_name,
-        description=description,
-        namespace="AWS/SQS",
-        metric_name="ApproximateNumberOfMessagesVisible",
-        dimensions={"QueueName": dead_letters.name},
+        owner,
+        queue_metric(dead_letters, "ApproximateNumberOfMessagesVisible"),
         threshold=1,
-        tags=tags,
-        parent=parent,
-    )
-
-
-def threshold_alarm(
-    resource_name: str,
-    *,
-    description: str,
-    namespace: str,
-    metric_name: str,
-    dimensions: Mapping[str, pulumi.Input[str]],
-    threshold: float,
-    tags: Mapping[str, str],
-    parent: pulumi.Resource,
-    statistic: str = "Maximum",
-    period_seconds: int = 300,
-) -> aws.cloudwatch.MetricAlarm:
-    """An alarm when the metric reaches `threshold` in one period (missing data is fine)."""
-    return aws.cloudwatch.MetricAlarm(
-        resource_name,
-        alarm_description=description,
-        namespace=namespace,
-        metric_name=metric_name,
-        dimensions=dict(dimensions),
-        statistic=statistic,
-        period=period_seconds,
-        evaluation_periods=1,
-        threshold=threshold,
-        comparison_operator="GreaterThanOrEqualToThreshold",
-        treat_missing_data="notBreaching",
-        tags=named_tags(tags, resource_name),
-        opts=pulumi.ResourceOptions(parent=parent),
+        description=description,
     )

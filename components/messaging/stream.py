@@ -31,11 +31,13 @@ from typing import Any, Literal, Protocol
 import pulumi
 import pulumi_aws as aws
 
+from components.common.alarms import Metric, threshold_alarm
 from components.common.iam import service_trust_policy
 from components.common.logs import retained_log_group
 from components.common.outputs import register_declared_outputs
+from components.common.owner import Owner
+from components.common.shared import check_between, check_log_retention_days, check_one_of
 from components.common.tags import named_tags
-from components.messaging.parts import check_between, check_log_retention_days, threshold_alarm
 
 StreamMode = Literal["PROVISIONED", "ON_DEMAND"]
 STREAM_MODES: tuple[StreamMode, ...] = ("PROVISIONED", "ON_DEMAND")
@@ -102,8 +104,7 @@ class StreamArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.mode not in STREAM_MODES:
-            raise ValueError(f"mode: {self.mode!r} must be one of {STREAM_MODES}")
+        check_one_of("mode", self.mode, STREAM_MODES)
         if self.shard_count < 1:
             raise ValueError(f"shard_count: {self.shard_count!r} must be at least 1")
         check_between(
@@ -235,12 +236,12 @@ class Stream(pulumi.ComponentResource):
             tags=named_tags(args.tags, f"{name}-stream"),
             opts=child,
         )
+        owner = Owner(self, args.tags)
         log_group = retained_log_group(
             f"{name}-delivery-logs",
+            owner,
             name=f"/aws/kinesisfirehose/{name}-{stack}",
             retention_days=args.log_retention_days,
-            tags=args.tags,
-            parent=self,
         )
         log_stream = aws.cloudwatch.LogStream(
             f"{name}-delivery-log-stream",
@@ -310,25 +311,23 @@ class Stream(pulumi.ComponentResource):
         )
         threshold_alarm(
             f"{name}-iterator-age-alarm",
+            owner,
+            Metric(
+                "AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", {"StreamName": stream.name}
+            ),
+            threshold=args.iterator_age_alarm_seconds * 1000,
             description=f"Records wait over {args.iterator_age_alarm_seconds} s in "
             f"{name}-{stack} before Firehose reads them",
-            namespace="AWS/Kinesis",
-            metric_name="GetRecords.IteratorAgeMilliseconds",
-            dimensions={"StreamName": stream.name},
-            threshold=args.iterator_age_alarm_seconds * 1000,
-            tags=args.tags,
-            parent=self,
         )
         threshold_alarm(
             f"{name}-freshness-alarm",
+            owner,
+            Metric(
+                "AWS/Firehose", "DeliveryToS3.DataFreshness", {"DeliveryStreamName": delivery.name}
+            ),
+            threshold=args.freshness_alarm_seconds,
             description=f"Records of {name}-{stack} are not in S3 after "
             f"{args.freshness_alarm_seconds} s (see the delivery log group for errors)",
-            namespace="AWS/Firehose",
-            metric_name="DeliveryToS3.DataFreshness",
-            dimensions={"DeliveryStreamName": delivery.name},
-            threshold=args.freshness_alarm_seconds,
-            tags=args.tags,
-            parent=self,
         )
         self.stream_name = stream.name
         self.stream_arn = stream.arn

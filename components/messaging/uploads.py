@@ -29,7 +29,9 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.outputs import register_declared_outputs
-from components.common.shared import is_email_address
+from components.common.owner import Owner
+from components.common.shared import check_between, check_log_retention_days, is_email_address
+from components.common.topics import SNS_MANAGED_KEY_ALIAS, encrypted_topic, subscription
 from components.lambdas.function import (
     FunctionAlias,
     FunctionSpec,
@@ -40,12 +42,8 @@ from components.lambdas.packaging import BUILD_DIR, PROJECT_DIR, build_function_
 from components.messaging.parts import (
     MAX_FUNCTION_TIMEOUT_SECONDS,
     MAX_RETENTION_SECONDS,
-    SNS_MANAGED_KEY_ALIAS,
-    check_between,
-    check_log_retention_days,
     dead_letter_alarm,
     encrypted_queue,
-    encrypted_topic,
 )
 
 PROCESSOR_DIR = PROJECT_DIR / "functions" / "upload_processor"
@@ -194,22 +192,12 @@ class UploadPipeline(pulumi.ComponentResource):
         function_name = f"{name}-{pulumi.get_stack()}"
         check_function_name(function_name, "the component's name (with the stack)")
         archive = build_function_archive(args.source_dir, args.build_dir)
-        topic = encrypted_topic(
-            f"{name}-topic", tags=args.tags, parent=self, display_name="Uploads"
-        )
+        owner = Owner(self, args.tags)
+        topic = encrypted_topic(f"{name}-topic", owner, display_name="Uploads")
         if args.notify_email is not None:
-            aws.sns.TopicSubscription(
-                f"{name}-email",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=args.notify_email,
-                opts=child,
-            )
+            subscription(f"{name}-email", topic, "email", args.notify_email, parent=self)
         dead_letters = encrypted_queue(
-            f"{name}-dlq",
-            tags=args.tags,
-            parent=self,
-            message_retention_seconds=MAX_RETENTION_SECONDS,
+            f"{name}-dlq", owner, message_retention_seconds=MAX_RETENTION_SECONDS
         )
         invoke = pulumi.InvokeOutputOptions(parent=self)
         topic_key = aws.kms.get_alias_output(name=SNS_MANAGED_KEY_ALIAS, opts=invoke)
@@ -277,11 +265,10 @@ class UploadPipeline(pulumi.ComponentResource):
         )
         dead_letter_alarm(
             f"{name}-dlq-depth-alarm",
+            owner,
             dead_letters,
             description=f"Uploads under {args.prefix} failed after {args.retry_attempts} "
             "retries and wait in the dead-letter queue",
-            tags=args.tags,
-            parent=self,
         )
         self.topic_arn = topic.arn
         self.dead_letter_queue_url = dead_letters.url

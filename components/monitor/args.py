@@ -11,10 +11,12 @@ import pulumi
 
 from components.common.shared import (
     API_AUTHORIZATIONS,
-    LOG_RETENTION_DAYS,
     MAX_LAMBDA_MEMORY_MB,
     MIN_LAMBDA_MEMORY_MB,
     ApiAuthorization,
+    check_between,
+    check_log_retention_days,
+    check_one_of,
     is_email_address,
 )
 from components.lambdas.packaging import (
@@ -108,25 +110,16 @@ class UptimeMonitorArgs:
         duplicates = sorted({url for url in urls if urls.count(url) > 1})
         if duplicates:
             raise ValueError(f"sites: {duplicates!r} are listed more than once")
-        if not 1 <= self.schedule_minutes <= MAX_SCHEDULE_MINUTES:
-            raise ValueError(
-                f"schedule_minutes: {self.schedule_minutes!r} must be between 1 and "
-                f"{MAX_SCHEDULE_MINUTES}"
-            )
-        if not 1 <= self.failure_threshold <= MAX_FAILURE_THRESHOLD:
-            raise ValueError(
-                f"failure_threshold: {self.failure_threshold!r} must be between 1 and "
-                f"{MAX_FAILURE_THRESHOLD}"
-            )
-        if not 1 <= self.timeout_seconds <= MAX_CHECK_TIMEOUT_SECONDS:
-            raise ValueError(
-                f"timeout_seconds: {self.timeout_seconds!r} must be between 1 and "
-                f"{MAX_CHECK_TIMEOUT_SECONDS} (POST /ping must answer within API Gateway's 29 s)"
-            )
-        if not 1 <= self.max_workers <= MAX_WORKERS:
-            raise ValueError(
-                f"max_workers: {self.max_workers!r} must be between 1 and {MAX_WORKERS}"
-            )
+        check_between("schedule_minutes", self.schedule_minutes, 1, MAX_SCHEDULE_MINUTES)
+        check_between("failure_threshold", self.failure_threshold, 1, MAX_FAILURE_THRESHOLD)
+        check_between(
+            "timeout_seconds",
+            self.timeout_seconds,
+            1,
+            MAX_CHECK_TIMEOUT_SECONDS,
+            why="POST /ping must answer within API Gateway's 29 s",
+        )
+        check_between("max_workers", self.max_workers, 1, MAX_WORKERS)
         if self.max_redirects < 0:
             raise ValueError(f"max_redirects: {self.max_redirects!r} must be 0 or more")
         if self.history_ttl_hours < MIN_HISTORY_TTL_HOURS:
@@ -151,29 +144,12 @@ class UptimeMonitorArgs:
             raise ValueError(f"webhook_url: [secret] {reason}")
         if self.alert_email is not None and not is_email_address(self.alert_email):
             raise ValueError(f"alert_email: {self.alert_email!r} is not an email address")
-        if self.authorization not in API_AUTHORIZATIONS:
-            raise ValueError(
-                f"authorization: {self.authorization!r} must be one of {API_AUTHORIZATIONS}"
-            )
+        check_one_of("authorization", self.authorization, API_AUTHORIZATIONS)
         check_throttle_limits(self.throttle_rate_limit, self.throttle_burst_limit)
-        if self.endpoint_type not in ENDPOINT_TYPES:
-            raise ValueError(
-                f"endpoint_type: {self.endpoint_type!r} must be one of {ENDPOINT_TYPES}"
-            )
-        if self.log_retention_days not in LOG_RETENTION_DAYS:
-            raise ValueError(
-                f"log_retention_days: {self.log_retention_days!r} is not a retention "
-                "CloudWatch Logs accepts"
-            )
-        if not MIN_LAMBDA_MEMORY_MB <= self.memory_mb <= MAX_LAMBDA_MEMORY_MB:
-            raise ValueError(
-                f"memory_mb: {self.memory_mb!r} must be between {MIN_LAMBDA_MEMORY_MB} and "
-                f"{MAX_LAMBDA_MEMORY_MB}"
-            )
-        if self.architecture not in LAMBDA_ARCHITECTURES:
-            raise ValueError(
-                f"architecture: {self.architecture!r} must be one of {LAMBDA_ARCHITECTURES}"
-            )
+        check_one_of("endpoint_type", self.endpoint_type, ENDPOINT_TYPES)
+        check_log_retention_days(self.log_retention_days)
+        check_between("memory_mb", self.memory_mb, MIN_LAMBDA_MEMORY_MB, MAX_LAMBDA_MEMORY_MB)
+        check_one_of("architecture", self.architecture, LAMBDA_ARCHITECTURES)
         if not (Path(self.source_dir) / "monitor" / "scheduled_handler.py").is_file():
             raise ValueError(
                 f"source_dir: {str(self.source_dir)!r} has no monitor/scheduled_handler.py"

@@ -37,10 +37,12 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.outputs import NotRegistered, register_declared_outputs
+from components.common.owner import Owner
 from components.common.shared import (
     MAX_API_TIMEOUT_SECONDS,
 )
 from components.common.tags import named_tags
+from components.common.topics import encrypted_topic, subscription
 from components.lambdas.function import (
     FunctionAlarm,
     FunctionSpec,
@@ -129,22 +131,13 @@ class UptimeMonitor(pulumi.ComponentResource):
             opts=child,
         )
         key = alert_key(f"{name}-alert", args.tags, parent=self).key
-        topic = aws.sns.Topic(
-            f"{name}-alerts",
-            display_name="Uptime",
-            kms_master_key_id=key.arn,
-            tags=named_tags(args.tags, f"{name}-alerts"),
-            opts=child,
+        topic = encrypted_topic(
+            f"{name}-alerts", Owner(self, args.tags), display_name="Uptime", key_id=key.arn
         )
         if args.alert_phone_number is not None:
-            aws.sns.TopicSubscription(
-                f"{name}-sms",
-                topic=topic.arn,
-                protocol="sms",
-                # Kept a secret: the engine stores it encrypted and never shows it.
-                endpoint=pulumi.Output.secret(args.alert_phone_number),
-                opts=child,
-            )
+            # Kept a secret: the engine stores it encrypted and never shows it.
+            phone_number = pulumi.Output.secret(args.alert_phone_number)
+            subscription(f"{name}-sms", topic, "sms", phone_number, parent=self)
         else:
             pulumi.log.warn(
                 f"{name}: no alertPhoneNumber is configured, so nobody is texted when a site "
@@ -152,13 +145,7 @@ class UptimeMonitor(pulumi.ComponentResource):
                 resource=self,
             )
         if args.alert_email is not None:
-            aws.sns.TopicSubscription(
-                f"{name}-email",
-                topic=topic.arn,
-                protocol="email",
-                endpoint=args.alert_email,
-                opts=child,
-            )
+            subscription(f"{name}-email", topic, "email", args.alert_email, parent=self)
 
         self._topic_policy(name, topic)
         environment = args.environment(table.name, topic.arn, stack)

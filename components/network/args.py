@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from components.common.shared import MYSQL_PORT, check_log_retention
+from components.common.shared import MYSQL_PORT, check_log_retention, check_one_of
 from components.network.subnets import subnet_layout
 
 NatStrategy = Literal["none", "single", "per-az"]
@@ -69,13 +69,8 @@ class NetworkArgs:
             blocks = getattr(self, name)
             if blocks and len(blocks) != zones:
                 raise ValueError(f"{name}: {list(blocks)!r} must have one block per AZ ({zones})")
-        if self.nat_strategy not in NAT_STRATEGIES:
-            raise ValueError(f"nat_strategy: {self.nat_strategy!r} must be one of {NAT_STRATEGIES}")
-        if self.flow_log_traffic_type not in FLOW_LOG_TRAFFIC_TYPES:
-            raise ValueError(
-                f"flow_log_traffic_type: {self.flow_log_traffic_type!r} must be one of "
-                f"{FLOW_LOG_TRAFFIC_TYPES}"
-            )
+        check_one_of("nat_strategy", self.nat_strategy, NAT_STRATEGIES)
+        check_one_of("flow_log_traffic_type", self.flow_log_traffic_type, FLOW_LOG_TRAFFIC_TYPES)
         if (reason := check_log_retention(self.flow_log_retention_days)) is not None:
             raise ValueError(f"flow_log_retention_days: {self.flow_log_retention_days} {reason}")
         if self.admin_cidr is not None and ipaddress.ip_network(self.admin_cidr).prefixlen == 0:

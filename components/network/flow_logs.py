@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from components.common.iam import service_trust_policy
 from components.common.logs import retained_log_group
+from components.common.owner import Owner
 
 FLOW_LOGS_SERVICE = "vpc-flow-logs.amazonaws.com"
 # What the service does in the log group (AWS VPC User Guide, "IAM role for publishing flow
@@ -33,7 +34,7 @@ def vpc_flow_log(
     """`<name>-flow-logs` (group and role), `<name>-flow-logs-write`, `<name>-flow-log`."""
     child = pulumi.ResourceOptions(parent=parent)
     log_group = retained_log_group(
-        f"{name}-flow-logs", retention_days=retention_days, tags=tags, parent=parent
+        f"{name}-flow-logs", Owner(parent, tags), retention_days=retention_days
     )
     account_id = aws.get_caller_identity().account_id
     role = aws.iam.Role(
