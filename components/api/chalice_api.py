@@ -34,8 +34,6 @@ import pulumi_aws as aws
 
 from components.api.openapi import (
     APP_MODULE,
-    AUTHORIZATIONS,
-    Authorization,
     body_sha256,
     chalice_swagger,
     load_chalice_app,
@@ -60,18 +58,12 @@ from components.lambdas.packaging import (
     LAMBDA_ARCHITECTURES,
     build_chalice_archive,
 )
-from components.lambdas.rest_api import (
-    ENDPOINT_TYPES,
-    EndpointType,
-    check_throttle_limits,
-    throttled_stage,
-)
+from components.lambdas.rest_api import ApiStage, throttled_stage
 
 MIN_MEMORY_MB = MIN_LAMBDA_MEMORY_MB
 MAX_MEMORY_MB = MAX_LAMBDA_MEMORY_MB
 # API Gateway ends a REST integration after 29 seconds, so a longer function timeout is wasted.
 MAX_TIMEOUT_SECONDS = MAX_API_TIMEOUT_SECONDS
-STAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 ENVIRONMENT_KEY_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # Lambda sets these itself and refuses a function configuration that sets them.
 RESERVED_ENVIRONMENT_KEYS = frozenset(
@@ -103,15 +95,15 @@ class ChaliceApiArgs:
     timeout_seconds: int = 10
     environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     log_retention_days: int = 90
-    # "AWS_IAM": callers sign requests with SigV4 and need execute-api:Invoke; "NONE": public.
-    # Routes that declare an authorizer of their own keep it either way.
-    authorization: Authorization = "AWS_IAM"
-    # Steady-state requests per second and burst, for every method of the stage.
-    throttle_rate_limit: float = 10.0
-    throttle_burst_limit: int = 20
-    stage_name: str = "api"
-    # Chalice deploys edge-optimized APIs by default; REGIONAL skips CloudFront.
-    endpoint_type: EndpointType = "EDGE"
+    # The stage (`api`, as Chalice names it), IAM-signed requests only, throttled at 10
+    # requests per second with bursts of 20, edge-optimized as Chalice deploys by default
+    # (REGIONAL skips CloudFront). The authorization applies to every route that does not
+    # declare an authorizer of its own.
+    stage: ApiStage = field(
+        default_factory=lambda: ApiStage(
+            throttle_rate_limit=10.0, throttle_burst_limit=20, endpoint_type="EDGE"
+        )
+    )
     architecture: str = LAMBDA_ARCHITECTURE_X86_64
     # Where the archive is written (`<build_dir>/<app dir name>.zip`).
     build_dir: Path | str = BUILD_DIR
@@ -126,7 +118,6 @@ class ChaliceApiArgs:
             raise ValueError(f"app_dir: {str(self.app_dir)!r} has no {APP_MODULE}.py")
         if not self.app_object.isidentifier():
             raise ValueError(f"app_object: {self.app_object!r} is not a Python name")
-        check_one_of("authorization", self.authorization, AUTHORIZATIONS)
         check_between("memory_mb", self.memory_mb, MIN_MEMORY_MB, MAX_MEMORY_MB)
         check_between(
             "timeout_seconds",
@@ -136,21 +127,15 @@ class ChaliceApiArgs:
             why="API Gateway's integration timeout",
         )
         check_log_retention_days(self.log_retention_days)
-        check_throttle_limits(self.throttle_rate_limit, self.throttle_burst_limit)
-        if not STAGE_NAME_PATTERN.match(self.stage_name):
-            raise ValueError(
-                f"stage_name: {self.stage_name!r} may hold only letters, digits, hyphens and underscores (at most 128)"
-            )
-        check_one_of("endpoint_type", self.endpoint_type, ENDPOINT_TYPES)
         check_one_of("architecture", self.architecture, LAMBDA_ARCHITECTURES)
         if self.function_name is not None:
             check_function_name(self.function_name, "function_name")
         if self.custom_domain_name is not None:
             if (reason := certificates.check_domain(self.custom_domain_name)) is not None:
                 raise ValueError(f"custom_domain_name: {self.custom_domain_name!r} {reason}")
-            if self.endpoint_type != "REGIONAL":
+            if self.stage.endpoint_type != "REGIONAL":
                 raise ValueError(
-                    f"endpoint_type: {self.endpoint_type!r}; a REGIONAL custom domain needs "
+                    f"endpoint_type: {self.stage.endpoint_type!r}; a REGIONAL custom domain needs "
                     "a REGIONAL API"
                 )
         elif self.hosted_zone_id is not None:
@@ -181,7 +166,7 @@ class ChaliceApi(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         app = load_chalice_app(args.app_dir, args.app_object)
-        template = swagger_template(chalice_swagger(app, args.authorization))
+        template = swagger_template(chalice_swagger(app, args.stage.authorization))
         archive = build_chalice_archive(
             args.app_dir, args.build_dir, architecture=args.architecture
         )
@@ -211,7 +196,7 @@ class ChaliceApi(pulumi.ComponentResource):
             description=f"The routes of the Chalice app {app.app_name}",
             body=function.invoke_arn.apply(lambda arn: render_body(template, arn)),
             endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
-                types=args.endpoint_type
+                types=args.stage.endpoint_type
             ),
             put_rest_api_mode="overwrite",
             # With a custom domain, clients use it and nothing else.
@@ -231,9 +216,7 @@ class ChaliceApi(pulumi.ComponentResource):
             rest_api,
             deployment,
             function,
-            stage_name=args.stage_name,
-            throttle_rate_limit=args.throttle_rate_limit,
-            throttle_burst_limit=args.throttle_burst_limit,
+            args.stage,
             permission_resource_name=f"{name}-invoke-permission",
             tags=args.tags,
             parent=self,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from components.api.chalice_api import ChaliceApiArgs
 from components.common.shared import (
     API_AUTHORIZATIONS,
@@ -34,17 +36,22 @@ def parse(reader: Reader) -> ChaliceApiArgs:
         app_dir=MD5_API_DIR,
         custom_domain_name=f"{API_SUBDOMAIN}.{domain_name}" if domain_name else None,
         hosted_zone_id=zone_id if domain_name else None,
-        endpoint_type="REGIONAL" if domain_name else defaults.endpoint_type,
-        authorization=reader.choice("apiAuthorization", defaults.authorization, API_AUTHORIZATIONS),
-        throttle_rate_limit=reader.integer(
-            "apiThrottleRateLimit",
-            int(defaults.throttle_rate_limit),
-            in_range(1, MAX_API_THROTTLE_RATE_LIMIT),
-        ),
-        throttle_burst_limit=reader.integer(
-            "apiThrottleBurstLimit",
-            defaults.throttle_burst_limit,
-            in_range(1, MAX_API_THROTTLE_BURST_LIMIT),
+        stage=replace(
+            defaults.stage,
+            endpoint_type="REGIONAL" if domain_name else defaults.stage.endpoint_type,
+            authorization=reader.choice(
+                "apiAuthorization", defaults.stage.authorization, API_AUTHORIZATIONS
+            ),
+            throttle_rate_limit=reader.integer(
+                "apiThrottleRateLimit",
+                int(defaults.stage.throttle_rate_limit),
+                in_range(1, MAX_API_THROTTLE_RATE_LIMIT),
+            ),
+            throttle_burst_limit=reader.integer(
+                "apiThrottleBurstLimit",
+                defaults.stage.throttle_burst_limit,
+                in_range(1, MAX_API_THROTTLE_BURST_LIMIT),
+            ),
         ),
         log_retention_days=stack.log_retention(reader, "apiLogRetentionDays"),
         memory_mb=reader.integer(

@@ -1,5 +1,5 @@
-"""A REST API in front of a Lambda function: the throttled stage with the permission to invoke
-the function from that stage only (`ChaliceApi`), and the proxy API Zappa creates for a WSGI app
+"""A REST API in front of a Lambda function: the settings of its stage (`ApiStage`, validated),
+the throttled stage with the permission to invoke the function from that stage only (`ChaliceApi`), and the proxy API Zappa creates for a WSGI app
 (`UptimeMonitor`). Every resource is created with `parent=<the component>`, named by the caller.
 """
 
@@ -7,13 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common.shared import MAX_API_THROTTLE_BURST_LIMIT, MAX_API_THROTTLE_RATE_LIMIT
+from components.common.shared import (
+    API_AUTHORIZATIONS,
+    MAX_API_THROTTLE_BURST_LIMIT,
+    MAX_API_THROTTLE_RATE_LIMIT,
+    ApiAuthorization,
+    check_one_of,
+)
 from components.common.tags import named_tags
 
 MAX_THROTTLE_RATE_LIMIT = float(MAX_API_THROTTLE_RATE_LIMIT)
@@ -22,6 +30,7 @@ API_GATEWAY_SERVICE = "apigateway.amazonaws.com"
 EndpointType = Literal["EDGE", "REGIONAL"]
 ENDPOINT_TYPES: tuple[EndpointType, ...] = ("EDGE", "REGIONAL")
 PROXY_PATH_PART = "{proxy+}"
+STAGE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
 def check_throttle_limits(rate_limit: float, burst_limit: int) -> None:
@@ -38,29 +47,52 @@ def check_throttle_limits(rate_limit: float, burst_limit: int) -> None:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class ApiStage:
+    """The stage a REST API is published as: its name, the API's endpoint type, the
+    authorization of its methods and the throttling of every method. Each component that
+    publishes an API embeds one in its Args, with its own defaults."""
+
+    # Steady-state requests per second and burst, for every method of the stage.
+    throttle_rate_limit: float
+    throttle_burst_limit: int
+    # "EDGE" (behind CloudFront) or "REGIONAL".
+    endpoint_type: EndpointType
+    # "AWS_IAM": callers sign requests with SigV4 and need execute-api:Invoke; "NONE": public.
+    authorization: ApiAuthorization = "AWS_IAM"
+    stage_name: str = "api"
+
+    def __post_init__(self) -> None:
+        check_one_of("authorization", self.authorization, API_AUTHORIZATIONS)
+        check_throttle_limits(self.throttle_rate_limit, self.throttle_burst_limit)
+        if not STAGE_NAME_PATTERN.match(self.stage_name):
+            raise ValueError(
+                f"stage_name: {self.stage_name!r} may hold only letters, digits, hyphens and underscores (at most 128)"
+            )
+        check_one_of("endpoint_type", self.endpoint_type, ENDPOINT_TYPES)
+
+
 def throttled_stage(
     prefix: str,
     rest_api: aws.apigateway.RestApi,
     deployment: aws.apigateway.Deployment,
     function: aws.lambda_.Function,
+    stage: ApiStage,
     *,
-    stage_name: str,
-    throttle_rate_limit: float,
-    throttle_burst_limit: int,
     permission_resource_name: str,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
     xray_tracing_enabled: bool | None = None,
 ) -> aws.apigateway.Stage:
-    """Publish `deployment` as the stage `stage_name` (`<prefix>-stage`), with metrics and
-    throttling for every method (`<prefix>-method-settings`), and let API Gateway invoke
-    `function` from this API's stage only (`permission_resource_name`). Returns the stage."""
+    """Publish `deployment` as `stage` (`<prefix>-stage`), with metrics and its throttling for
+    every method (`<prefix>-method-settings`), and let API Gateway invoke `function` from this
+    API's stage only (`permission_resource_name`). Returns the stage."""
     child = pulumi.ResourceOptions(parent=parent)
-    stage = aws.apigateway.Stage(
+    published = aws.apigateway.Stage(
         f"{prefix}-stage",
         rest_api=rest_api.id,
         deployment=deployment.id,
-        stage_name=stage_name,
+        stage_name=stage.stage_name,
         xray_tracing_enabled=xray_tracing_enabled,
         tags=named_tags(tags, f"{prefix}-stage"),
         opts=child,
@@ -68,12 +100,12 @@ def throttled_stage(
     aws.apigateway.MethodSettings(
         f"{prefix}-method-settings",
         rest_api=rest_api.id,
-        stage_name=stage.stage_name,
+        stage_name=published.stage_name,
         method_path="*/*",
         settings=aws.apigateway.MethodSettingsSettingsArgs(
             metrics_enabled=True,
-            throttling_rate_limit=throttle_rate_limit,
-            throttling_burst_limit=throttle_burst_limit,
+            throttling_rate_limit=stage.throttle_rate_limit,
+            throttling_burst_limit=stage.throttle_burst_limit,
         ),
         opts=child,
     )
@@ -83,35 +115,33 @@ def throttled_stage(
         function=function.name,
         principal=API_GATEWAY_SERVICE,
         # Any method and path of this API's stage; no other API or stage.
-        source_arn=pulumi.Output.concat(rest_api.execution_arn, f"/{stage_name}/*/*"),
+        source_arn=pulumi.Output.concat(rest_api.execution_arn, f"/{stage.stage_name}/*/*"),
         opts=child,
     )
-    return stage
+    return published
 
 
 def proxy_rest_api(
     prefix: str,
     function: aws.lambda_.Function,
+    stage: ApiStage,
     *,
     api_name: str,
     description: str,
-    endpoint_type: EndpointType,
-    authorization: str,
-    stage_name: str,
-    throttle_rate_limit: float,
-    throttle_burst_limit: int,
     tags: Mapping[str, str],
     parent: pulumi.Resource,
 ) -> aws.apigateway.Stage:
     """The REST API Zappa creates for a WSGI app: `/` and `/{proxy+}`, method ANY, each an
     `aws_proxy` integration with `function` (the app routes by path); published as a throttled
-    stage. Returns the stage."""
+    `stage`. Returns the stage."""
     child = pulumi.ResourceOptions(parent=parent)
     rest_api = aws.apigateway.RestApi(
         f"{prefix}-rest-api",
         name=api_name,
         description=description,
-        endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(types=endpoint_type),
+        endpoint_configuration=aws.apigateway.RestApiEndpointConfigurationArgs(
+            types=stage.endpoint_type
+        ),
         tags=named_tags(tags, f"{prefix}-rest-api"),
         opts=child,
     )
@@ -129,7 +159,7 @@ def proxy_rest_api(
             rest_api=rest_api.id,
             resource_id=resource_id,
             http_method="ANY",
-            authorization=authorization,
+            authorization=stage.authorization,
             opts=child,
         )
         integration = aws.apigateway.Integration(
@@ -146,7 +176,7 @@ def proxy_rest_api(
     layout = {
         "paths": ["/", f"/{PROXY_PATH_PART}"],
         "method": "ANY",
-        "authorization": authorization,
+        "authorization": stage.authorization,
         "integration": "AWS_PROXY",
     }
     deployment = aws.apigateway.Deployment(
@@ -163,9 +193,7 @@ def proxy_rest_api(
         rest_api,
         deployment,
         function,
-        stage_name=stage_name,
-        throttle_rate_limit=throttle_rate_limit,
-        throttle_burst_limit=throttle_burst_limit,
+        stage,
         permission_resource_name=f"{prefix}-api-permission",
         tags=tags,
         parent=parent,

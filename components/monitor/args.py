@@ -10,10 +10,8 @@ from pathlib import Path
 import pulumi
 
 from components.common.shared import (
-    API_AUTHORIZATIONS,
     MAX_LAMBDA_MEMORY_MB,
     MIN_LAMBDA_MEMORY_MB,
-    ApiAuthorization,
     check_between,
     check_log_retention_days,
     check_one_of,
@@ -24,11 +22,7 @@ from components.lambdas.packaging import (
     LAMBDA_ARCHITECTURE_X86_64,
     LAMBDA_ARCHITECTURES,
 )
-from components.lambdas.rest_api import (
-    ENDPOINT_TYPES,
-    EndpointType,
-    check_throttle_limits,
-)
+from components.lambdas.rest_api import ApiStage
 from components.monitor.parts import (
     FUNCTION_DIR,
     MAX_LAMBDA_TIMEOUT_SECONDS,
@@ -84,12 +78,13 @@ class UptimeMonitorArgs:
     webhook_url: pulumi.Input[str] | None = None
     # Warn (once) when a site's TLS certificate expires within this many days; 0 = never.
     cert_expiry_days: int = 14
-    # "AWS_IAM": callers sign requests with SigV4 and need execute-api:Invoke; "NONE": public.
-    authorization: ApiAuthorization = "AWS_IAM"
-    throttle_rate_limit: float = 5.0
-    throttle_burst_limit: int = 10
-    stage_name: str = "api"
-    endpoint_type: EndpointType = "REGIONAL"
+    # The stage `api` of a REGIONAL API, IAM-signed requests only, throttled at 5 requests
+    # per second with bursts of 10.
+    stage: ApiStage = field(
+        default_factory=lambda: ApiStage(
+            throttle_rate_limit=5.0, throttle_burst_limit=10, endpoint_type="REGIONAL"
+        )
+    )
     log_retention_days: int = 90
     memory_mb: int = 256
     architecture: str = LAMBDA_ARCHITECTURE_X86_64
@@ -144,9 +139,6 @@ class UptimeMonitorArgs:
             raise ValueError(f"webhook_url: [secret] {reason}")
         if self.alert_email is not None and not is_email_address(self.alert_email):
             raise ValueError(f"alert_email: {self.alert_email!r} is not an email address")
-        check_one_of("authorization", self.authorization, API_AUTHORIZATIONS)
-        check_throttle_limits(self.throttle_rate_limit, self.throttle_burst_limit)
-        check_one_of("endpoint_type", self.endpoint_type, ENDPOINT_TYPES)
         check_log_retention_days(self.log_retention_days)
         check_between("memory_mb", self.memory_mb, MIN_LAMBDA_MEMORY_MB, MAX_LAMBDA_MEMORY_MB)
         check_one_of("architecture", self.architecture, LAMBDA_ARCHITECTURES)

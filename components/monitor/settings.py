@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from components.common.shared import API_AUTHORIZATIONS, is_email_address
 from components.config import stack
@@ -17,7 +18,8 @@ from components.monitor.args import (
 )
 from components.monitor.parts import Site, site_problem, site_url, url_refusal
 
-# The config key of each `UptimeMonitorArgs` field the stack may set.
+# The config key of each `UptimeMonitorArgs` field the stack may set (`authorization`: of its
+# `stage`).
 KEYS_BY_FIELD = {
     "sites": "monitorSites",
     "schedule_minutes": "monitorScheduleMinutes",
@@ -84,8 +86,11 @@ def parse(reader: Reader) -> UptimeMonitorArgs:
                 defaults.cert_expiry_days,
                 in_range(0, MAX_CERT_EXPIRY_DAYS),
             ),
-            authorization=reader.choice(
-                "monitorApiAuthorization", defaults.authorization, API_AUTHORIZATIONS
+            stage=replace(
+                defaults.stage,
+                authorization=reader.choice(
+                    "monitorApiAuthorization", defaults.stage.authorization, API_AUTHORIZATIONS
+                ),
             ),
             log_retention_days=stack.log_retention(reader, "monitorLogRetentionDays"),
         ),

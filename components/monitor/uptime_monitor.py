@@ -196,13 +196,9 @@ class UptimeMonitor(pulumi.ComponentResource):
         stage = proxy_rest_api(
             name,
             http_function,
+            args.stage,
             api_name=function_names["http"],
             description="The uptime monitor's Flask app (/ping, status page, status API)",
-            endpoint_type=args.endpoint_type,
-            authorization=args.authorization,
-            stage_name=args.stage_name,
-            throttle_rate_limit=args.throttle_rate_limit,
-            throttle_burst_limit=args.throttle_burst_limit,
             tags=args.tags,
             parent=self,
         )

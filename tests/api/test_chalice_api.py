@@ -67,6 +67,11 @@ def md5_plan(md5_args: ChaliceApiArgs) -> Plan:
     return plan_api(md5_args)
 
 
+def with_stage(args: ChaliceApiArgs, **changes: Any) -> ChaliceApiArgs:
+    """`args` with these settings of its stage changed."""
+    return replace(args, stage=replace(args.stage, **changes))
+
+
 def plan_api(args: ChaliceApiArgs, *, preview: bool = False, stack: str = "dev") -> Plan:
     return run_program(stack, preview=preview, program=lambda: ChaliceApi("md5-api", args))
 
@@ -125,7 +130,7 @@ def test_a_route_added_to_the_app_appears_in_the_api_and_redeploys_the_stage(
     tmp_path: Path, build_dir: Path
 ):
     app_dir = write_app(tmp_path / "tiny_app", TINY_APP)
-    args = ChaliceApiArgs(app_dir=app_dir, build_dir=build_dir, authorization="NONE")
+    args = with_stage(ChaliceApiArgs(app_dir=app_dir, build_dir=build_dir), authorization="NONE")
     before = plan_api(args)
     assert routes_of(api_body(before)) == {"/": {"get"}}
 
@@ -289,7 +294,7 @@ def test_the_api_stage_serves_the_latest_deployment(md5_plan: Plan):
 
 
 def test_a_stage_name_from_the_args_names_the_stage_settings_and_permission(md5_args):
-    plan = plan_api(replace(md5_args, stage_name="v1"))
+    plan = plan_api(with_stage(md5_args, stage_name="v1"))
     assert one(plan, STAGE).inputs["stageName"] == "v1"
     assert one(plan, METHOD_SETTINGS).inputs["stageName"] == "v1"
     assert one(plan, PERMISSION).inputs["sourceArn"].endswith("/v1/*/*")
@@ -304,7 +309,8 @@ def test_every_method_of_the_stage_is_throttled_with_metrics(md5_plan: Plan, md5
         "throttlingBurstLimit": 20,
     }
     custom = one(
-        plan_api(replace(md5_args, throttle_rate_limit=5, throttle_burst_limit=7)), METHOD_SETTINGS
+        plan_api(with_stage(md5_args, throttle_rate_limit=5, throttle_burst_limit=7)),
+        METHOD_SETTINGS,
     )
     assert custom.inputs["settings"]["throttlingRateLimit"] == 5
     assert custom.inputs["settings"]["throttlingBurstLimit"] == 7
@@ -326,7 +332,7 @@ def test_aws_iam_authorization_requires_sigv4_on_every_method(md5_plan: Plan):
 
 
 def test_authorization_none_leaves_every_method_open(md5_args: ChaliceApiArgs):
-    body = api_body(plan_api(replace(md5_args, authorization="NONE")))
+    body = api_body(plan_api(with_stage(md5_args, authorization="NONE")))
     assert "securityDefinitions" not in body
     for methods in body["paths"].values():
         for operation in methods.values():
@@ -411,17 +417,11 @@ def test_outputs_are_registered_on_the_component(md5_args: ChaliceApiArgs):
 # --- Args validation -------------------------------------------------------------------------
 
 BAD_ARGS = [
-    ({"authorization": "IAM"}, "authorization"),
-    ({"authorization": "aws_iam"}, "authorization"),
     ({"memory_mb": 127}, "memory_mb"),
     ({"memory_mb": 10241}, "memory_mb"),
     ({"timeout_seconds": 0}, "timeout_seconds"),
     ({"timeout_seconds": 30}, "timeout_seconds"),
     ({"log_retention_days": 45}, "log_retention_days"),
-    ({"throttle_rate_limit": 0}, "throttle_rate_limit"),
-    ({"throttle_burst_limit": 0}, "throttle_burst_limit"),
-    ({"stage_name": "my stage"}, "stage_name"),
-    ({"endpoint_type": "PRIVATE"}, "endpoint_type"),
     ({"architecture": "sparc"}, "architecture"),
     ({"function_name": "x" * 65}, "function_name"),
     ({"function_name": "md5 api"}, "function_name"),
@@ -438,6 +438,31 @@ BAD_ARGS = [
 def test_invalid_args_raise_naming_the_argument(overrides, argument, md5_args: ChaliceApiArgs):
     with pytest.raises(ValueError, match=f"^{argument}"):
         replace(md5_args, **overrides)
+
+
+BAD_STAGE = [
+    ({"authorization": "IAM"}, "authorization"),
+    ({"authorization": "aws_iam"}, "authorization"),
+    ({"throttle_rate_limit": 0}, "throttle_rate_limit"),
+    ({"throttle_burst_limit": 0}, "throttle_burst_limit"),
+    ({"stage_name": "my stage"}, "stage_name"),
+    ({"endpoint_type": "PRIVATE"}, "endpoint_type"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "argument"), BAD_STAGE, ids=[str(c[0]) for c in BAD_STAGE])
+def test_invalid_stage_settings_raise_naming_the_argument(
+    overrides, argument, md5_args: ChaliceApiArgs
+):
+    with pytest.raises(ValueError, match=f"^{argument}"):
+        with_stage(md5_args, **overrides)
+
+
+def test_a_custom_domain_needs_a_regional_stage(md5_args: ChaliceApiArgs):
+    with pytest.raises(ValueError, match="^endpoint_type: 'EDGE'; a REGIONAL custom domain"):
+        replace(md5_args, custom_domain_name="md5sum.example.com")
+    regional = with_stage(md5_args, endpoint_type="REGIONAL")
+    assert replace(regional, custom_domain_name="md5sum.example.com").stage == regional.stage
 
 
 def test_a_missing_app_object_is_named(md5_args: ChaliceApiArgs):

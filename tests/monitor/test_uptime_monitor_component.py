@@ -60,6 +60,11 @@ def args(build_dir: Path) -> UptimeMonitorArgs:
     return UptimeMonitorArgs(sites=SITES, build_dir=build_dir)
 
 
+def with_stage(args: UptimeMonitorArgs, **changes: Any) -> UptimeMonitorArgs:
+    """`args` with these settings of its stage changed."""
+    return replace(args, stage=replace(args.stage, **changes))
+
+
 def plan_monitor(args: UptimeMonitorArgs, *, phone: str | None = None, preview=False) -> Plan:
     def program() -> None:
         # As the program does: the validated setting, a secret Output or None.
@@ -276,7 +281,7 @@ def test_scheduled_runs_never_overlap_and_have_time_for_every_site(plan: Plan, a
 
 @pytest.mark.parametrize("authorization", ["AWS_IAM", "NONE"])
 def test_root_and_proxy_methods_use_the_authorization_of_the_args(args, authorization):
-    plan = plan_monitor(replace(args, authorization=authorization))
+    plan = plan_monitor(with_stage(args, authorization=authorization))
     methods = plan.of_type(METHOD)
     assert len(methods) == 2
     for method in methods:
@@ -424,7 +429,6 @@ def test_a_preview_plans_with_unknown_arns(args):
         ({"sites": ("https://a.example", "https://a.example")}, "sites"),
         ({"schedule_minutes": 0}, "schedule_minutes"),
         ({"timeout_seconds": 26}, "timeout_seconds"),
-        ({"authorization": "COGNITO"}, "authorization"),
         ({"log_retention_days": 45}, "log_retention_days"),
         ({"history_ttl_hours": 12}, "history_ttl_hours"),
         ({"sites": tuple(f"https://s{i}.example" for i in range(300)), "max_workers": 1}, "sites"),
@@ -433,6 +437,20 @@ def test_a_preview_plans_with_unknown_arns(args):
 def test_invalid_args_are_refused_naming_the_argument(build_dir, change, argument):
     with pytest.raises(ValueError, match=f"^{argument}:"):
         UptimeMonitorArgs(build_dir=build_dir, **change)
+
+
+@pytest.mark.parametrize(
+    ("change", "argument"),
+    [
+        ({"authorization": "COGNITO"}, "authorization"),
+        ({"throttle_rate_limit": 0}, "throttle_rate_limit"),
+        ({"throttle_burst_limit": 10_001}, "throttle_burst_limit"),
+        ({"endpoint_type": "PRIVATE"}, "endpoint_type"),
+    ],
+)
+def test_invalid_stage_settings_are_refused_naming_the_argument(args, change, argument):
+    with pytest.raises(ValueError, match=f"^{argument}:"):
+        with_stage(args, **change)
 
 
 # --- the archive -----------------------------------------------------------------------------
