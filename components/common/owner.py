@@ -17,6 +17,8 @@ class Owner:
 
     parent: pulumi.Resource
     tags: Mapping[str, str]
+    # The provider of the children (None: the parent's), e.g. us-east-1 for CloudFront's.
+    provider: pulumi.ProviderResource | None = None
 
     def tags_for(self, resource_name: str) -> dict[str, str]:
         """The owner's tags and `Name` = `resource_name`."""
@@ -24,4 +26,4 @@ class Owner:
 
     @property
     def opts(self) -> pulumi.ResourceOptions:
-        return pulumi.ResourceOptions(parent=self.parent)
+        return pulumi.ResourceOptions(parent=self.parent, provider=self.provider)

@@ -27,7 +27,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.common.logs import retained_log_group
 from components.common.outputs import NotRegistered, register_declared_outputs
+from components.common.owner import Owner
 from components.edge import parts
 
 ORIGIN_HEADER = "X-Origin-Verify"
@@ -200,7 +202,9 @@ class SiteDistribution(pulumi.ComponentResource):
             bucket.grant_service_read("cloudfront.amazonaws.com", self.distribution_arn)
         if args.site_origin is not None:
             self._origin_guard(name, args.site_origin, self.origin_secret)
-        self.log_group_name = self._access_logs(name, args.log_retention_days, args.us_east_1)
+        self.log_group_name = self._access_logs(
+            name, args.log_retention_days, args.us_east_1, args.tags
+        )
         register_declared_outputs(self)
 
     def _site_origin(
@@ -307,17 +311,21 @@ class SiteDistribution(pulumi.ComponentResource):
             )
 
     def _access_logs(
-        self, name: str, retention_days: int, provider: aws.Provider | None
+        self,
+        name: str,
+        retention_days: int,
+        provider: aws.Provider | None,
+        tags: dict[str, str] | None,
     ) -> pulumi.Output[str]:
         """Standard logging (v2): the distribution is a delivery source of ACCESS_LOGS, a log
         group in us-east-1 the destination; no S3 ACLs involved."""
         east = pulumi.ResourceOptions(parent=self, provider=provider)
         stack = pulumi.get_stack()
-        log_group = aws.cloudwatch.LogGroup(
+        log_group = retained_log_group(
             f"{name}-access-logs",
+            Owner(self, tags or {}, provider),
             name=f"/aws/cloudfront/{name}-{stack}",
-            retention_in_days=retention_days,
-            opts=east,
+            retention_days=retention_days,
         )
         source = aws.cloudwatch.LogDeliverySource(
             f"{name}-log-source",

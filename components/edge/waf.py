@@ -33,7 +33,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.common.logs import retained_log_group
 from components.common.outputs import register_declared_outputs
+from components.common.owner import Owner
 from components.edge.parts import US_EAST_1, vended_log_policy
 
 # WAF's bounds for a rate-based rule's limit (requests per evaluation window, per key).
@@ -253,10 +255,18 @@ class Firewall(pulumi.ComponentResource):
         global_acl = self._web_acl(
             name, "global", "CLOUDFRONT", global_rules(args, ip_set_arn), east
         )
-        self._logging(name, "global", global_acl, args.log_retention_days, east)
+        self._logging(
+            name,
+            "global",
+            global_acl,
+            args.log_retention_days,
+            Owner(self, args.tags, args.us_east_1),
+        )
         child = pulumi.ResourceOptions(parent=self)
         regional_acl = self._web_acl(name, "regional", "REGIONAL", regional_rules(args), child)
-        self._logging(name, "regional", regional_acl, args.log_retention_days, child)
+        self._logging(
+            name, "regional", regional_acl, args.log_retention_days, Owner(self, args.tags)
+        )
         for index, stage_arn in enumerate(args.api_stage_arns):
             aws.wafv2.WebAclAssociation(
                 f"{name}-api-stage-{index}",
@@ -297,13 +307,14 @@ class Firewall(pulumi.ComponentResource):
         role: str,
         web_acl: aws.wafv2.WebAcl,
         retention_days: int,
-        opts: pulumi.ResourceOptions,
+        owner: Owner,
     ) -> None:
-        log_group = aws.cloudwatch.LogGroup(
+        opts = owner.opts
+        log_group = retained_log_group(
             f"{name}-{role}-logs",
+            owner,
             name=f"{LOG_GROUP_PREFIX}{name}-{pulumi.get_stack()}-{role}",
-            retention_in_days=retention_days,
-            opts=opts,
+            retention_days=retention_days,
         )
         # WAF delivers through CloudWatch Logs' log delivery, which the group must admit.
         region = (

@@ -24,6 +24,17 @@ def test_every_log_group_of_the_stack_keeps_the_stack_wide_retention(stack_plan,
     assert set(groups.values()) == {days}, groups
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_log_group_is_tagged_with_its_name(stack_plan, stack):
+    """All are built by components.common.logs.retained_log_group, which tags each one."""
+    untagged = [
+        r.name
+        for r in stack_plan(stack).resources
+        if r.type == LOG_GROUP and (r.inputs.get("tags") or {}).get("Name") != r.name
+    ]
+    assert untagged == []
+
+
 def test_one_key_sets_every_system():
     settings = parse_settings({"logRetentionDays": "365"}, project="platform", stack="prod")
     assert settings.network.flow_log_retention_days == 365
