@@ -53,9 +53,7 @@ def _marks(component_class: type) -> dict[str, tuple[object, ...]]:
 
 def declared_outputs(component_class: type) -> list[str]:
     """The outputs `component_class` declares, in order, less the `NotRegistered` ones."""
-    return [
-        name for name, marks in _marks(component_class).items() if _NOT_REGISTERED not in marks
-    ]
+    return [name for name, marks in _marks(component_class).items() if _NOT_REGISTERED not in marks]
 
 
 def exported_outputs(component: pulumi.ComponentResource, prefix: str = "") -> dict[str, Any]:
