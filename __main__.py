@@ -3,6 +3,7 @@
 import pulumi
 
 from components.api import ChaliceApi
+from components.common.outputs import exported_outputs
 from components.data import Database, EncryptedBucket, EncryptionKey, FileSystem
 from components.edge import Edge
 from components.messaging import Fanout, Stream, UploadPipeline
@@ -45,19 +46,20 @@ stream = Stream("platform-stream", messaging.stream.wired(stream_bucket, stream_
 uploads = UploadPipeline("platform-uploads", messaging.uploads.wired(buckets["media"]))
 
 for outputs in (
-    network.exports(),
-    database.exports(),
-    file_system.exports(),
-    *(bucket.exports(role) for role, bucket in buckets.items()),
-    log_bucket.exports("accessLog"),
-    md5_api.exports("md5Api"),
-    monitor.exports(),
-    fanout.exports(),
-    stream.exports(),
-    stream_bucket.exports("stream"),
-    uploads.exports(),
-    web.exports(),
-    edge.exports(),
+    exported_outputs(network),
+    exported_outputs(database),
+    exported_outputs(file_system),
+    *(exported_outputs(bucket, role) for role, bucket in buckets.items()),
+    exported_outputs(log_bucket, "accessLog"),
+    exported_outputs(md5_api, "md5Api"),
+    exported_outputs(monitor),
+    exported_outputs(fanout),
+    fanout.queue_exports(),
+    exported_outputs(stream),
+    exported_outputs(stream_bucket, "stream"),
+    exported_outputs(uploads),
+    exported_outputs(web),
+    exported_outputs(edge),
 ):
     for output_name, value in outputs.items():
         pulumi.export(output_name, value)

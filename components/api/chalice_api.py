@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
@@ -41,7 +42,7 @@ from components.api.openapi import (
     swagger_template,
 )
 from components.common import certificates
-from components.common.outputs import register_declared_outputs
+from components.common.outputs import Export, register_declared_outputs
 from components.common.shared import (
     MAX_API_TIMEOUT_SECONDS,
     MAX_LAMBDA_MEMORY_MB,
@@ -151,13 +152,13 @@ class ChaliceApiArgs:
 class ChaliceApi(pulumi.ComponentResource):
     """A Chalice app as Lambda function, REST API, stage and the IAM between them."""
 
-    url: pulumi.Output[str]
-    function_name: pulumi.Output[str]
+    url: Annotated[pulumi.Output[str], Export("Url")]
+    function_name: Annotated[pulumi.Output[str], Export("FunctionName")]
     function_arn: pulumi.Output[str]
     role_arn: pulumi.Output[str]
     rest_api_id: pulumi.Output[str]
     stage_name: pulumi.Output[str]
-    log_group_name: pulumi.Output[str]
+    log_group_name: Annotated[pulumi.Output[str], Export("LogGroupName")]
 
     def __init__(self, name: str, args: ChaliceApiArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:chalice_api:ChaliceApi", name, None, opts)
@@ -279,11 +280,3 @@ class ChaliceApi(pulumi.ComponentResource):
             opts=child,
         )
         return pulumi.Output.from_input(f"https://{domain}")
-
-    def exports(self, prefix: str) -> dict[str, pulumi.Input[str]]:
-        """The stack outputs of the API, each name starting with `prefix` (like `md5Api`)."""
-        return {
-            f"{prefix}Url": self.url,
-            f"{prefix}FunctionName": self.function_name,
-            f"{prefix}LogGroupName": self.log_group_name,
-        }

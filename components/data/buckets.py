@@ -22,12 +22,13 @@ and applied to the bucket's ARN with `Output.apply`: never by concatenating unkn
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
 from components.common.kms import MAX_DELETION_WINDOW_DAYS, customer_key
-from components.common.outputs import NotRegistered, register_declared_outputs
+from components.common.outputs import Export, NotRegistered, register_declared_outputs
 from components.data.bucket_args import (
     EncryptedBucketArgs,
 )
@@ -47,7 +48,7 @@ from components.data.bucket_policies import (
 class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
     """An S3 bucket with encryption, no public access, versioning, logging and a strict policy."""
 
-    bucket_name: pulumi.Output[str]
+    bucket_name: Annotated[pulumi.Output[str], Export("BucketName")]
     bucket_id: pulumi.Output[str]
     arn: pulumi.Output[str]
     regional_domain_name: pulumi.Output[str]
@@ -200,10 +201,6 @@ class EncryptedBucket(ServiceReadGrants, pulumi.ComponentResource):
         self.arn = self.bucket.arn
         self.regional_domain_name = self.bucket.bucket_regional_domain_name
         register_declared_outputs(self)
-
-    def exports(self, prefix: str) -> dict[str, pulumi.Input[str]]:
-        """The stack outputs of the bucket, each name starting with `prefix` (like `media`)."""
-        return {f"{prefix}BucketName": self.bucket_name}
 
     @property
     def receives_access_logs(self) -> bool:

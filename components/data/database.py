@@ -17,11 +17,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common.outputs import register_declared_outputs
+from components.common.outputs import Export, register_declared_outputs
 from components.common.shared import MYSQL_PORT, PrivateNetwork
 
 # RDS for MySQL major versions this project supports, with the parameter group family of each.
@@ -185,12 +186,13 @@ class DatabaseArgs:
 class Database(pulumi.ComponentResource):
     """RDS MySQL in private subnets: never public, encrypted, backed up, TLS only."""
 
-    address: pulumi.Output[str]
-    endpoint: pulumi.Output[str]
-    port: pulumi.Output[int]
-    db_name: pulumi.Output[str]
-    username: str
-    secret_arn: pulumi.Output[str]
+    address: Annotated[pulumi.Output[str], Export("dbAddress")]
+    endpoint: Annotated[pulumi.Output[str], Export("dbEndpoint")]
+    port: Annotated[pulumi.Output[int], Export("dbPort")]
+    db_name: Annotated[pulumi.Output[str], Export("dbName")]
+    username: Annotated[str, Export("dbUsername")]
+    # Where the password is kept (an ARN, not the password).
+    secret_arn: Annotated[pulumi.Output[str], Export("dbSecretArn")]
     instance_id: pulumi.Output[str]
     arn: pulumi.Output[str]
     subnet_group_name: pulumi.Output[str]
@@ -272,19 +274,6 @@ class Database(pulumi.ComponentResource):
         self.subnet_group_name = subnet_group.name
         self.parameter_group_name = parameter_group.name
         register_declared_outputs(self)
-
-    def exports(self) -> dict[str, pulumi.Input[object]]:
-        """The stack outputs of the database: where it is and who logs in, never a password."""
-        outputs: dict[str, pulumi.Input[object]] = {
-            "dbEndpoint": self.endpoint,
-            "dbAddress": self.address,
-            "dbPort": self.port,
-            "dbName": self.db_name,
-            "dbUsername": self.username,
-        }
-        # Where the password is kept (an ARN, not the password).
-        outputs["dbSecretArn"] = self.secret_arn
-        return outputs
 
     def _password_secret(
         self, name: str, username: str, password: pulumi.Output[str], tags: dict[str, str]

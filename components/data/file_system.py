@@ -15,12 +15,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common.outputs import register_declared_outputs
+from components.common.outputs import Export, register_declared_outputs
 from components.common.shared import PrivateNetwork, check_one_of
 
 EFS_PERFORMANCE_MODES = ("generalPurpose", "maxIO")
@@ -151,14 +151,14 @@ def file_system_policy_document(file_system_arn: str, access_point_arn: str) -> 
 class FileSystem(pulumi.ComponentResource):
     """EFS, encrypted and backed up, mounted in every private subnet, with an access point."""
 
-    file_system_id: pulumi.Output[str]
+    file_system_id: Annotated[pulumi.Output[str], Export("fileSystemId")]
     arn: pulumi.Output[str]
-    dns_name: pulumi.Output[str]
+    dns_name: Annotated[pulumi.Output[str], Export("fileSystemDnsName")]
     mount_target_ids: list[pulumi.Output[str]]
-    access_point_id: pulumi.Output[str]
+    access_point_id: Annotated[pulumi.Output[str], Export("fileSystemAccessPointId")]
     access_point_arn: pulumi.Output[str]
     mount_options: str
-    fstab_line: pulumi.Output[str]
+    fstab_line: Annotated[pulumi.Output[str], Export("fileSystemFstabLine")]
     access_point_fstab_line: pulumi.Output[str]
 
     def __init__(self, name: str, args: FileSystemArgs, opts: pulumi.ResourceOptions | None = None):
@@ -247,12 +247,3 @@ class FileSystem(pulumi.ComponentResource):
             " 0 0",
         )
         register_declared_outputs(self)
-
-    def exports(self) -> dict[str, pulumi.Input[str]]:
-        """The stack outputs of the file system."""
-        return {
-            "fileSystemId": self.file_system_id,
-            "fileSystemDnsName": self.dns_name,
-            "fileSystemAccessPointId": self.access_point_id,
-            "fileSystemFstabLine": self.fstab_line,
-        }

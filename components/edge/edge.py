@@ -17,13 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Annotated, Protocol
 from urllib.parse import urlparse
 
 import pulumi
 
 from components.common import certificates
-from components.common.outputs import NotRegistered, register_declared_outputs
+from components.common.outputs import Export, NotRegistered, register_declared_outputs
 from components.common.shared import check_log_retention
 from components.edge.cdn import DistributionArgs, OriginBucket, SiteDistribution
 from components.edge.dns import SiteDns, SiteDnsArgs
@@ -174,12 +174,18 @@ class EdgeArgs:
 class Edge(pulumi.ComponentResource):
     """The site's edge: WAF, certificate, CloudFront distribution and DNS."""
 
-    site_url: pulumi.Output[str]
-    distribution_id: pulumi.Output[str]
+    site_url: Annotated[pulumi.Output[str], Export("siteUrl")]
+    distribution_id: Annotated[pulumi.Output[str], Export("distributionId")]
     distribution_arn: pulumi.Output[str]
     # The secret header CloudFront sends the origin: offered in code, never registered.
     origin_secret: NotRegistered[pulumi.Output[str]]
     origin_header_name: NotRegistered[str]
+    # Stack outputs only: the distribution's log group, the site's health check (None without
+    # a domain).
+    log_group_name: NotRegistered[Annotated[pulumi.Output[str], Export("edgeLogGroupName")]]
+    health_check_id: NotRegistered[
+        Annotated[pulumi.Output[str] | None, Export("siteHealthCheckId")]
+    ]
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("platform:edge:Edge", name, None, opts)
@@ -225,7 +231,7 @@ class Edge(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.health_check_id: pulumi.Output[str] | None = None
+        self.health_check_id = None
         if domain is not None:
             site_dns = SiteDns(
                 f"{name}-dns",
@@ -249,14 +255,3 @@ class Edge(pulumi.ComponentResource):
         host = pulumi.Output.from_input(domain) if domain else cdn.domain_name
         self.site_url = host.apply(lambda value: f"https://{value}/")
         register_declared_outputs(self)
-
-    def exports(self) -> dict[str, pulumi.Input[str]]:
-        """Stack outputs; never the origin secret."""
-        outputs: dict[str, pulumi.Input[str]] = {
-            "siteUrl": self.site_url,
-            "distributionId": self.distribution_id,
-            "edgeLogGroupName": self.log_group_name,
-        }
-        if self.health_check_id is not None:
-            outputs["siteHealthCheckId"] = self.health_check_id
-        return outputs

@@ -20,12 +20,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
 from components.common.alarms import threshold_alarm
-from components.common.outputs import register_declared_outputs
+from components.common.outputs import Export, register_declared_outputs
 from components.common.owner import Owner
 from components.common.shared import check_between, check_log_retention_days
 from components.common.topics import encrypted_topic, subscription
@@ -146,7 +147,7 @@ def consumer_statements(queue_arn: pulumi.Input[str]) -> list[dict]:
 class Fanout(pulumi.ComponentResource):
     """An encrypted SNS topic, its SQS subscriber queues with dead-letter queues, consumers."""
 
-    topic_arn: pulumi.Output[str]
+    topic_arn: Annotated[pulumi.Output[str], Export("fanoutTopicArn")]
     queue_urls: dict[str, pulumi.Output[str]]
     dead_letter_queue_urls: dict[str, pulumi.Output[str]]
     consumer_function_names: dict[str, pulumi.Output[str]]
@@ -259,10 +260,10 @@ class Fanout(pulumi.ComponentResource):
             f"{args.oldest_message_alarm_seconds} s: the consumer is failing or too slow",
         )
 
-    def exports(self) -> dict[str, pulumi.Input[str]]:
-        """`fanoutTopicArn`, and per queue (`sub`): `fanoutSubQueueUrl`,
+    def queue_exports(self) -> dict[str, pulumi.Input[str]]:
+        """The stack outputs of each queue (`sub`): `fanoutSubQueueUrl`,
         `fanoutSubDeadLetterQueueUrl` (the runbook's replay needs both)."""
-        outputs: dict[str, pulumi.Input[str]] = {"fanoutTopicArn": self.topic_arn}
+        outputs: dict[str, pulumi.Input[str]] = {}
         for queue_name, url in self.queue_urls.items():
             label = "".join(part.capitalize() for part in queue_name.split("-"))
             outputs[f"fanout{label}QueueUrl"] = url

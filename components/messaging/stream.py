@@ -26,7 +26,7 @@ What it builds:
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 import pulumi
 import pulumi_aws as aws
@@ -34,7 +34,7 @@ import pulumi_aws as aws
 from components.common.alarms import Metric, threshold_alarm
 from components.common.iam import service_trust_policy
 from components.common.logs import retained_log_group
-from components.common.outputs import register_declared_outputs
+from components.common.outputs import Export, register_declared_outputs
 from components.common.owner import Owner
 from components.common.shared import check_between, check_log_retention_days, check_one_of
 from components.common.tags import named_tags
@@ -213,9 +213,9 @@ def firehose_policy_document(
 class Stream(pulumi.ComponentResource):
     """A KMS-encrypted Kinesis stream delivered by Firehose, GZIP and SSE-KMS, into a bucket."""
 
-    stream_name: pulumi.Output[str]
+    stream_name: Annotated[pulumi.Output[str], Export("streamName")]
     stream_arn: pulumi.Output[str]
-    delivery_stream_name: pulumi.Output[str]
+    delivery_stream_name: Annotated[pulumi.Output[str], Export("deliveryStreamName")]
 
     def __init__(self, name: str, args: StreamArgs, opts: pulumi.ResourceOptions | None = None):
         if not args.bucket_arn or not args.key_arn:
@@ -333,6 +333,3 @@ class Stream(pulumi.ComponentResource):
         self.stream_arn = stream.arn
         self.delivery_stream_name = delivery.name
         register_declared_outputs(self)
-
-    def exports(self) -> dict[str, pulumi.Input[str]]:
-        return {"streamName": self.stream_name, "deliveryStreamName": self.delivery_stream_name}

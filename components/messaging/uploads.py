@@ -23,12 +23,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common.outputs import register_declared_outputs
+from components.common.outputs import Export, register_declared_outputs
 from components.common.owner import Owner
 from components.common.shared import check_between, check_log_retention_days, is_email_address
 from components.common.topics import SNS_MANAGED_KEY_ALIAS, encrypted_topic, subscription
@@ -177,9 +177,9 @@ def processor_statements(
 class UploadPipeline(pulumi.ComponentResource):
     """S3 upload -> `live` alias of a published version -> result by SNS, failures to SQS."""
 
-    topic_arn: pulumi.Output[str]
-    dead_letter_queue_url: pulumi.Output[str]
-    function_name: pulumi.Output[str]
+    topic_arn: Annotated[pulumi.Output[str], Export("uploadTopicArn")]
+    dead_letter_queue_url: Annotated[pulumi.Output[str], Export("uploadDeadLetterQueueUrl")]
+    function_name: Annotated[pulumi.Output[str], Export("uploadFunctionName")]
     alias_arn: pulumi.Output[str]
 
     def __init__(
@@ -275,10 +275,3 @@ class UploadPipeline(pulumi.ComponentResource):
         self.function_name = function.name
         self.alias_arn = alias.arn
         register_declared_outputs(self)
-
-    def exports(self) -> dict[str, pulumi.Input[str]]:
-        return {
-            "uploadTopicArn": self.topic_arn,
-            "uploadDeadLetterQueueUrl": self.dead_letter_queue_url,
-            "uploadFunctionName": self.function_name,
-        }

@@ -32,11 +32,12 @@ What it builds:
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common.outputs import NotRegistered, register_declared_outputs
+from components.common.outputs import Export, NotRegistered, register_declared_outputs
 from components.common.owner import Owner
 from components.common.shared import (
     MAX_API_TIMEOUT_SECONDS,
@@ -79,16 +80,20 @@ EVENTS_SERVICE = "events.amazonaws.com"
 class UptimeMonitor(pulumi.ComponentResource):
     """The uptime monitor: status API and page, scheduled checks, history, alerts, dashboard."""
 
-    url: pulumi.Output[str]
-    topic_arn: pulumi.Output[str]
-    table_name: pulumi.Output[str]
+    url: Annotated[pulumi.Output[str], Export("monitorUrl")]
+    topic_arn: Annotated[pulumi.Output[str], Export("alertTopicArn")]
+    table_name: Annotated[pulumi.Output[str], Export("monitorTableName")]
     # The scheduled side's names are None without sites: nothing scheduled.
-    dashboard_name: pulumi.Output[str] | None
-    http_function_name: pulumi.Output[str]
-    scheduled_function_name: pulumi.Output[str] | None
+    dashboard_name: Annotated[pulumi.Output[str] | None, Export("monitorDashboardName")]
+    http_function_name: Annotated[pulumi.Output[str], Export("monitorHttpFunctionName")]
+    scheduled_function_name: Annotated[
+        pulumi.Output[str] | None, Export("monitorScheduledFunctionName")
+    ]
     schedule_rule_name: pulumi.Output[str] | None
-    http_log_group_name: pulumi.Output[str]
-    scheduled_log_group_name: pulumi.Output[str] | None
+    http_log_group_name: Annotated[pulumi.Output[str], Export("monitorHttpLogGroupName")]
+    scheduled_log_group_name: Annotated[
+        pulumi.Output[str] | None, Export("monitorScheduledLogGroupName")
+    ]
     archive: NotRegistered[Archive]
     archive_size: int
 
@@ -269,20 +274,6 @@ class UptimeMonitor(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return secret
-
-    def exports(self) -> dict[str, pulumi.Input[str]]:
-        """The stack outputs operators and runbooks use (without sites, nothing scheduled)."""
-        outputs: dict[str, pulumi.Input[str] | None] = {
-            "monitorUrl": self.url,
-            "alertTopicArn": self.topic_arn,
-            "monitorTableName": self.table_name,
-            "monitorDashboardName": self.dashboard_name,
-            "monitorHttpFunctionName": self.http_function_name,
-            "monitorScheduledFunctionName": self.scheduled_function_name,
-            "monitorHttpLogGroupName": self.http_log_group_name,
-            "monitorScheduledLogGroupName": self.scheduled_log_group_name,
-        }
-        return {key: value for key, value in outputs.items() if value is not None}
 
     def _schedule(
         self, name: str, args: UptimeMonitorArgs, function: aws.lambda_.Function

@@ -8,10 +8,12 @@ default security group stripped of every rule; flow logs to CloudWatch; an S3 ga
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pulumi
 import pulumi_aws as aws
 
-from components.common.outputs import register_declared_outputs
+from components.common.outputs import Export, NotRegistered, register_declared_outputs
 from components.common.shared import NFS_PORT
 from components.network.args import (
     ALL_PROTOCOLS,
@@ -43,18 +45,20 @@ def availability_zone_names(count: int) -> list[str]:
 class Network(pulumi.ComponentResource):
     """VPC, subnets, gateways, routes, ACLs, security groups, flow logs and the S3 endpoint."""
 
-    vpc_id: pulumi.Output[str]
-    availability_zones: list[str]
-    public_subnet_ids: list[pulumi.Output[str]]
-    private_subnet_ids: list[pulumi.Output[str]]
+    vpc_id: Annotated[pulumi.Output[str], Export("vpcId")]
+    availability_zones: Annotated[list[str], Export("availabilityZones")]
+    public_subnet_ids: Annotated[list[pulumi.Output[str]], Export("publicSubnetIds")]
+    private_subnet_ids: Annotated[list[pulumi.Output[str]], Export("privateSubnetIds")]
     private_route_table_ids: list[pulumi.Output[str]]
     nat_gateway_ids: list[pulumi.Output[str]]
+    # The stack exports how many NAT gateways there are, not their ids.
+    nat_gateway_count: NotRegistered[Annotated[int, Export("natGatewayCount")]]
     app_security_group_id: pulumi.Output[str]
     database_security_group_id: pulumi.Output[str]
     file_system_security_group_id: pulumi.Output[str]
     bastion_security_group_id: pulumi.Output[str] | None
     load_balancer_security_group_id: pulumi.Output[str]
-    flow_log_group_name: pulumi.Output[str]
+    flow_log_group_name: Annotated[pulumi.Output[str], Export("flowLogGroupName")]
     s3_endpoint_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
@@ -85,17 +89,6 @@ class Network(pulumi.ComponentResource):
         self._build_s3_endpoint()
 
         register_declared_outputs(self)
-
-    def exports(self) -> dict[str, pulumi.Input[object]]:
-        """The stack outputs of the network."""
-        return {
-            "vpcId": self.vpc_id,
-            "availabilityZones": self.availability_zones,
-            "publicSubnetIds": self.public_subnet_ids,
-            "privateSubnetIds": self.private_subnet_ids,
-            "natGatewayCount": len(self.nat_gateway_ids),
-            "flowLogGroupName": self.flow_log_group_name,
-        }
 
     def _tags(self, name: str) -> dict[str, str]:
         return {**self._args.tags, "Name": name}
@@ -160,6 +153,7 @@ class Network(pulumi.ComponentResource):
             )
         self.nat_gateways = self._build_nat_gateways()
         self.nat_gateway_ids = [gateway.id for gateway in self.nat_gateways]
+        self.nat_gateway_count = len(self.nat_gateway_ids)
         self.private_route_tables = [
             self._build_private_route_table(index) for index in range(len(self.private_subnets))
         ]

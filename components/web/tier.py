@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Annotated
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.common.outputs import register_declared_outputs
+from components.common.outputs import Export, register_declared_outputs
 from components.web.alarms import web_alarms
 from components.web.args import WebTierArgs
 from components.web.listeners import HTTP_PORT, origin_listener
@@ -40,10 +41,10 @@ class WebTier(pulumi.ComponentResource):
     """ALB -> target group -> Auto Scaling group of identical WordPress nodes."""
 
     load_balancer_arn: pulumi.Output[str]
-    load_balancer_dns_name: pulumi.Output[str]
-    site_url: pulumi.Output[str]
+    load_balancer_dns_name: Annotated[pulumi.Output[str], Export("loadBalancerDnsName")]
+    site_url: Annotated[pulumi.Output[str], Export("loadBalancerUrl")]
     target_group_arn: pulumi.Output[str]
-    auto_scaling_group_name: pulumi.Output[str]
+    auto_scaling_group_name: Annotated[pulumi.Output[str], Export("webAutoScalingGroupName")]
     launch_template_id: pulumi.Output[str]
     instance_role_name: pulumi.Output[str]
     salts_secret_arn: pulumi.Output[str]
@@ -81,14 +82,6 @@ class WebTier(pulumi.ComponentResource):
         self.launch_template_id = self.launch_template.id
         self.instance_role_name = self.role.name
         register_declared_outputs(self)
-
-    def exports(self) -> dict[str, pulumi.Input[object]]:
-        """The stack outputs of the web tier: where the site is, never a secret."""
-        return {
-            "loadBalancerUrl": self.site_url,
-            "loadBalancerDnsName": self.load_balancer_dns_name,
-            "webAutoScalingGroupName": self.auto_scaling_group_name,
-        }
 
     def _build_node_identity(self) -> None:
         """The nodes' role (SSM, the two secrets, EFS, the media bucket) and the shared salts."""

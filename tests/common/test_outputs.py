@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import pulumi
 import pytest
 
-from components.common.outputs import NotRegistered, declared_outputs, register_declared_outputs
+from components.common.outputs import (
+    Export,
+    NotRegistered,
+    declared_outputs,
+    exported_outputs,
+    register_declared_outputs,
+)
 from tools.offline import ProgramFailed, run_program
 
 REGISTERED: list[dict[str, object]] = []  # what each Probe gave register_outputs
@@ -64,3 +72,67 @@ def test_an_attribute_that_is_no_output_may_stay_unset():
     REGISTERED.clear()
     run_program("dev", program=lambda: Probe("probe", forget="internal"))
     assert list(REGISTERED[0]) == ["url", "subnet_ids", "username"]
+
+
+# --- stack outputs: an output's export name is declared with it ----------------------------
+
+
+class Exporter(pulumi.ComponentResource):
+    """Two exported outputs, one output that is not exported, one exported output that is None
+    in this stack, an exported value that is not registered and one attribute that is neither."""
+
+    url: Annotated[pulumi.Output[str], Export("probeUrl")]
+    subnet_ids: list[pulumi.Output[str]]
+    check_id: Annotated[pulumi.Output[str] | None, Export("probeCheckId")]
+    username: Annotated[str, Export("probeUsername")]
+    subnet_count: NotRegistered[Annotated[int, Export("probeSubnetCount")]]
+    internal: NotRegistered[pulumi.Output[str]]
+
+    def __init__(self, name: str):
+        super().__init__("test:outputs:Exporter", name, None, None)
+        self.url = pulumi.Output.from_input("https://example.test/")
+        self.subnet_ids = [pulumi.Output.from_input("subnet-1")]
+        self.check_id = None
+        self.username = "admin"
+        self.subnet_count = len(self.subnet_ids)
+        self.internal = pulumi.Output.secret("kept in code only")
+        register_declared_outputs(self)
+
+    def register_outputs(self, outputs):
+        REGISTERED.append(dict(outputs))
+        super().register_outputs(outputs)
+
+
+def _exported(prefix: str = "") -> dict[str, object]:
+    """What `exported_outputs` gives for an Exporter, and the stack outputs it makes."""
+    exported: dict[str, object] = {}
+
+    def program() -> None:
+        exported.update(exported_outputs(Exporter("probe"), prefix))
+        for name, value in exported.items():
+            pulumi.export(name, value)
+
+    REGISTERED.clear()
+    plan = run_program("dev", program=program)
+    assert plan.exports == {**exported, f"{prefix}probeUrl": "https://example.test/"}
+    return exported
+
+
+def test_the_exports_are_the_declared_export_names_in_order_without_none_values():
+    exported = _exported()
+    assert list(exported) == ["probeUrl", "probeUsername", "probeSubnetCount"]
+    assert exported["probeUsername"] == "admin" and exported["probeSubnetCount"] == 1
+
+
+def test_a_prefix_starts_every_export_name():
+    assert list(_exported("media")) == [
+        "mediaprobeUrl",
+        "mediaprobeUsername",
+        "mediaprobeSubnetCount",
+    ]
+
+
+def test_an_export_mark_changes_nothing_registered():
+    _exported()
+    assert declared_outputs(Exporter) == ["url", "subnet_ids", "check_id", "username"]
+    assert list(REGISTERED[0]) == ["url", "subnet_ids", "check_id", "username"]

@@ -14,6 +14,7 @@ import pulumi
 import pytest
 from google.protobuf import json_format
 
+from components.common.outputs import exported_outputs
 from components.monitor.args import UptimeMonitorArgs
 from components.monitor.parts import (
     FUNCTION_DIR,
@@ -233,7 +234,7 @@ def test_without_sites_nothing_is_scheduled(args):
     assert {role.name for role in plan.of_type(ROLE)} == {"monitor-http-role"}
     [monitor_] = monitors
     assert monitor_.scheduled_function_name is None and monitor_.dashboard_name is None
-    assert set(monitor_.exports()) == {
+    assert set(exported_outputs(monitor_)) == {
         "monitorUrl",
         "alertTopicArn",
         "monitorTableName",
