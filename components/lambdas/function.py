@@ -26,7 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.alarms import Metric, threshold_alarm
-from components.common.iam import service_trust_policy
+from components.common.iam import service_role
 from components.common.logs import retained_log_group
 from components.common.owner import Owner
 from components.common.tags import named_tags
@@ -136,12 +136,11 @@ def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) ->
         name=f"/aws/lambda/{spec.function_name}",
         retention_days=spec.log_retention_days,
     )
-    role = aws.iam.Role(
+    role = service_role(
         f"{prefix}-role",
+        owner,
+        LAMBDA_SERVICE,
         description=f"Runs the Lambda function {spec.function_name}",
-        assume_role_policy=pulumi.Output.json_dumps(service_trust_policy(LAMBDA_SERVICE)),
-        tags=named_tags(spec.tags, f"{prefix}-role"),
-        opts=child,
     )
     logs = log_writer_policy(log_group.arn)
     role_policy = aws.iam.RolePolicy(

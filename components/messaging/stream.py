@@ -32,7 +32,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common.alarms import Metric, threshold_alarm
-from components.common.iam import service_trust_policy
+from components.common.iam import service_role
 from components.common.logs import retained_log_group
 from components.common.outputs import Export, register_declared_outputs
 from components.common.owner import Owner
@@ -251,18 +251,12 @@ class Stream(pulumi.ComponentResource):
         )
         account_id = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
         region = aws.get_region_output(opts=pulumi.InvokeOutputOptions(parent=self)).region
-        role = aws.iam.Role(
+        role = service_role(
             f"{name}-delivery-role",
+            owner,
+            FIREHOSE_SERVICE,
             description=f"Firehose delivery of {name}-{stack} into its bucket",
-            assume_role_policy=account_id.account_id.apply(
-                lambda account: pulumi.Output.json_dumps(
-                    service_trust_policy(
-                        FIREHOSE_SERVICE, {"StringEquals": {"sts:ExternalId": account}}
-                    )
-                )
-            ),
-            tags=named_tags(args.tags, f"{name}-delivery-role"),
-            opts=child,
+            conditions={"StringEquals": {"sts:ExternalId": account_id.account_id}},
         )
         log_stream_arn = pulumi.Output.concat(log_group.arn, ":log-stream:", LOG_STREAM_NAME)
         policy = aws.iam.RolePolicy(

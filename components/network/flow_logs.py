@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from components.common.iam import service_trust_policy
+from components.common.iam import service_role
 from components.common.logs import retained_log_group
 from components.common.owner import Owner
 
@@ -33,25 +33,17 @@ def vpc_flow_log(
 ) -> aws.cloudwatch.LogGroup:
     """`<name>-flow-logs` (group and role), `<name>-flow-logs-write`, `<name>-flow-log`."""
     child = pulumi.ResourceOptions(parent=parent)
-    log_group = retained_log_group(
-        f"{name}-flow-logs", Owner(parent, tags), retention_days=retention_days
-    )
+    owner = Owner(parent, tags)
+    log_group = retained_log_group(f"{name}-flow-logs", owner, retention_days=retention_days)
     account_id = aws.get_caller_identity().account_id
-    role = aws.iam.Role(
+    role = service_role(
         f"{name}-flow-logs-role",
-        assume_role_policy=pulumi.Output.json_dumps(
-            service_trust_policy(
-                FLOW_LOGS_SERVICE,
-                {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:aws:ec2:{region}:{account_id}:vpc-flow-log/*"
-                    },
-                },
-            )
-        ),
-        tags={**tags, "Name": f"{name}-flow-logs"},
-        opts=child,
+        owner,
+        FLOW_LOGS_SERVICE,
+        conditions={
+            "StringEquals": {"aws:SourceAccount": account_id},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:ec2:{region}:{account_id}:vpc-flow-log/*"},
+        },
     )
     aws.iam.RolePolicy(
         f"{name}-flow-logs-write",

@@ -157,12 +157,3 @@ def node_policy_document(
             },
         ],
     }
-
-
-def assume_role_document(service: str) -> dict[str, Any]:
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
-        ],
-    }

@@ -19,7 +19,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.common.iam import service_role
 from components.common.outputs import Export, register_declared_outputs
+from components.common.owner import Owner
 from components.web.alarms import web_alarms
 from components.web.args import WebTierArgs
 from components.web.listeners import HTTP_PORT, origin_listener
@@ -28,13 +30,13 @@ from components.web.parts import (
     SALT_KEYS,
     SALT_LENGTH,
     SALT_SPECIALS,
-    assume_role_document,
     node_policy_document,
     render_user_data,
     salts_document,
 )
 
 SSM_CORE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+EC2_SERVICE = "ec2.amazonaws.com"
 
 
 class WebTier(pulumi.ComponentResource):
@@ -107,12 +109,11 @@ class WebTier(pulumi.ComponentResource):
             opts=self._child,
         )
         self.salts_secret_arn = salts_secret.arn
-        self.role = aws.iam.Role(
+        self.role = service_role(
             f"{name}-node-role",
+            Owner(self, args.tags),
+            EC2_SERVICE,
             description=f"{name}: WordPress nodes",
-            assume_role_policy=json.dumps(assume_role_document("ec2.amazonaws.com")),
-            tags=self._tags,
-            opts=self._child,
         )
         aws.iam.RolePolicyAttachment(
             f"{name}-node-ssm",
