@@ -5,7 +5,7 @@ module; it imports nothing of the project's."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
 import pulumi
@@ -57,6 +57,12 @@ def check_between(argument: str, value: float, low: float, high: float, why: str
     if not low <= value <= high:
         reason = f" ({why})" if why else ""
         raise ValueError(f"{argument}: {value!r} must be between {low} and {high}{reason}")
+
+
+def check_bounds(args: object, bounds: Mapping[str, tuple[int, int]]) -> None:
+    """`check_between` for each field of `args` that `bounds` names (field: (low, high))."""
+    for field_name, (low, high) in bounds.items():
+        check_between(field_name, getattr(args, field_name), low, high)
 
 
 def check_one_of(argument: str, value: object, allowed: Sequence[object]) -> None:

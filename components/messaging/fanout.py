@@ -28,7 +28,7 @@ import pulumi_aws as aws
 from components.common.alarms import threshold_alarm
 from components.common.outputs import Export, register_declared_outputs
 from components.common.owner import Owner
-from components.common.shared import check_between, check_log_retention_days
+from components.common.shared import check_bounds, check_log_retention_days
 from components.common.topics import encrypted_topic, subscription
 from components.lambdas.function import FunctionSpec, check_function_name, lambda_function
 from components.lambdas.packaging import BUILD_DIR, PROJECT_DIR, build_function_archive
@@ -53,6 +53,16 @@ CONSUMER_DIR = PROJECT_DIR / "functions" / "queue_consumer"
 CONSUMER_HANDLER = "consumer.handler.handler"
 CONSUMER_QUEUE_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
 MAX_BATCH_SIZE = 10  # a standard queue's batch without a batching window
+# The bounds of FanoutArgs' integer fields: the Args check them, the settings read config in them.
+FANOUT_BOUNDS = {
+    "max_receive_count": (1, MAX_RECEIVE_COUNT),
+    "consumer_timeout_seconds": (1, MAX_FUNCTION_TIMEOUT_SECONDS),
+    "visibility_timeout_seconds": (0, MAX_VISIBILITY_TIMEOUT_SECONDS),
+    "retention_seconds": (MIN_RETENTION_SECONDS, MAX_RETENTION_SECONDS),
+    "max_message_bytes": (MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES),
+    "delay_seconds": (0, MAX_DELAY_SECONDS),
+    "batch_size": (1, MAX_BATCH_SIZE),
+}
 _QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
@@ -86,19 +96,7 @@ class FanoutArgs:
                 raise ValueError(f"queue_names: {queue_name!r} {reason}")
         if len(set(self.queue_names)) != len(self.queue_names):
             raise ValueError(f"queue_names: {list(self.queue_names)!r} repeats a name")
-        check_between("max_receive_count", self.max_receive_count, 1, MAX_RECEIVE_COUNT)
-        check_between(
-            "consumer_timeout_seconds",
-            self.consumer_timeout_seconds,
-            1,
-            MAX_FUNCTION_TIMEOUT_SECONDS,
-        )
-        check_between(
-            "visibility_timeout_seconds",
-            self.visibility_timeout_seconds,
-            0,
-            MAX_VISIBILITY_TIMEOUT_SECONDS,
-        )
+        check_bounds(self, FANOUT_BOUNDS)
         needed = VISIBILITY_TO_TIMEOUT_RATIO * self.consumer_timeout_seconds
         if self.visibility_timeout_seconds < needed:
             raise ValueError(
@@ -106,17 +104,6 @@ class FanoutArgs:
                 f"{VISIBILITY_TO_TIMEOUT_RATIO} x consumer_timeout_seconds "
                 f"({self.consumer_timeout_seconds}) = {needed}"
             )
-        check_between(
-            "retention_seconds",
-            self.retention_seconds,
-            MIN_RETENTION_SECONDS,
-            MAX_RETENTION_SECONDS,
-        )
-        check_between(
-            "max_message_bytes", self.max_message_bytes, MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES
-        )
-        check_between("delay_seconds", self.delay_seconds, 0, MAX_DELAY_SECONDS)
-        check_between("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
         if self.oldest_message_alarm_seconds < 60:
             raise ValueError(
                 f"oldest_message_alarm_seconds: {self.oldest_message_alarm_seconds} must be at "

@@ -8,17 +8,8 @@ from dataclasses import dataclass
 from components.common.shared import is_email_address
 from components.config import stack
 from components.config.reader import Reader, in_range
-from components.messaging.fanout import MAX_BATCH_SIZE, FanoutArgs, check_queue_name
-from components.messaging.parts import (
-    MAX_DELAY_SECONDS,
-    MAX_FUNCTION_TIMEOUT_SECONDS,
-    MAX_MESSAGE_BYTES,
-    MAX_RECEIVE_COUNT,
-    MAX_RETENTION_SECONDS,
-    MAX_VISIBILITY_TIMEOUT_SECONDS,
-    MIN_MESSAGE_BYTES,
-    MIN_RETENTION_SECONDS,
-)
+from components.messaging.fanout import FANOUT_BOUNDS, FanoutArgs, check_queue_name
+from components.messaging.parts import VISIBILITY_TO_TIMEOUT_RATIO
 from components.messaging.stream import (
     MAX_BUFFER_MB,
     MAX_BUFFER_SECONDS,
@@ -98,18 +89,19 @@ def _fanout(reader: Reader, retention: int) -> FanoutArgs:
     timeout = reader.integer(
         "consumerTimeoutSeconds",
         defaults.consumer_timeout_seconds,
-        in_range(1, MAX_FUNCTION_TIMEOUT_SECONDS),
+        in_range(*FANOUT_BOUNDS["consumer_timeout_seconds"]),
     )
     visibility = reader.integer(
         "queueVisibilityTimeoutSeconds",
         defaults.visibility_timeout_seconds,
-        in_range(0, MAX_VISIBILITY_TIMEOUT_SECONDS),
+        in_range(*FANOUT_BOUNDS["visibility_timeout_seconds"]),
     )
-    if visibility < 6 * timeout:
+    needed = VISIBILITY_TO_TIMEOUT_RATIO * timeout
+    if visibility < needed:
         reader.problem(
             "queueVisibilityTimeoutSeconds",
             reader.raw.get("queueVisibilityTimeoutSeconds", str(visibility)),
-            f"must be at least six times consumerTimeoutSeconds ({timeout}): {6 * timeout}",
+            f"must be at least six times consumerTimeoutSeconds ({timeout}): {needed}",
         )
     return reader.build(
         lambda: FanoutArgs(
@@ -117,25 +109,27 @@ def _fanout(reader: Reader, retention: int) -> FanoutArgs:
             max_receive_count=reader.integer(
                 "queueMaxReceiveCount",
                 defaults.max_receive_count,
-                in_range(1, MAX_RECEIVE_COUNT),
+                in_range(*FANOUT_BOUNDS["max_receive_count"]),
             ),
             consumer_timeout_seconds=timeout,
-            visibility_timeout_seconds=max(visibility, 6 * timeout),
+            visibility_timeout_seconds=max(visibility, needed),
             retention_seconds=reader.integer(
                 "queueRetentionSeconds",
                 defaults.retention_seconds,
-                in_range(MIN_RETENTION_SECONDS, MAX_RETENTION_SECONDS),
+                in_range(*FANOUT_BOUNDS["retention_seconds"]),
             ),
             max_message_bytes=reader.integer(
                 "queueMaxMessageBytes",
                 defaults.max_message_bytes,
-                in_range(MIN_MESSAGE_BYTES, MAX_MESSAGE_BYTES),
+                in_range(*FANOUT_BOUNDS["max_message_bytes"]),
             ),
             delay_seconds=reader.integer(
-                "queueDelaySeconds", defaults.delay_seconds, in_range(0, MAX_DELAY_SECONDS)
+                "queueDelaySeconds",
+                defaults.delay_seconds,
+                in_range(*FANOUT_BOUNDS["delay_seconds"]),
             ),
             batch_size=reader.integer(
-                "consumerBatchSize", defaults.batch_size, in_range(1, MAX_BATCH_SIZE)
+                "consumerBatchSize", defaults.batch_size, in_range(*FANOUT_BOUNDS["batch_size"])
             ),
             log_retention_days=retention,
         ),
