@@ -86,16 +86,14 @@ def _fanout(reader: Reader, retention: int) -> FanoutArgs:
     for queue in sorted({queue for queue in queues if queues.count(queue) > 1}):
         reader.problem("fanoutQueues", queue, "is listed more than once")
         queues = defaults.queue_names
-    timeout = reader.integer(
-        "consumerTimeoutSeconds",
-        defaults.consumer_timeout_seconds,
-        in_range(*FANOUT_BOUNDS["consumer_timeout_seconds"]),
-    )
-    visibility = reader.integer(
-        "queueVisibilityTimeoutSeconds",
-        defaults.visibility_timeout_seconds,
-        in_range(*FANOUT_BOUNDS["visibility_timeout_seconds"]),
-    )
+
+    def bounded(field_name: str) -> int:
+        """The config key of `field_name` (FANOUT_KEYS), within its FANOUT_BOUNDS."""
+        check = in_range(*FANOUT_BOUNDS[field_name])
+        return reader.integer(FANOUT_KEYS[field_name], getattr(defaults, field_name), check)
+
+    timeout = bounded("consumer_timeout_seconds")
+    visibility = bounded("visibility_timeout_seconds")
     needed = VISIBILITY_TO_TIMEOUT_RATIO * timeout
     if visibility < needed:
         reader.problem(
@@ -106,31 +104,13 @@ def _fanout(reader: Reader, retention: int) -> FanoutArgs:
     return reader.build(
         lambda: FanoutArgs(
             queue_names=queues,
-            max_receive_count=reader.integer(
-                "queueMaxReceiveCount",
-                defaults.max_receive_count,
-                in_range(*FANOUT_BOUNDS["max_receive_count"]),
-            ),
+            max_receive_count=bounded("max_receive_count"),
             consumer_timeout_seconds=timeout,
             visibility_timeout_seconds=max(visibility, needed),
-            retention_seconds=reader.integer(
-                "queueRetentionSeconds",
-                defaults.retention_seconds,
-                in_range(*FANOUT_BOUNDS["retention_seconds"]),
-            ),
-            max_message_bytes=reader.integer(
-                "queueMaxMessageBytes",
-                defaults.max_message_bytes,
-                in_range(*FANOUT_BOUNDS["max_message_bytes"]),
-            ),
-            delay_seconds=reader.integer(
-                "queueDelaySeconds",
-                defaults.delay_seconds,
-                in_range(*FANOUT_BOUNDS["delay_seconds"]),
-            ),
-            batch_size=reader.integer(
-                "consumerBatchSize", defaults.batch_size, in_range(*FANOUT_BOUNDS["batch_size"])
-            ),
+            retention_seconds=bounded("retention_seconds"),
+            max_message_bytes=bounded("max_message_bytes"),
+            delay_seconds=bounded("delay_seconds"),
+            batch_size=bounded("batch_size"),
             log_retention_days=retention,
         ),
         FanoutArgs,
