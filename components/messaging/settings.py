@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from components.common.shared import is_email_address
@@ -11,21 +12,12 @@ from components.config.reader import Reader, in_range
 from components.messaging.fanout import FANOUT_BOUNDS, FanoutArgs, check_queue_name
 from components.messaging.parts import VISIBILITY_TO_TIMEOUT_RATIO
 from components.messaging.stream import (
-    MAX_BUFFER_MB,
-    MAX_BUFFER_SECONDS,
-    MAX_RETENTION_HOURS,
-    MIN_BUFFER_MB,
-    MIN_RETENTION_HOURS,
+    FRESHNESS_MARGIN_SECONDS,
+    STREAM_BOUNDS,
     STREAM_MODES,
     StreamArgs,
 )
-from components.messaging.uploads import (
-    MAX_EVENT_AGE_SECONDS,
-    MAX_RETRY_ATTEMPTS,
-    MIN_EVENT_AGE_SECONDS,
-    UploadPipelineArgs,
-    check_upload_prefix,
-)
+from components.messaging.uploads import UPLOAD_BOUNDS, UploadPipelineArgs, check_upload_prefix
 
 # The config key of each Args field the stack may set, per component.
 FANOUT_KEYS = {
@@ -74,6 +66,18 @@ def parse(reader: Reader) -> MessagingSettings:
     )
 
 
+def _bounded_reader(
+    reader: Reader, defaults: object, keys: Mapping[str, str], bounds: Mapping[str, tuple[int, int]]
+) -> Callable[[str], int]:
+    """Reads an integer field from its config key (`keys`), within its `bounds` (the Args')."""
+
+    def read(field_name: str) -> int:
+        check = in_range(*bounds[field_name])
+        return reader.integer(keys[field_name], getattr(defaults, field_name), check)
+
+    return read
+
+
 def _fanout(reader: Reader, retention: int) -> FanoutArgs:
     defaults = FanoutArgs()
     queues = reader.string_list("fanoutQueues") or defaults.queue_names
@@ -87,11 +91,7 @@ def _fanout(reader: Reader, retention: int) -> FanoutArgs:
         reader.problem("fanoutQueues", queue, "is listed more than once")
         queues = defaults.queue_names
 
-    def bounded(field_name: str) -> int:
-        """The config key of `field_name` (FANOUT_KEYS), within its FANOUT_BOUNDS."""
-        check = in_range(*FANOUT_BOUNDS[field_name])
-        return reader.integer(FANOUT_KEYS[field_name], getattr(defaults, field_name), check)
-
+    bounded = _bounded_reader(reader, defaults, FANOUT_KEYS, FANOUT_BOUNDS)
     timeout = bounded("consumer_timeout_seconds")
     visibility = bounded("visibility_timeout_seconds")
     needed = VISIBILITY_TO_TIMEOUT_RATIO * timeout
@@ -120,24 +120,18 @@ def _fanout(reader: Reader, retention: int) -> FanoutArgs:
 
 def _stream(reader: Reader, retention: int) -> StreamArgs:
     defaults = StreamArgs()
+    bounded = _bounded_reader(reader, defaults, STREAM_KEYS, STREAM_BOUNDS)
+    interval = bounded("buffer_interval_seconds")
     return reader.build(
         lambda: StreamArgs(
             mode=reader.choice("streamMode", defaults.mode, STREAM_MODES),
             shard_count=reader.integer("streamShardCount", defaults.shard_count, in_range(1, 500)),
-            retention_hours=reader.integer(
-                "streamRetentionHours",
-                defaults.retention_hours,
-                in_range(MIN_RETENTION_HOURS, MAX_RETENTION_HOURS),
-            ),
-            buffer_size_mb=reader.integer(
-                "firehoseBufferSizeMb",
-                defaults.buffer_size_mb,
-                in_range(MIN_BUFFER_MB, MAX_BUFFER_MB),
-            ),
-            buffer_interval_seconds=reader.integer(
-                "firehoseBufferIntervalSeconds",
-                defaults.buffer_interval_seconds,
-                in_range(0, MAX_BUFFER_SECONDS),
+            retention_hours=bounded("retention_hours"),
+            buffer_size_mb=bounded("buffer_size_mb"),
+            buffer_interval_seconds=interval,
+            # Records wait out the interval by design: the freshness alarm waits longer.
+            freshness_alarm_seconds=max(
+                defaults.freshness_alarm_seconds, interval + FRESHNESS_MARGIN_SECONDS
             ),
             log_retention_days=retention,
         ),
@@ -148,6 +142,7 @@ def _stream(reader: Reader, retention: int) -> StreamArgs:
 
 def _uploads(reader: Reader, retention: int) -> UploadPipelineArgs:
     defaults = UploadPipelineArgs()
+    bounded = _bounded_reader(reader, defaults, UPLOAD_KEYS, UPLOAD_BOUNDS)
     email = reader.optional("uploadNotifyEmail")
     if email is not None and not is_email_address(email):
         reader.problem("uploadNotifyEmail", email, "is not an email address")
@@ -155,14 +150,8 @@ def _uploads(reader: Reader, retention: int) -> UploadPipelineArgs:
     return reader.build(
         lambda: UploadPipelineArgs(
             prefix=reader.checked("uploadPrefix", defaults.prefix, check_upload_prefix),
-            retry_attempts=reader.integer(
-                "uploadRetryAttempts", defaults.retry_attempts, in_range(0, MAX_RETRY_ATTEMPTS)
-            ),
-            max_event_age_seconds=reader.integer(
-                "uploadMaxEventAgeSeconds",
-                defaults.max_event_age_seconds,
-                in_range(MIN_EVENT_AGE_SECONDS, MAX_EVENT_AGE_SECONDS),
-            ),
+            retry_attempts=bounded("retry_attempts"),
+            max_event_age_seconds=bounded("max_event_age_seconds"),
             notify_email=email,
             log_retention_days=retention,
         ),

@@ -36,7 +36,7 @@ from components.common.iam import service_role
 from components.common.logs import retained_log_group
 from components.common.outputs import Export, register_declared_outputs
 from components.common.owner import Owner
-from components.common.shared import check_between, check_log_retention_days, check_one_of
+from components.common.shared import check_bounds, check_log_retention_days, check_one_of
 from components.common.tags import named_tags
 
 StreamMode = Literal["PROVISIONED", "ON_DEMAND"]
@@ -50,6 +50,14 @@ MAX_RETENTION_HOURS = 8_760
 MIN_BUFFER_MB = 1
 MAX_BUFFER_MB = 128
 MAX_BUFFER_SECONDS = 900
+# How much longer than the buffer interval the settings let the freshness alarm wait at least.
+FRESHNESS_MARGIN_SECONDS = 300
+# The bounds of StreamArgs' integer fields: the Args check them, the settings read config in them.
+STREAM_BOUNDS = {
+    "retention_hours": (MIN_RETENTION_HOURS, MAX_RETENTION_HOURS),
+    "buffer_size_mb": (MIN_BUFFER_MB, MAX_BUFFER_MB),
+    "buffer_interval_seconds": (0, MAX_BUFFER_SECONDS),
+}
 DATA_PREFIX = "data/"
 ERROR_PREFIX = "errors/"
 DELIVERY_PREFIX = DATA_PREFIX + "!{timestamp:yyyy/MM/dd/HH}/"
@@ -107,13 +115,7 @@ class StreamArgs:
         check_one_of("mode", self.mode, STREAM_MODES)
         if self.shard_count < 1:
             raise ValueError(f"shard_count: {self.shard_count!r} must be at least 1")
-        check_between(
-            "retention_hours", self.retention_hours, MIN_RETENTION_HOURS, MAX_RETENTION_HOURS
-        )
-        check_between("buffer_size_mb", self.buffer_size_mb, MIN_BUFFER_MB, MAX_BUFFER_MB)
-        check_between(
-            "buffer_interval_seconds", self.buffer_interval_seconds, 0, MAX_BUFFER_SECONDS
-        )
+        check_bounds(self, STREAM_BOUNDS)
         if self.iterator_age_alarm_seconds < 60:
             raise ValueError(
                 f"iterator_age_alarm_seconds: {self.iterator_age_alarm_seconds!r} must be at "

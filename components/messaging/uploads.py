@@ -30,7 +30,7 @@ import pulumi_aws as aws
 
 from components.common.outputs import Export, register_declared_outputs
 from components.common.owner import Owner
-from components.common.shared import check_between, check_log_retention_days, is_email_address
+from components.common.shared import check_bounds, check_log_retention_days, is_email_address
 from components.common.topics import SNS_MANAGED_KEY_ALIAS, encrypted_topic, subscription
 from components.lambdas.function import (
     FunctionAlias,
@@ -55,6 +55,13 @@ S3_SERVICE = "s3.amazonaws.com"
 MAX_RETRY_ATTEMPTS = 2
 MIN_EVENT_AGE_SECONDS = 60
 MAX_EVENT_AGE_SECONDS = 21_600
+# The bounds of UploadPipelineArgs' integer fields: the Args check them, the settings read config
+# in them.
+UPLOAD_BOUNDS = {
+    "retry_attempts": (0, MAX_RETRY_ATTEMPTS),
+    "max_event_age_seconds": (MIN_EVENT_AGE_SECONDS, MAX_EVENT_AGE_SECONDS),
+    "timeout_seconds": (1, MAX_FUNCTION_TIMEOUT_SECONDS),
+}
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$")
 
 
@@ -104,16 +111,9 @@ class UploadPipelineArgs:
     def __post_init__(self) -> None:
         if (reason := check_upload_prefix(self.prefix)) is not None:
             raise ValueError(f"prefix: {self.prefix!r} {reason}")
-        check_between("retry_attempts", self.retry_attempts, 0, MAX_RETRY_ATTEMPTS)
-        check_between(
-            "max_event_age_seconds",
-            self.max_event_age_seconds,
-            MIN_EVENT_AGE_SECONDS,
-            MAX_EVENT_AGE_SECONDS,
-        )
+        check_bounds(self, UPLOAD_BOUNDS)
         if self.notify_email is not None and not is_email_address(self.notify_email):
             raise ValueError(f"notify_email: {self.notify_email!r} is not an email address")
-        check_between("timeout_seconds", self.timeout_seconds, 1, MAX_FUNCTION_TIMEOUT_SECONDS)
         check_log_retention_days(self.log_retention_days)
 
     def wired(self, bucket: UploadBucket) -> UploadPipelineArgs:
