@@ -39,6 +39,12 @@ def is_email_address(value: str) -> bool:
     return _EMAIL.match(value) is not None
 
 
+def check_optional_email(argument: str, value: str | None) -> None:
+    """Raise `ValueError` naming `argument` if `value` is given and is not an email address."""
+    if value is not None and not is_email_address(value):
+        raise ValueError(f"{argument}: {value!r} is not an email address")
+
+
 def check_log_retention(days: int) -> str | None:
     if days in LOG_RETENTION_DAYS:
         return None

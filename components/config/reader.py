@@ -13,7 +13,7 @@ from typing import TypeVar, cast
 
 import pulumi
 
-from components.common.shared import check_log_retention
+from components.common.shared import check_log_retention, is_email_address
 
 T = TypeVar("T")
 
@@ -77,6 +77,14 @@ class Reader:
     def optional(self, key: str) -> str | None:
         """A string setting whose empty value means "not set"."""
         return self.raw.get(key, "").strip() or None
+
+    def email(self, key: str) -> str | None:
+        """An optional email address setting (empty: not set; refused: not set either)."""
+        value = self.optional(key)
+        if value is not None and not is_email_address(value):
+            self.problem(key, value, "is not an email address")
+            return None
+        return value
 
     def checked(self, key: str, default: str, check: Callable[[str], str | None]) -> str:
         value = self.string(key, default)

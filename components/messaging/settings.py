@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from components.common.shared import is_email_address
 from components.config import stack
 from components.config.reader import Reader, in_range
 from components.messaging.fanout import FANOUT_BOUNDS, FanoutArgs, check_queue_name
@@ -143,10 +142,7 @@ def _stream(reader: Reader, retention: int) -> StreamArgs:
 def _uploads(reader: Reader, retention: int) -> UploadPipelineArgs:
     defaults = UploadPipelineArgs()
     bounded = _bounded_reader(reader, defaults, UPLOAD_KEYS, UPLOAD_BOUNDS)
-    email = reader.optional("uploadNotifyEmail")
-    if email is not None and not is_email_address(email):
-        reader.problem("uploadNotifyEmail", email, "is not an email address")
-        email = None
+    email = reader.email("uploadNotifyEmail")
     return reader.build(
         lambda: UploadPipelineArgs(
             prefix=reader.checked("uploadPrefix", defaults.prefix, check_upload_prefix),

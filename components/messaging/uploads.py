@@ -30,7 +30,7 @@ import pulumi_aws as aws
 
 from components.common.outputs import Export, register_declared_outputs
 from components.common.owner import Owner
-from components.common.shared import check_bounds, check_log_retention_days, is_email_address
+from components.common.shared import check_bounds, check_log_retention_days, check_optional_email
 from components.common.topics import SNS_MANAGED_KEY_ALIAS, encrypted_topic, subscription
 from components.lambdas.function import (
     FunctionAlias,
@@ -112,8 +112,7 @@ class UploadPipelineArgs:
         if (reason := check_upload_prefix(self.prefix)) is not None:
             raise ValueError(f"prefix: {self.prefix!r} {reason}")
         check_bounds(self, UPLOAD_BOUNDS)
-        if self.notify_email is not None and not is_email_address(self.notify_email):
-            raise ValueError(f"notify_email: {self.notify_email!r} is not an email address")
+        check_optional_email("notify_email", self.notify_email)
         check_log_retention_days(self.log_retention_days)
 
     def wired(self, bucket: UploadBucket) -> UploadPipelineArgs:

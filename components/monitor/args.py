@@ -15,7 +15,7 @@ from components.common.shared import (
     check_between,
     check_log_retention_days,
     check_one_of,
-    is_email_address,
+    check_optional_email,
 )
 from components.lambdas.packaging import (
     BUILD_DIR,
@@ -137,8 +137,7 @@ class UptimeMonitorArgs:
         if isinstance(self.webhook_url, str) and (reason := url_refusal(self.webhook_url)):
             # The URL holds a token: named, never shown.
             raise ValueError(f"webhook_url: [secret] {reason}")
-        if self.alert_email is not None and not is_email_address(self.alert_email):
-            raise ValueError(f"alert_email: {self.alert_email!r} is not an email address")
+        check_optional_email("alert_email", self.alert_email)
         check_log_retention_days(self.log_retention_days)
         check_between("memory_mb", self.memory_mb, MIN_LAMBDA_MEMORY_MB, MAX_LAMBDA_MEMORY_MB)
         check_one_of("architecture", self.architecture, LAMBDA_ARCHITECTURES)

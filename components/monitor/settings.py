@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from components.common.shared import API_AUTHORIZATIONS, is_email_address
+from components.common.shared import API_AUTHORIZATIONS
 from components.config import stack
 from components.config.reader import Reader, as_secret, in_range
 from components.monitor.args import (
@@ -52,10 +52,7 @@ def parse(reader: Reader) -> UptimeMonitorArgs:
     if webhook is not None and (reason := url_refusal(webhook)) is not None:
         reader.secret_problem("monitorWebhookUrl", reason)
         webhook = None
-    email = reader.optional("alertEmail")
-    if email is not None and not is_email_address(email):
-        reader.problem("alertEmail", email, "is not an email address")
-        email = None
+    email = reader.email("alertEmail")
     return reader.build(
         lambda: UptimeMonitorArgs(
             sites=sites,
