@@ -224,6 +224,7 @@ class Stream(pulumi.ComponentResource):
             raise ValueError("bucket_arn, key_arn: a Stream needs its bucket and its key")
         super().__init__("platform:stream:Stream", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        owner = Owner(self, args.tags)
         stack = pulumi.get_stack()
         provisioned = args.mode == "PROVISIONED"
         stream = aws.kinesis.Stream(
@@ -238,7 +239,6 @@ class Stream(pulumi.ComponentResource):
             tags=named_tags(args.tags, f"{name}-stream"),
             opts=child,
         )
-        owner = Owner(self, args.tags)
         log_group = retained_log_group(
             f"{name}-delivery-logs",
             owner,
