@@ -184,16 +184,7 @@ def read_policy_document(bucket_arn: str, kms_key_arn: str | None = None) -> dic
             "Resource": f"{bucket_arn}/*",
         },
     ]
-    if kms_key_arn:
-        statements.append(
-            {
-                "Sid": "DecryptObjects",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": kms_key_arn,
-            }
-        )
-    return {"Version": "2012-10-17", "Statement": statements}
+    return _with_key(statements, kms_key_arn, "DecryptObjects", "kms:Decrypt")
 
 
 def write_policy_document(
@@ -219,14 +210,18 @@ def write_policy_document(
             "Resource": f"{bucket_arn}/*",
         },
     ]
+    return _with_key(
+        statements, kms_key_arn, "EncryptWithTheBucketKey", ["kms:GenerateDataKey", "kms:Decrypt"]
+    )
+
+
+def _with_key(
+    statements: list[dict[str, Any]], kms_key_arn: str | None, sid: str, actions: str | list[str]
+) -> dict[str, Any]:
+    """An identity policy of `statements`, and `actions` on the bucket's key when it has one."""
     if kms_key_arn:
         statements.append(
-            {
-                "Sid": "EncryptWithTheBucketKey",
-                "Effect": "Allow",
-                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": kms_key_arn,
-            }
+            {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": kms_key_arn}
         )
     return {"Version": "2012-10-17", "Statement": statements}
 
