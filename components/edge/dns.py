@@ -90,6 +90,7 @@ class SiteDns(pulumi.ComponentResource):
             treat_missing_data="breaching",
             alarm_actions=[args.alarm_topic_arn] if args.alarm_topic_arn else [],
             ok_actions=[args.alarm_topic_arn] if args.alarm_topic_arn else [],
+            tags={"Name": f"{name}-site-down"},
             opts=east,
         )
         register_declared_outputs(self)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from components.common.tags import named_tags
+
 # role: (metric, statistic, threshold, dimension set, what is counted)
 ALARMS = {
     "target-5xx": ("HTTPCode_Target_5XX_Count", "Sum", 10, "load balancer", "5xx answers a minute"),
@@ -47,7 +49,7 @@ def web_alarms(
             treat_missing_data="notBreaching",
             alarm_actions=actions,
             ok_actions=actions,
-            tags=tags,
+            tags=named_tags(tags, f"{name}-{role}"),
             opts=pulumi.ResourceOptions(parent=parent),
         )
         for role, (metric, statistic, threshold, dimensions, meaning) in ALARMS.items()
