@@ -48,8 +48,14 @@ class SiteDns(pulumi.ComponentResource):
         domain = args.domain_name
         self._zone_id = args.zone_id
         for record_type in ("A", "AAAA"):
-            self._alias(name, f"site-{record_type.lower()}", domain, record_type,
-                        args.distribution_domain_name, args.distribution_zone_id)  # fmt: skip
+            self._alias(
+                name,
+                f"site-{record_type.lower()}",
+                domain,
+                record_type,
+                args.distribution_domain_name,
+                args.distribution_zone_id,
+            )
         aws.route53.Record(
             f"{name}-caa",
             zone_id=args.zone_id,
@@ -60,8 +66,12 @@ class SiteDns(pulumi.ComponentResource):
             opts=child,
         )
         for record in args.records:
-            aws.route53.Record(f"{name}-record-{record.key()}", **record_inputs(record, domain),
-                               zone_id=args.zone_id, opts=child)  # fmt: skip
+            aws.route53.Record(
+                f"{name}-record-{record.key()}",
+                **record_inputs(record, domain),
+                zone_id=args.zone_id,
+                opts=child,
+            )
         health_check = aws.route53.HealthCheck(
             f"{name}-site-health",
             type="HTTPS",

@@ -1,6 +1,7 @@
 """A REST API in front of a Lambda function: the settings of its stage (`ApiStage`, validated),
-the throttled stage with the permission to invoke the function from that stage only (`ChaliceApi`), and the proxy API Zappa creates for a WSGI app
-(`UptimeMonitor`). Every resource is created with `parent=<the component>`, named by the caller.
+the throttled stage with the permission to invoke the function from that stage only
+(`ChaliceApi`), and the proxy API Zappa creates for a WSGI app (`UptimeMonitor`). Every resource
+is created with `parent=<the component>`, named by the caller.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ class ApiStage:
         check_throttle_limits(self.throttle_rate_limit, self.throttle_burst_limit)
         if not STAGE_NAME_PATTERN.match(self.stage_name):
             raise ValueError(
-                f"stage_name: {self.stage_name!r} may hold only letters, digits, hyphens and underscores (at most 128)"
+                f"stage_name: {self.stage_name!r} may hold only letters, digits, hyphens and "
+                "underscores (at most 128)"
             )
         check_one_of("endpoint_type", self.endpoint_type, ENDPOINT_TYPES)
 

@@ -201,14 +201,27 @@ def _media(ix: PlanIndex, node: Role, bucket: BucketFacts) -> list[Path]:
         "block_public_access": bucket.blocks_public_access,
     }
     object_arn = f"{bucket.arn}/wp-content/uploads/2026/12/photo.jpg"
-    read = node.path(kind="web-node-uses-media", title="A web node reads media", actions=("s3:GetObject",),
-                     resource=object_arn, context=tls(), docs=(S3_SSE_DOC,), **bucket_side)  # fmt: skip
+    read = node.path(
+        kind="web-node-uses-media",
+        title="A web node reads media",
+        actions=("s3:GetObject",),
+        resource=object_arn,
+        context=tls(),
+        docs=(S3_SSE_DOC,),
+        **bucket_side,
+    )
     sse = {"s3:x-amz-server-side-encryption": bucket.sse_algorithm}
     if bucket.kms_key_arn:
         sse["s3:x-amz-server-side-encryption-aws-kms-key-id"] = bucket.kms_key_arn
-    write = node.path(kind="web-node-uses-media", title="A web node uploads media (encryption header)",
-                      actions=("s3:PutObject",), resource=object_arn, context=tls(**sse),
-                      docs=(S3_SSE_DOC,), **bucket_side)  # fmt: skip
+    write = node.path(
+        kind="web-node-uses-media",
+        title="A web node uploads media (encryption header)",
+        actions=("s3:PutObject",),
+        resource=object_arn,
+        context=tls(**sse),
+        docs=(S3_SSE_DOC,),
+        **bucket_side,
+    )
     paths = [
         read.with_twins(
             read.twin_context("no TLS", secure_transport="false"), node.another_role(read)

@@ -142,7 +142,7 @@ def vended_log_paths(ix: PlanIndex) -> list[Path]:
                 group,
                 str(source.outputs["arn"]),
                 (VENDED_LOGS_V2_DOC,),
-            )  # fmt: skip
+            )
         )
     for logging in ix.of_type(WAF_LOGGING):
         for group in logging.inputs["logDestinationConfigs"]:
@@ -156,7 +156,7 @@ def vended_log_paths(ix: PlanIndex) -> list[Path]:
                     group,
                     source_arn,
                     (WAF_LOGS_DOC, VENDED_LOGS_DOC),
-                )  # fmt: skip
+                )
             )
     return paths
 
