@@ -29,7 +29,6 @@ from components.common.alarms import Metric, threshold_alarm
 from components.common.iam import service_role
 from components.common.logs import retained_log_group
 from components.common.owner import Owner
-from components.common.tags import named_tags
 from components.lambdas.packaging import LAMBDA_ARCHITECTURE_X86_64, LAMBDA_PYTHON_RUNTIME
 from components.lambdas.zips import Archive
 
@@ -128,7 +127,6 @@ class LambdaFunction:
 
 def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) -> LambdaFunction:
     """The function of `spec` with its log group, role, alias and alarms (module docstring)."""
-    child = pulumi.ResourceOptions(parent=parent)
     owner = Owner(parent, spec.tags)
     log_group = retained_log_group(
         f"{prefix}-logs",
@@ -149,7 +147,7 @@ def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) ->
         policy=pulumi.Output.json_dumps(
             {**logs, "Statement": [*logs["Statement"], *spec.statements]}
         ),
-        opts=child,
+        opts=owner.opts,
     )
     function = aws.lambda_.Function(
         f"{prefix}-function",
@@ -172,7 +170,7 @@ def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) ->
         logging_config=aws.lambda_.FunctionLoggingConfigArgs(
             log_format="Text", log_group=log_group.name
         ),
-        tags=named_tags(spec.tags, f"{prefix}-function"),
+        tags=owner.tags_for(f"{prefix}-function"),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group, role_policy]),
     )
     alias = None
@@ -183,7 +181,7 @@ def lambda_function(prefix: str, spec: FunctionSpec, parent: pulumi.Resource) ->
             description=spec.alias.description,
             function_name=function.name,
             function_version=function.version,
-            opts=child,
+            opts=owner.opts,
         )
     alarms = tuple(
         threshold_alarm(

@@ -32,7 +32,6 @@ def vpc_flow_log(
     parent: pulumi.Resource,
 ) -> aws.cloudwatch.LogGroup:
     """`<name>-flow-logs` (group and role), `<name>-flow-logs-write`, `<name>-flow-log`."""
-    child = pulumi.ResourceOptions(parent=parent)
     owner = Owner(parent, tags)
     log_group = retained_log_group(f"{name}-flow-logs", owner, retention_days=retention_days)
     account_id = aws.get_caller_identity().account_id
@@ -67,7 +66,7 @@ def vpc_flow_log(
                 ],
             }
         ),
-        opts=child,
+        opts=owner.opts,
     )
     aws.ec2.FlowLog(
         f"{name}-flow-log",
@@ -77,7 +76,7 @@ def vpc_flow_log(
         log_destination=log_group.arn,
         iam_role_arn=role.arn,
         max_aggregation_interval=60,
-        tags={**tags, "Name": f"{name}-flow-log"},
-        opts=child,
+        tags=owner.tags_for(f"{name}-flow-log"),
+        opts=owner.opts,
     )
     return log_group
